@@ -1,0 +1,90 @@
+package device
+
+import (
+	"slices"
+	"time"
+)
+
+// Schema names of the JSON lines.
+const (
+	SchemaDevice = "camsweep.device/v1"
+	SchemaRun    = "camsweep.run/v1"
+)
+
+// RecordEvidence is one piece of evidence as the record shows it: what was
+// seen and which rules used it.
+type RecordEvidence struct {
+	Source Source            `json:"source"`
+	Port   uint16            `json:"port,omitempty"`
+	Fields map[string]string `json:"fields"`
+	Rules  []string          `json:"rules"`
+}
+
+// Record is the camsweep.device/v1 line: one per host. Every writer maps this
+// one struct; there is no second model.
+type Record struct {
+	Schema     string           `json:"schema"`
+	Time       time.Time        `json:"time"`
+	RunID      string           `json:"run_id"`
+	IP         string           `json:"ip"`
+	MAC        string           `json:"mac"`
+	MACVendor  string           `json:"mac_vendor"`
+	Ports      []uint16         `json:"ports"`
+	Camera     bool             `json:"camera"`
+	DeviceType DeviceType       `json:"device_type"`
+	Vendor     *string          `json:"vendor"`
+	Brand      string           `json:"brand"`
+	Model      string           `json:"model"`
+	Firmware   string           `json:"firmware"`
+	Serial     string           `json:"serial"`
+	Confidence float64          `json:"confidence"`
+	Maker      *Maker           `json:"maker"`
+	Zone       Zone             `json:"zone"`
+	Findings   []Finding        `json:"findings"`
+	Flagged    bool             `json:"flagged"`
+	Evidence   []RecordEvidence `json:"evidence"`
+	Conflicts  []Conclusion     `json:"conflicts,omitempty"`
+	Partial    bool             `json:"partial,omitempty"`
+	Errors     []string         `json:"errors,omitempty"`
+}
+
+// MaxSeverity is the highest severity among the record's findings, 0 if none.
+func (r *Record) MaxSeverity() Severity {
+	var m Severity
+	for _, f := range r.Findings {
+		m = max(m, f.Severity)
+	}
+	return m
+}
+
+// HasFinding reports whether a finding with the id is present.
+func (r *Record) HasFinding(id string) bool {
+	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.ID == id })
+}
+
+// RunRecord is the camsweep.run/v1 line that ends every run, also an
+// interrupted one.
+type RunRecord struct {
+	Schema      string         `json:"schema"`
+	RunID       string         `json:"run_id"`
+	Version     string         `json:"version"`
+	Start       time.Time      `json:"start"`
+	End         time.Time      `json:"end"`
+	DurationMS  int64          `json:"duration_ms"`
+	Targets     []string       `json:"targets"`
+	Excludes    []string       `json:"excludes,omitempty"`
+	Addresses   uint64         `json:"addresses"` // in scope after excludes
+	Probed      uint64         `json:"probed"`    // addresses whose probes were started
+	HostsUp     int            `json:"hosts_up"`
+	Cameras     int            `json:"cameras"`
+	Flagged     int            `json:"flagged"`
+	Findings    map[string]int `json:"findings"` // count per severity name
+	Methods     []string       `json:"methods"`
+	Privilege   string         `json:"privilege"` // "raw" or "unprivileged"
+	Policy      string         `json:"policy"`
+	Zones       string         `json:"zones"` // the zones file, or a note that none was given
+	Rate        float64        `json:"rate"`
+	ExitStatus  int            `json:"exit_status"`
+	Interrupted bool           `json:"interrupted"`
+	Errors      []string       `json:"errors,omitempty"`
+}
