@@ -1,0 +1,66 @@
+// Package report writes device and run records. Every format is a mapping of
+// the one device.Record; there is no second model to keep in step.
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// Writer receives records as hosts complete and the run record last.
+type Writer interface {
+	WriteRecord(r *device.Record) error
+	WriteRun(r *device.RunRecord) error
+	// Close flushes; it does not close the underlying io.Writer.
+	Close() error
+}
+
+// Formats lists the names New accepts.
+var Formats = []string{"table", "json"}
+
+// New returns the writer for a format name.
+func New(format string, w io.Writer) (Writer, error) {
+	switch format {
+	case "json":
+		return NewJSON(w), nil
+	case "table":
+		return NewTable(w), nil
+	}
+	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// JSON writes one JSON object per line and flushes after each, so a log
+// shipper or a SIEM sees every host as soon as it is done.
+type JSON struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+}
+
+// NewJSON returns a JSON-lines writer.
+func NewJSON(w io.Writer) *JSON {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &JSON{bw: bw, enc: enc}
+}
+
+func (j *JSON) write(v any) error {
+	if err := j.enc.Encode(v); err != nil {
+		return err
+	}
+	return j.bw.Flush()
+}
+
+// WriteRecord writes a camsweep.device/v1 line.
+func (j *JSON) WriteRecord(r *device.Record) error { return j.write(r) }
+
+// WriteRun writes the camsweep.run/v1 line.
+func (j *JSON) WriteRun(r *device.RunRecord) error { return j.write(r) }
+
+// Close flushes.
+func (j *JSON) Close() error { return j.bw.Flush() }

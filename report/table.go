@@ -1,0 +1,91 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// Table collects the records and prints one aligned table when the run
+// ends, flagged devices first, then a summary line. It holds only live
+// hosts, which stays small even on large sweeps.
+type Table struct {
+	w    io.Writer
+	rows []*device.Record
+}
+
+// NewTable returns a table writer.
+func NewTable(w io.Writer) *Table { return &Table{w: w} }
+
+// WriteRecord keeps the record for the final table.
+func (t *Table) WriteRecord(r *device.Record) error {
+	t.rows = append(t.rows, r)
+	return nil
+}
+
+// WriteRun prints the table and the summary.
+func (t *Table) WriteRun(rr *device.RunRecord) error {
+	slices.SortFunc(t.rows, func(a, b *device.Record) int {
+		if c := cmp.Compare(b.MaxSeverity(), a.MaxSeverity()); c != 0 {
+			return c
+		}
+		if a.Camera != b.Camera {
+			if a.Camera {
+				return -1
+			}
+			return 1
+		}
+		return netip.MustParseAddr(a.IP).Compare(netip.MustParseAddr(b.IP))
+	})
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "IP\tMAC\tTYPE\tVENDOR\tBRAND\tMODEL\tZONE\tCONF\tPORTS\tFINDING")
+	for _, r := range t.rows {
+		vendor := "-"
+		if r.Vendor != nil {
+			vendor = *r.Vendor
+		}
+		finding := "-"
+		if len(r.Findings) > 0 {
+			top := r.Findings[0]
+			for _, f := range r.Findings[1:] {
+				if f.Severity > top.Severity {
+					top = f
+				}
+			}
+			finding = strings.ToUpper(top.Severity.String()) + " " + top.ID
+		}
+		ports := make([]string, len(r.Ports))
+		for i, p := range r.Ports {
+			ports[i] = fmt.Sprint(p)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n",
+			r.IP, dash(r.MAC), r.DeviceType, vendor, dash(r.Brand), dash(r.Model),
+			dash(r.Zone.Name)+"("+r.Zone.Kind+")", r.Confidence, dash(strings.Join(ports, ",")), finding)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	state := "finished"
+	if rr.Interrupted {
+		state = "INTERRUPTED (partial results)"
+	}
+	_, err := fmt.Fprintf(t.w, "\n%s in %.1fs: %d addresses probed, %d hosts up, %d cameras, %d flagged (policy %s; zones: %s)\n",
+		state, float64(rr.DurationMS)/1000, rr.Probed, rr.HostsUp, rr.Cameras, rr.Flagged, rr.Policy, rr.Zones)
+	return err
+}
+
+// Close does nothing: the table is printed by WriteRun.
+func (t *Table) Close() error { return nil }
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,245 @@
+// Package scanner is camsweep's engine: it streams target addresses to a
+// bounded pool of workers, paces every packet through one global rate limit
+// and a per-host limit, runs the host probers and then the port probers on
+// whatever answered, and hands each live host's evidence to the caller as
+// soon as that host is done.
+//
+// The engine owns the workers and the rate limits; protocol packages only
+// turn bytes into evidence (STYLE.md §6). Probers are handed over as an
+// explicit list in Config, never registered globally.
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// Defaults chosen for fragile embedded devices: a camera's web server often
+// serves one connection at a time and some reboot under bursts.
+const (
+	DefaultRate        = 300 // packets (or connection attempts) per second, whole run
+	DefaultHostRate    = 20  // per host
+	DefaultConcurrency = 64  // hosts in flight
+	DefaultHostTimeout = 30 * time.Second
+)
+
+// AddrSource yields the addresses to scan; targets.Iter satisfies it. Next
+// must not allocate per address: a /8 is 16M of them.
+type AddrSource interface {
+	Next() (netip.Addr, bool)
+}
+
+// Config configures an Engine. Zero values take the defaults above.
+type Config struct {
+	Targets     AddrSource
+	HostProbers []HostProber
+	PortProbers []PortProber
+	Rate        float64 // global packets per second
+	HostRate    float64 // per-host packets per second
+	Concurrency int
+	HostTimeout time.Duration
+	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
+	// namespace the scan runs in; nil disables MAC lookup.
+	Neighbours func() (map[netip.Addr]string, error)
+	Log        zerolog.Logger
+	Now        func() time.Time
+}
+
+// Engine runs one sweep. It is not reusable across runs.
+type Engine struct {
+	cfg    Config
+	global *rate.Limiter
+
+	probed atomic.Uint64
+	alive  atomic.Uint64
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	Probed uint64 // addresses whose probing started
+	Alive  uint64 // hosts that answered anything
+}
+
+// New validates cfg and fills in defaults.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Targets == nil {
+		return nil, errors.New("scanner: no targets")
+	}
+	if len(cfg.HostProbers) == 0 {
+		return nil, errors.New("scanner: no host probers")
+	}
+	if cfg.Rate < 0 || cfg.HostRate < 0 || cfg.Concurrency < 0 || cfg.HostTimeout < 0 {
+		return nil, errors.New("scanner: negative rate, concurrency or timeout")
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.HostRate == 0 {
+		cfg.HostRate = DefaultHostRate
+	}
+	if cfg.HostRate > cfg.Rate {
+		cfg.HostRate = cfg.Rate
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.HostTimeout == 0 {
+		cfg.HostTimeout = DefaultHostTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate))}, nil
+}
+
+// burst allows a tenth of a second's worth of packets at once, never less
+// than one: enough to keep the pipe full without bursting at a device.
+func burst(r float64) int { return max(1, int(r/10)) }
+
+// Stats returns the counters so far; safe to call during Run.
+func (e *Engine) Stats() Stats {
+	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load()}
+}
+
+// Run scans every target and sends each host that answered anything on out,
+// then closes out. When ctx ends, probing stops at once and every host in
+// flight is still sent with what was learnt so far (marked Partial): the
+// caller must keep receiving until out is closed. Run returns ctx's error
+// when it was interrupted.
+func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
+	defer close(out)
+	jobs := make(chan netip.Addr)
+	var wg sync.WaitGroup
+	for range e.cfg.Concurrency {
+		wg.Go(func() {
+			for addr := range jobs {
+				h := e.probeHost(ctx, addr)
+				if h.Alive() {
+					e.alive.Add(1)
+					out <- h // the consumer drains until close, also after ctx ends
+				}
+			}
+		})
+	}
+feed:
+	for {
+		addr, ok := e.cfg.Targets.Next()
+		if !ok {
+			break
+		}
+		select {
+		case jobs <- addr:
+			e.probed.Add(1)
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// pacer spends one token of the global budget and one of the host's per
+// packet.
+type pacer struct {
+	global, host *rate.Limiter
+}
+
+func (p pacer) Wait(ctx context.Context) error {
+	if err := p.host.Wait(ctx); err != nil {
+		return err
+	}
+	return p.global.Wait(ctx)
+}
+
+func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host {
+	h := device.Host{Addr: addr}
+	ctx, cancel := context.WithTimeout(parent, e.cfg.HostTimeout)
+	defer cancel()
+	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)}
+	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
+
+	add := func(name string, ev []device.Evidence, err error) {
+		now := e.cfg.Now()
+		for i := range ev {
+			if ev[i].Time.IsZero() {
+				ev[i].Time = now
+			}
+			if !ev[i].Addr.IsValid() {
+				ev[i].Addr = addr
+			}
+			if h.FirstSeen.IsZero() {
+				h.FirstSeen = ev[i].Time
+			}
+			h.LastSeen = ev[i].Time
+		}
+		h.Evidence = append(h.Evidence, ev...)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			// Interrupt or host timeout: not the device's fault, but the
+			// record must say it is incomplete.
+			h.Partial = true
+		default:
+			log.Debug().Err(err).Str("prober", name).Msg("probe error")
+			h.Errors = append(h.Errors, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+
+	for _, p := range e.cfg.HostProbers {
+		if ctx.Err() != nil {
+			h.Partial = true
+			break
+		}
+		ev, err := p.ProbeHost(ctx, addr, pace)
+		add(p.Name(), ev, err)
+	}
+	h.Ports = openPorts(h.Evidence)
+	for _, port := range h.Ports {
+		for _, p := range e.cfg.PortProbers {
+			if !p.Accepts(port) {
+				continue
+			}
+			if ctx.Err() != nil {
+				h.Partial = true
+				break
+			}
+			ev, err := p.ProbePort(ctx, netip.AddrPortFrom(addr, port), pace)
+			add(p.Name(), ev, err)
+		}
+	}
+	if h.Alive() && e.cfg.Neighbours != nil {
+		if tbl, err := e.cfg.Neighbours(); err == nil {
+			h.MAC = tbl[addr]
+		} else {
+			log.Debug().Err(err).Msg("neighbour table")
+		}
+	}
+	if parent.Err() != nil && len(h.Evidence) > 0 {
+		h.Partial = true
+	}
+	return h
+}
+
+// openPorts lists the TCP ports that some evidence showed open, ascending.
+func openPorts(ev []device.Evidence) []uint16 {
+	var ports []uint16
+	for _, e := range ev {
+		if e.Source == device.SourceTCP && e.Fields["tcp.state"] == "open" && !slices.Contains(ports, e.Port) {
+			ports = append(ports, e.Port)
+		}
+	}
+	slices.Sort(ports)
+	return ports
+}

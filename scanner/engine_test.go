@@ -1,0 +1,242 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// sliceSource is an AddrSource over a fixed list.
+type sliceSource struct {
+	addrs []netip.Addr
+	i     int
+}
+
+func (s *sliceSource) Next() (netip.Addr, bool) {
+	if s.i >= len(s.addrs) {
+		return netip.Addr{}, false
+	}
+	s.i++
+	return s.addrs[s.i-1], true
+}
+
+func addrs(n int) *sliceSource {
+	s := &sliceSource{}
+	base := netip.MustParseAddr("198.18.0.1")
+	for range n {
+		s.addrs = append(s.addrs, base)
+		base = base.Next()
+	}
+	return s
+}
+
+// fakeTCP answers "open" on the given ports for addresses whose last octet
+// is odd, spending one pace token per port like a connect sweep.
+type fakeTCP struct {
+	ports    []uint16
+	inFlight atomic.Int32
+	maxSeen  atomic.Int32
+	delay    time.Duration
+}
+
+func (f *fakeTCP) Name() string { return "tcp" }
+
+func (f *fakeTCP) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for {
+		m := f.maxSeen.Load()
+		if n <= m || f.maxSeen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	var ev []device.Evidence
+	for _, p := range f.ports {
+		if err := pace.Wait(ctx); err != nil {
+			return ev, err
+		}
+		if f.delay > 0 {
+			select {
+			case <-time.After(f.delay):
+			case <-ctx.Done():
+				return ev, ctx.Err()
+			}
+		}
+		if addr.As4()[3]%2 == 1 {
+			ev = append(ev, device.Evidence{Source: device.SourceTCP, Port: p, Fields: map[string]string{"tcp.state": "open"}})
+		}
+	}
+	return ev, nil
+}
+
+type fakeHTTP struct{ calls atomic.Int32 }
+
+func (f *fakeHTTP) Name() string             { return "http" }
+func (f *fakeHTTP) Accepts(port uint16) bool { return port == 80 }
+func (f *fakeHTTP) ProbePort(ctx context.Context, ap netip.AddrPort, pace Pacer) ([]device.Evidence, error) {
+	f.calls.Add(1)
+	if err := pace.Wait(ctx); err != nil {
+		return nil, err
+	}
+	return []device.Evidence{{Source: device.SourceHTTP, Port: ap.Port(), Fields: map[string]string{"http.server": "x"}}}, nil
+}
+
+func collect(t *testing.T, e *Engine, ctx context.Context) ([]device.Host, error) {
+	t.Helper()
+	out := make(chan device.Host)
+	var hosts []device.Host
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for h := range out {
+			hosts = append(hosts, h)
+		}
+	})
+	err := e.Run(ctx, out)
+	wg.Wait()
+	return hosts, err
+}
+
+func TestEngine_Run_liveHostsOnlyWithFollowUps(t *testing.T) {
+	tcp := &fakeTCP{ports: []uint16{554, 80}}
+	http := &fakeHTTP{}
+	e, err := New(Config{Targets: addrs(20), HostProbers: []HostProber{tcp}, PortProbers: []PortProber{http}, Rate: 1e6, HostRate: 1e6,
+		Neighbours: func() (map[netip.Addr]string, error) {
+			return map[netip.Addr]string{netip.MustParseAddr("198.18.0.1"): "44:a6:42:00:00:01"}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 10 {
+		t.Fatalf("got %d hosts, want the 10 odd ones", len(hosts))
+	}
+	if got := http.calls.Load(); got != 10 {
+		t.Errorf("http probe ran %d times, want once per live host on port 80", got)
+	}
+	for _, h := range hosts {
+		if !slices.Equal(h.Ports, []uint16{80, 554}) {
+			t.Errorf("%s ports %v", h.Addr, h.Ports)
+		}
+		if len(h.Evidence) != 3 || h.Partial {
+			t.Errorf("%s: %d evidence, partial %v", h.Addr, len(h.Evidence), h.Partial)
+		}
+		if h.Addr == netip.MustParseAddr("198.18.0.1") && h.MAC != "44:a6:42:00:00:01" {
+			t.Errorf("MAC not filled from neighbour table: %q", h.MAC)
+		}
+		if h.Evidence[0].Addr != h.Addr || h.Evidence[0].Time.IsZero() {
+			t.Errorf("evidence not stamped with address and time: %+v", h.Evidence[0])
+		}
+	}
+	if s := e.Stats(); s.Probed != 20 || s.Alive != 10 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestEngine_Run_globalRateBoundsWallTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tcp := &fakeTCP{ports: []uint16{80}}
+		// 100 packets at 10/s with a burst of 1: about ten seconds.
+		e, err := New(Config{Targets: addrs(100), HostProbers: []HostProber{tcp}, Rate: 10, HostRate: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := collect(t, e, context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < 9*time.Second || d > 11*time.Second {
+			t.Errorf("100 packets at 10 pps took %v, want about 10s", d)
+		}
+	})
+}
+
+func TestEngine_Run_perHostRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ports := make([]uint16, 10)
+		for i := range ports {
+			ports[i] = uint16(1000 + i)
+		}
+		tcp := &fakeTCP{ports: ports}
+		e, err := New(Config{Targets: addrs(1), HostProbers: []HostProber{tcp}, Rate: 1000, HostRate: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := collect(t, e, context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < 4*time.Second {
+			t.Errorf("10 packets to one host at 2 pps took %v, want at least 4.5s", d)
+		}
+	})
+}
+
+func TestEngine_Run_concurrencyBound(t *testing.T) {
+	tcp := &fakeTCP{ports: []uint16{80}, delay: 5 * time.Millisecond}
+	e, err := New(Config{Targets: addrs(64), HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(t, e, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := tcp.maxSeen.Load(); m > 4 || m < 2 {
+		t.Errorf("max hosts in flight %d, want 2..4", m)
+	}
+}
+
+func TestEngine_Run_interruptFlushesPartialHosts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Every host has its first port answered, then stalls for a minute
+		// on the next: the interrupt must end the stall and still deliver.
+		tcp := &fakeTCP{ports: []uint16{80, 81, 82}, delay: 20 * time.Second}
+		e, err := New(Config{Targets: addrs(1 << 16), HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6, Concurrency: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(30*time.Second, cancel)
+		start := time.Now()
+		hosts, err := collect(t, e, ctx)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run = %v, want context.Canceled", err)
+		}
+		if d := time.Since(start); d > 31*time.Second {
+			t.Errorf("Run took %v after interrupt", d-30*time.Second)
+		}
+		if len(hosts) == 0 {
+			t.Fatal("no hosts flushed")
+		}
+		for _, h := range hosts {
+			if !h.Partial {
+				t.Errorf("%s not marked partial", h.Addr)
+			}
+		}
+		if s := e.Stats(); s.Probed >= 1<<16 {
+			t.Errorf("probed %d: the feed did not stop", s.Probed)
+		}
+	})
+}
+
+func TestNew_validates(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Error("no targets accepted")
+	}
+	if _, err := New(Config{Targets: addrs(1)}); err == nil {
+		t.Error("no probers accepted")
+	}
+	if _, err := New(Config{Targets: addrs(1), HostProbers: []HostProber{&fakeTCP{}}, Rate: -1}); err == nil {
+		t.Error("negative rate accepted")
+	}
+}

@@ -1,0 +1,225 @@
+// Package sweep runs one scan end to end: it drives the scanner engine,
+// turns each host's evidence into an identity (fingerprint), a zone and
+// findings (policy), builds the device record, hands it to the writer as
+// soon as the host is done, and ends with the run record — also when the
+// run is interrupted.
+package sweep
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/report"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Identifier turns evidence into an identity (fingerprint.Engine).
+type Identifier interface {
+	Identify(h *device.Host) device.Identity
+}
+
+// Evaluator places a host in a zone and applies the policy (policy.Policy).
+type Evaluator interface {
+	Evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding)
+}
+
+// Config wires one run.
+type Config struct {
+	Engine   *scanner.Engine
+	Identify Identifier
+	Policy   Evaluator
+	Writer   report.Writer
+	// FailOn is the severity at or above which the run exits 3; 0 never.
+	FailOn device.Severity
+	// Run is the run record to complete: targets, policy, zones, methods
+	// and the like are filled in by the caller.
+	Run device.RunRecord
+	Now func() time.Time
+}
+
+// Exit statuses of DESIGN.md §Exit codes that a finished run can have.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitFindings    = 3
+	ExitInterrupted = 130
+)
+
+// Run scans, writes every record and the run record, and returns the run
+// record. A writer error stops the run and is returned with the run record
+// (exit status 1); an interrupt is not an error (exit status 130).
+func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	rr := cfg.Run
+	rr.Schema = device.SchemaRun
+	if rr.RunID == "" {
+		rr.RunID = NewRunID(now())
+	}
+	if rr.Start.IsZero() {
+		rr.Start = now()
+	}
+	rr.Findings = map[string]int{}
+
+	// The engine gets its own context so a writer failure can stop it; an
+	// interrupt reaches it through the parent.
+	scanCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	hosts := make(chan device.Host)
+	runErr := make(chan error, 1)
+	go func() { runErr <- cfg.Engine.Run(scanCtx, hosts) }()
+
+	var writeErr error
+	for h := range hosts {
+		if writeErr != nil {
+			continue // drain so the engine can finish
+		}
+		rec := Build(&h, cfg.Identify, cfg.Policy, rr.RunID)
+		rr.HostsUp++
+		if rec.Camera {
+			rr.Cameras++
+		}
+		if rec.Flagged {
+			rr.Flagged++
+		}
+		for _, f := range rec.Findings {
+			rr.Findings[f.Severity.String()]++
+		}
+		if err := cfg.Writer.WriteRecord(rec); err != nil {
+			writeErr = fmt.Errorf("writing record of %s: %w", rec.IP, err)
+			stop()
+		}
+	}
+	err := <-runErr
+	st := cfg.Engine.Stats()
+	rr.Probed = st.Probed
+	rr.End = now()
+	rr.DurationMS = rr.End.Sub(rr.Start).Milliseconds()
+	rr.Interrupted = ctx.Err() != nil
+	switch {
+	case writeErr != nil:
+		rr.ExitStatus = ExitError
+		rr.Errors = append(rr.Errors, writeErr.Error())
+	case rr.Interrupted:
+		rr.ExitStatus = ExitInterrupted
+	case err != nil && !errors.Is(err, context.Canceled):
+		rr.ExitStatus = ExitError
+		rr.Errors = append(rr.Errors, err.Error())
+	case cfg.FailOn > 0 && maxSeverity(rr.Findings) >= cfg.FailOn:
+		rr.ExitStatus = ExitFindings
+	default:
+		rr.ExitStatus = ExitOK
+	}
+	werr := cfg.Writer.WriteRun(&rr)
+	cerr := cfg.Writer.Close()
+	if e := errors.Join(writeErr, werr, cerr); e != nil {
+		rr.ExitStatus = ExitError
+		return &rr, e
+	}
+	return &rr, nil
+}
+
+func maxSeverity(counts map[string]int) device.Severity {
+	var m device.Severity
+	for name, n := range counts {
+		if s, err := device.ParseSeverity(name); err == nil && n > 0 {
+			m = max(m, s)
+		}
+	}
+	return m
+}
+
+// Build makes the device record of one host. It is pure apart from the
+// identifier and the policy it is handed.
+func Build(h *device.Host, ider Identifier, pol Evaluator, runID string) *device.Record {
+	id := ider.Identify(h)
+	zone, maker, findings := pol.Evaluate(h, id)
+	rec := &device.Record{
+		Schema:     device.SchemaDevice,
+		Time:       h.LastSeen.UTC(),
+		RunID:      runID,
+		IP:         h.Addr.String(),
+		MAC:        h.MAC,
+		Ports:      h.Ports,
+		DeviceType: id.DeviceType,
+		Camera:     id.DeviceType.IsVideo(),
+		Brand:      id.Brand,
+		Model:      id.Model,
+		Firmware:   id.Firmware,
+		Serial:     id.Serial,
+		Confidence: math.Round(id.Confidence*100) / 100,
+		Maker:      maker,
+		Zone:       zone,
+		Findings:   findings,
+		Conflicts:  id.Conflicts,
+		Partial:    h.Partial,
+		Errors:     h.Errors,
+	}
+	if rec.DeviceType == "" {
+		rec.DeviceType = device.TypeUnknown
+	}
+	if rec.Ports == nil {
+		rec.Ports = []uint16{}
+	}
+	if rec.Findings == nil {
+		rec.Findings = []device.Finding{}
+	}
+	if maker != nil {
+		name := maker.Name
+		rec.Vendor = &name
+		if rec.Brand == "" {
+			// Without relabel evidence, the label on the box is the maker's.
+			rec.Brand = name
+		}
+	} else if id.Vendor != "" {
+		v := id.Vendor
+		rec.Vendor = &v
+	}
+	for _, f := range findings {
+		if f.Severity >= device.SeverityHigh {
+			rec.Flagged = true
+		}
+	}
+	rec.Evidence = make([]device.RecordEvidence, len(h.Evidence))
+	for i, ev := range h.Evidence {
+		re := device.RecordEvidence{Source: ev.Source, Port: ev.Port, Fields: ev.Fields, Rules: []string{}}
+		if re.Fields == nil {
+			re.Fields = map[string]string{}
+		}
+		if v := ev.Fields["mac.vendor"]; v != "" && rec.MACVendor == "" {
+			rec.MACVendor = v
+		}
+		for _, c := range id.Conclusions {
+			if c.Evidence == i && !slices.Contains(re.Rules, c.Rule) {
+				re.Rules = append(re.Rules, c.Rule)
+			}
+		}
+		rec.Evidence[i] = re
+	}
+	if rec.Time.IsZero() {
+		rec.Time = time.Now().UTC()
+	}
+	return rec
+}
+
+// NewRunID returns a UUIDv7 (RFC 9562): time-ordered, so run ids sort by
+// start time in a SIEM and in the sweep history.
+func NewRunID(t time.Time) string {
+	var b [16]byte
+	_, _ = rand.Read(b[6:])
+	ms := uint64(t.UnixMilli())
+	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
+	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
+	b[6] = 0x70 | b[6]&0x0f
+	b[8] = 0x80 | b[8]&0x3f
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
