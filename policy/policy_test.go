@@ -1,0 +1,220 @@
+package policy
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/vendors"
+)
+
+const zonesYAML = `zones:
+  - name: lab-primary
+    kind: primary
+    cidrs: [198.18.0.0/16]
+  - name: core
+    kind: primary
+    sensitive: true
+    cidrs: [198.18.5.0/24, "2001:db8::/32"]
+  - name: cctv
+    kind: isolated
+    cidrs: [198.18.99.0/24]
+  - {name: guest, kind: Guest, cidrs: [198.19.0.0/16]}
+  - {name: one, kind: isolated, cidrs: [198.18.5.7]}
+`
+
+func mustZones(t *testing.T) *Zones {
+	t.Helper()
+	z, err := ParseZones("zones.yaml", []byte(zonesYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+func TestZones_Lookup(t *testing.T) {
+	z := mustZones(t)
+	tests := []struct {
+		addr string
+		want device.Zone
+	}{
+		{"198.18.1.1", device.Zone{Name: "lab-primary", Kind: "primary"}},
+		{"198.18.5.1", device.Zone{Name: "core", Kind: "primary", Sensitive: true}},
+		{"198.18.5.7", device.Zone{Name: "one", Kind: "isolated"}},
+		{"198.18.99.4", device.Zone{Name: "cctv", Kind: "isolated"}},
+		{"::ffff:198.18.99.4", device.Zone{Name: "cctv", Kind: "isolated"}},
+		{"198.19.3.3", device.Zone{Name: "guest", Kind: "guest"}},
+		{"2001:db8::1", device.Zone{Name: "core", Kind: "primary", Sensitive: true}},
+		{"10.0.0.1", Unzoned},
+	}
+	for _, tt := range tests {
+		if got := z.Lookup(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("Lookup(%s) = %+v, want %+v", tt.addr, got, tt.want)
+		}
+	}
+	if z.Source() != "zones.yaml" {
+		t.Errorf("Source %q", z.Source())
+	}
+	a := AllPrimary()
+	if got := a.Lookup(netip.MustParseAddr("10.1.2.3")); got != (device.Zone{Name: "default", Kind: "primary"}) {
+		t.Errorf("AllPrimary lookup %+v", got)
+	}
+	if !strings.Contains(a.Source(), "primary") {
+		t.Errorf("AllPrimary source %q", a.Source())
+	}
+}
+
+func TestLoadZones(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "z.yaml")
+	if err := os.WriteFile(p, []byte("zones:\n  - {name: a, kind: primary, cidrs: [10.0.0.0/8, 10.0.0.0/8]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadZones(p)
+	if err == nil || !strings.Contains(err.Error(), p+`:2: CIDR 10.0.0.0/8 in zone "a" is already in zone "a"`) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := LoadZones(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
+
+func TestParseZones_errors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"", "z.yaml:1: empty file"},
+		{"# only a comment\n", "z.yaml:1: empty file"},
+		{"zones: []\n", "z.yaml:1: no zones defined"},
+		{"zones:\n  - {kind: primary, cidrs: [10.0.0.0/8]}\n", `z.yaml:2: missing "name" in zone`},
+		{"zones:\n  - {name: a, kind: primary, cidrs: [10.0.0.0/33]}\n", `z.yaml:2: bad CIDR "10.0.0.0/33" in zone "a"`},
+		{"zones:\n  - name: a\n    kind: primary\n    cidrs:\n      - 10.0.0.1/8\n", `z.yaml:5: bad CIDR "10.0.0.1/8" in zone "a": host bits set (did you mean 10.0.0.0/8?)`},
+		{"zones:\n  - {name: a, kind: primary, cidrs: [10.0.0.0/8]}\n  - {name: a, kind: isolated, cidrs: [11.0.0.0/8]}\n", `z.yaml:3: duplicate zone name "a" (first at line 2)`},
+		{"zones:\n  - {name: a, kind: primary, cidr: [10.0.0.0/8]}\n", `z.yaml:2: unknown key "cidr" in zone`},
+		{"zone:\n  - {name: a}\n", `z.yaml:1: unknown key "zone" in zones file`},
+		{"zones:\n  - {name: a, kind: '', cidrs: [10.0.0.0/8]}\n", `z.yaml:2: bad kind ""`},
+		{"zones:\n  - {name: a, kind: primary, sensitive: yes-ish, cidrs: [10.0.0.0/8]}\n", `z.yaml:2: zone "a" sensitive: want true or false`},
+		{"zones:\n  - {name: a, kind: primary, cidrs: []}\n", `z.yaml:2: zone "a" has no cidrs`},
+		{"zones:\n  - {name: unzoned, kind: primary, cidrs: [10.0.0.0/8]}\n", `z.yaml:2: zone name "unzoned" is reserved`},
+		{"zones:\n  - {name: a, kind: primary, cidrs: [10.0.0.0/8]\n", `z.yaml:`},
+	}
+	for _, tt := range tests {
+		_, err := ParseZones("z.yaml", []byte(tt.src))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseZones(%q) error %v\nwant it to contain %q", tt.src, err, tt.want)
+		}
+	}
+}
+
+func newPolicy(t *testing.T, name string) *Policy {
+	t.Helper()
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Name: name, Catalog: cat, Zones: mustZones(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestNew_unknownPolicy(t *testing.T) {
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Name: "uk-nl", Catalog: cat}); err == nil || !strings.Contains(err.Error(), `unknown policy "uk-nl"`) {
+		t.Fatalf("got %v", err)
+	}
+	p, err := New(Config{Name: "us-ndaa889", Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Zones().Lookup(netip.MustParseAddr("10.0.0.1")).Kind != device.ZonePrimary {
+		t.Error("nil zones not all-primary")
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	hik := device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Model: "DS-2CD2032F-I", Confidence: 0.96}
+	tests := []struct {
+		name, policy, addr string
+		id                 device.Identity
+		wantID             string
+		wantSev            device.Severity
+		wantSummary        string
+	}{
+		{"covered on primary", "uk-nil", "198.18.1.10", hik, device.FindingCoveredOnPrimary, device.SeverityHigh,
+			"Hikvision camera DS-2CD2032F-I on primary zone lab-primary; Hikvision is covered by uk-nil"},
+		{"covered on sensitive primary", "uk-nil", "198.18.5.10", hik, device.FindingCoveredOnPrimary, device.SeverityCritical,
+			"Hikvision camera DS-2CD2032F-I on sensitive primary zone core; Hikvision is covered by uk-nil"},
+		{"covered unzoned", "uk-nil", "10.9.9.9", hik, device.FindingCoveredOnPrimary, device.SeverityHigh,
+			"on primary zone unzoned"},
+		{"covered low confidence", "uk-nil", "198.18.5.10", device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.3},
+			device.FindingCoveredOnPrimary, device.SeverityMedium, "possible Hikvision camera (vendor confidence 0.30) on sensitive primary zone core"},
+		{"covered unknown type", "uk-nil", "198.18.1.10", device.Identity{Vendor: "dahua", DeviceType: device.TypeUnknown, Confidence: 0.8},
+			device.FindingCoveredOnPrimary, device.SeverityMedium, "possible Dahua device (type not determined)"},
+		{"covered relabel", "us", "198.18.1.10", device.Identity{Vendor: "hikvision", Brand: "LTS", DeviceType: device.TypeNVR, Confidence: 0.9},
+			device.FindingCoveredOnPrimary, device.SeverityHigh, "LTS (made by Hikvision) NVR on primary zone lab-primary; Hikvision is covered by us-ndaa889, fcc-covered"},
+		{"judgement", "uk-nil", "198.18.1.10", device.Identity{Vendor: "xiongmai", DeviceType: device.TypeDVR, Confidence: 0.8},
+			device.FindingCoveredOnPrimary, device.SeverityHigh, "Xiongmai is covered by uk-nil (policy judgement, not a legal determination)"},
+		{"covered isolated", "uk-nil", "198.18.99.4", hik, device.FindingCoveredIsolated, device.SeverityInfo,
+			"Hikvision camera DS-2CD2032F-I on isolated zone cctv as required"},
+		{"not covered under policy", "us", "198.18.1.10", device.Identity{Vendor: "xiongmai", DeviceType: device.TypeCamera, Confidence: 0.8},
+			device.FindingCameraOnPrimary, device.SeverityLow, "Xiongmai camera on primary zone lab-primary; Xiongmai is not covered by us"},
+		{"axis on primary", "uk-nil", "198.18.1.10", device.Identity{Vendor: "axis", DeviceType: device.TypeCamera, Confidence: 0.7},
+			device.FindingCameraOnPrimary, device.SeverityLow, "Axis camera on primary zone lab-primary; Axis is not covered by uk-nil"},
+		{"unidentified", "uk-nil", "198.18.1.10", device.Identity{DeviceType: device.TypeDVR, Confidence: 0.6},
+			device.FindingUnidentifiedOnPrimary, device.SeverityMedium, "DVR of unknown maker on primary zone lab-primary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPolicy(t, tt.policy)
+			h := &device.Host{Addr: netip.MustParseAddr(tt.addr)}
+			_, maker, fs := p.Evaluate(h, tt.id)
+			if len(fs) != 1 {
+				t.Fatalf("findings %+v", fs)
+			}
+			f := fs[0]
+			if f.ID != tt.wantID || f.Severity != tt.wantSev || f.Policy != tt.policy || !strings.Contains(f.Summary, tt.wantSummary) {
+				t.Errorf("got %+v\nwant %s %s containing %q", f, tt.wantID, tt.wantSev, tt.wantSummary)
+			}
+			if (tt.id.Vendor != "") != (maker != nil) {
+				t.Errorf("maker %+v", maker)
+			}
+		})
+	}
+}
+
+func TestEvaluate_noFinding(t *testing.T) {
+	tests := []struct {
+		name, addr string
+		id         device.Identity
+	}{
+		{"windows host", "198.18.1.10", device.Identity{DeviceType: device.TypeOther, Confidence: 0.4}},
+		{"nothing known", "198.18.1.10", device.Identity{DeviceType: device.TypeUnknown}},
+		{"covered maker, not video", "198.18.1.10", device.Identity{Vendor: "huawei", DeviceType: device.TypeOther, Confidence: 0.9}},
+		{"non-covered camera isolated", "198.18.99.4", device.Identity{Vendor: "axis", DeviceType: device.TypeCamera, Confidence: 0.9}},
+		{"unidentified isolated", "198.18.99.4", device.Identity{DeviceType: device.TypeCamera, Confidence: 0.6}},
+		{"covered on other kind", "198.19.1.1", device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.9}},
+	}
+	p := newPolicy(t, "uk-nil")
+	for _, tt := range tests {
+		zone, maker, fs := p.Evaluate(&device.Host{Addr: netip.MustParseAddr(tt.addr)}, tt.id)
+		if len(fs) != 0 {
+			t.Errorf("%s: findings %+v (zone %+v)", tt.name, fs, zone)
+		}
+		if tt.id.Vendor != "" && (maker == nil || maker.ID != tt.id.Vendor) {
+			t.Errorf("%s: maker %+v", tt.name, maker)
+		}
+	}
+}
+
+func TestEvaluate_maker(t *testing.T) {
+	p := newPolicy(t, "uk-nil")
+	zone, maker, _ := p.Evaluate(&device.Host{Addr: netip.MustParseAddr("198.18.1.10")}, device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.9})
+	if zone.Name != "lab-primary" || maker == nil || maker.Name != "Hikvision" || maker.Country != "CN" || maker.Parent != "CETC" || len(maker.Lists) != 3 {
+		t.Errorf("zone %+v maker %+v", zone, maker)
+	}
+}
