@@ -1,7 +1,347 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/fingerprint"
+	"github.com/camsweep/camsweep/policy"
+	"github.com/camsweep/camsweep/report"
+	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/httpprobe"
+	"github.com/camsweep/camsweep/scanner/neigh"
+	"github.com/camsweep/camsweep/scanner/rtspprobe"
+	"github.com/camsweep/camsweep/scanner/targets"
+	"github.com/camsweep/camsweep/scanner/tcpprobe"
+	"github.com/camsweep/camsweep/sweep"
+	"github.com/camsweep/camsweep/vendors"
+)
+
+type scanFlags struct {
+	lists        []string
+	excludes     []string
+	excludeFiles []string
+	iface        string
+	rate         float64
+	hostRate     float64
+	concurrency  int
+	timeout      time.Duration
+	hostTimeout  time.Duration
+	ports        []uint
+	format       string
+	output       string
+	zones        string
+	policy       string
+	failOn       string
+	verbose      int
+	quiet        bool
+	shuffle      bool
+	seed         uint64
+	shard        string
+}
+
+const scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
+device, place it in a zone and report the ones a policy covers.
+
+TARGETS are IPv4 addresses (198.18.1.7), CIDRs (198.18.1.0/24) and ranges
+(198.18.1.10-40, 198.18.1.10-198.18.2.5), given as arguments, in files (-l FILE, one or
+more per line, '#' starts a comment) or on standard input (-l -). They are streamed, not
+expanded in memory, so a /8 costs nothing up front. camsweep never probes 0.0.0.0/8,
+127.0.0.0/8, multicast, 240.0.0.0/4, 255.255.255.255, nor the network and broadcast
+address of a CIDR of /30 or wider; it says so when that removes an address you named.
+
+WHAT IS SENT (read-only, paced for fragile embedded devices):
+  - a TCP connect to each of --ports (default 80,443,554,8000,8080,8443,37777,34567,5000);
+  - on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this is
+    fingerprinting, not trust);
+  - on open RTSP ports one OPTIONS and, when that shows no authentication realm, one
+    DESCRIBE without credentials.
+No password is ever guessed and no setting is ever changed. Every packet or connection
+waits for the global budget (--rate) and the per-host budget (--host-rate).
+
+ZONES: --zones FILE names your networks and their kind (primary, isolated, ...):
+  zones:
+    - {name: core, kind: primary, sensitive: true, cidrs: [10.20.0.0/16]}
+    - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24]}
+Addresses in no zone, and every address when no zones file is given, count as primary.
+
+OUTPUT: a table on a terminal, JSON lines otherwise (or with --format json): one
+camsweep.device/v1 record per live host as soon as it is done, then one camsweep.run/v1
+record. Logs go to standard error.
+
+EXIT CODES: 0 finished, nothing at or above --fail-on; 1 error; 2 bad usage or input;
+3 finished with findings at or above --fail-on; 130 interrupted (partial results and the
+run record are still written).
+
+Only scan networks you are authorised to scan.`
+
+const scanExample = `  camsweep scan 10.20.0.0/16 --zones zones.yaml
+  camsweep scan 10.20.1.10-40 10.20.2.0/24 --exclude 10.20.2.1 --format json -o sweep.jsonl
+  camsweep scan -l targets.txt --rate 100 --fail-on critical
+  grep -v '^#' sites.txt | camsweep scan -l - --shard 2/4 --shuffle`
 
 func newScanCmd() *cobra.Command {
-	return &cobra.Command{Use: "scan TARGET...", Short: "Scan targets for cameras"}
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:     "scan [TARGET...]",
+		Short:   "Scan targets for cameras and report covered makers on primary networks",
+		Long:    scanLong,
+		Example: scanExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, args, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringArrayVarP(&f.lists, "list", "l", nil, "read targets from `FILE` ('-' = standard input); repeatable")
+	fl.StringSliceVar(&f.excludes, "exclude", nil, "never probe these targets (comma-separated, same forms as TARGET)")
+	fl.StringArrayVar(&f.excludeFiles, "exclude-file", nil, "never probe the targets listed in `FILE`; repeatable")
+	fl.StringVarP(&f.iface, "interface", "i", "", "send only through this network `interface` (default: the routing table decides)")
+	fl.Float64Var(&f.rate, "rate", scanner.DefaultRate, "global budget in packets (connection attempts) per second")
+	fl.Float64Var(&f.hostRate, "host-rate", scanner.DefaultHostRate, "per-host budget in packets per second")
+	fl.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "hosts probed at the same time")
+	fl.DurationVar(&f.timeout, "timeout", 3*time.Second, "timeout of one connection or request")
+	fl.DurationVar(&f.hostTimeout, "host-timeout", scanner.DefaultHostTimeout, "give up on a host after this long (its record is marked partial)")
+	fl.UintSliceVarP(&f.ports, "ports", "p", nil, "TCP ports to connect to (default 80,443,554,8000,8080,8443,37777,34567,5000)")
+	fl.StringVar(&f.format, "format", "", "output format: table or json (default table on a terminal, json otherwise)")
+	fl.StringVarP(&f.output, "output", "o", "", "write results to `FILE` instead of standard output")
+	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
+	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered")
+	fl.StringVar(&f.failOn, "fail-on", "high", "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
+	fl.BoolVar(&f.shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
+	fl.StringVar(&f.shard, "shard", "", "scan only shard `K/N` of the targets (split one range across N jump hosts)")
+	fl.CountVarP(&f.verbose, "verbose", "v", "log more to standard error (-v info, -vv debug)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "log only errors")
+	return cmd
+}
+
+func newLogger(w io.Writer, verbose int, quiet bool) zerolog.Logger {
+	level := zerolog.WarnLevel
+	switch {
+	case quiet:
+		level = zerolog.ErrorLevel
+	case verbose == 1:
+		level = zerolog.InfoLevel
+	case verbose >= 2:
+		level = zerolog.DebugLevel
+	}
+	if fd, ok := w.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
+	ctx := cmd.Context()
+	log := newLogger(cmd.ErrOrStderr(), f.verbose, f.quiet)
+
+	failOn, err := device.ParseSeverity(f.failOn)
+	if err != nil {
+		return usageErr("--fail-on: %v", err)
+	}
+	if f.rate <= 0 || f.hostRate <= 0 || f.concurrency <= 0 || f.timeout <= 0 || f.hostTimeout <= 0 {
+		return usageErr("--rate, --host-rate, --concurrency, --timeout and --host-timeout must be positive")
+	}
+	if f.iface != "" {
+		if err := scanner.CheckInterface(f.iface); err != nil {
+			return usageErr("--interface: %v", err)
+		}
+	}
+
+	// Targets.
+	var incl, excl []targets.Token
+	for i, a := range args {
+		incl = append(incl, targets.Token{Text: a, Where: fmt.Sprintf("argument %d", i+1)})
+	}
+	for _, l := range f.lists {
+		toks, err := readTargetFile(cmd, l)
+		if err != nil {
+			return err
+		}
+		incl = append(incl, toks...)
+	}
+	for _, e := range f.excludes {
+		excl = append(excl, targets.Token{Text: e, Where: "--exclude"})
+	}
+	for _, l := range f.excludeFiles {
+		toks, err := readTargetFile(cmd, l)
+		if err != nil {
+			return err
+		}
+		excl = append(excl, toks...)
+	}
+	if len(incl) == 0 {
+		return usageErr("no targets: give addresses, CIDRs or ranges as arguments or with -l FILE")
+	}
+	set, err := targets.Build(incl, excl)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, s := range set.Skipped() {
+		// A target the user named that will not be probed at all deserves a
+		// warning; the routine removals (network/broadcast) are information.
+		if s.Kind == targets.SkipTarget {
+			log.Warn().Msg(s.String())
+		} else {
+			log.Info().Msg(s.String())
+		}
+	}
+	iterOpts := targets.IterOptions{Shuffle: f.shuffle, Seed: f.seed}
+	if f.shard != "" {
+		k, n, err := targets.ParseShard(f.shard)
+		if err != nil {
+			return usageErr("--shard: %v", err)
+		}
+		iterOpts.Shard, iterOpts.Shards = k, n
+	}
+	it, err := set.Iter(iterOpts)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+
+	// Policy and fingerprint data.
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		return fmt.Errorf("embedded catalog: %w", err)
+	}
+	zones := policy.AllPrimary()
+	if f.zones != "" {
+		if zones, err = policy.LoadZones(f.zones); err != nil {
+			return usageErr("%v", err)
+		}
+	} else {
+		log.Warn().Msg("no --zones file: every address is treated as primary")
+	}
+	pol, err := policy.New(policy.Config{Name: f.policy, Catalog: cat, Zones: zones})
+	if err != nil {
+		return usageErr("--policy: %v", err)
+	}
+	fp, err := fingerprint.New(fingerprint.Config{Catalog: cat})
+	if err != nil {
+		return fmt.Errorf("fingerprint rules: %w", err)
+	}
+
+	// Probers, in the order the engine runs them.
+	dial := scanner.Dialer(f.iface, f.timeout)
+	ports := make([]uint16, 0, len(f.ports))
+	for _, p := range f.ports {
+		if p == 0 || p > 65535 {
+			return usageErr("--ports: %d is not a TCP port", p)
+		}
+		ports = append(ports, uint16(p))
+	}
+	tcp, err := tcpprobe.New(tcpprobe.Config{Ports: ports, Timeout: f.timeout, Dial: dial})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	web, err := httpprobe.New(httpprobe.Config{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version})
+	if err != nil {
+		return err
+	}
+	rtsp, err := rtspprobe.New(rtspprobe.Config{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version})
+	if err != nil {
+		return err
+	}
+	eng, err := scanner.New(scanner.Config{
+		Targets:     it,
+		HostProbers: []scanner.HostProber{tcp},
+		PortProbers: []scanner.PortProber{web, rtsp},
+		Rate:        f.rate,
+		HostRate:    f.hostRate,
+		Concurrency: f.concurrency,
+		HostTimeout: f.hostTimeout,
+		Neighbours:  func() (map[netip.Addr]string, error) { return neigh.Lookup(neigh.DefaultPath) },
+		Log:         log,
+	})
+	if err != nil {
+		return err
+	}
+
+	// Output.
+	out := cmd.OutOrStdout()
+	if f.output != "" {
+		file, err := os.OpenFile(f.output, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+		if err != nil {
+			return usageErr("--output: %v", err)
+		}
+		defer file.Close()
+		out = file
+	}
+	format := f.format
+	if format == "" {
+		format = "json"
+		if fd, ok := out.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+			format = "table"
+		}
+	}
+	w, err := report.New(format, out)
+	if err != nil {
+		return usageErr("--format: %v", err)
+	}
+
+	zonesNote := "none given: every address treated as primary"
+	if f.zones != "" {
+		zonesNote = f.zones
+	}
+	rr, err := sweep.Run(ctx, sweep.Config{
+		Engine: eng, Identify: fp, Policy: pol, Writer: w, FailOn: failOn,
+		Run: device.RunRecord{
+			Version:   version,
+			Targets:   tokenTexts(incl),
+			Excludes:  tokenTexts(excl),
+			Addresses: set.Count(),
+			Methods:   []string{"tcp", "http", "rtsp", "neighbour-table"},
+			Privilege: "unprivileged (tcp connect; MACs from the kernel neighbour table)",
+			Policy:    f.policy,
+			Zones:     zonesNote,
+			Rate:      f.rate,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	log.Info().Str("run_id", rr.RunID).Int("hosts_up", rr.HostsUp).Int("flagged", rr.Flagged).Msg("scan finished")
+	if rr.ExitStatus != exitOK {
+		return &codeError{code: rr.ExitStatus, err: errors.New("scan finished with status " + fmt.Sprint(rr.ExitStatus))}
+	}
+	return nil
+}
+
+func readTargetFile(cmd *cobra.Command, name string) ([]targets.Token, error) {
+	var r io.Reader
+	display := name
+	if name == "-" {
+		r, display = cmd.InOrStdin(), "stdin"
+	} else {
+		file, err := os.Open(name)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		defer file.Close()
+		r = file
+	}
+	toks, err := targets.ReadList(r, display)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return toks, nil
+}
+
+func tokenTexts(toks []targets.Token) []string {
+	s := make([]string, len(toks))
+	for i, t := range toks {
+		s[i] = strings.TrimSpace(t.Text)
+	}
+	return s
 }

@@ -1,0 +1,288 @@
+// Package httpprobe fetches the root page of a web port and turns the
+// answer into evidence.
+//
+// Sent: one "GET / HTTP/1.1" with Host, User-Agent, "Accept: */*" and
+// "Connection: close", over TLS on the TLS ports (certificates not checked,
+// no SNI). Read: at most Config.MaxBytes, within Config.Timeout for the
+// whole exchange. A match is any bytes that begin with an HTTP status line
+// (RFC 9112 §4); anything else is ErrNotHTTP.
+//
+// The parser follows RFC 9112 loosely, because camera web servers do not:
+// it keeps header names' case and order and the protocol of the status line
+// exactly as sent — Hikvision's HTTP/1.0 status lines and UTF-8 BOMs and
+// Dahua's CONNECTION/CONTENT-LENGTH headers (PROTOCOLS.md §5.1, §5.2) are
+// fingerprints that net/http would erase. Fixtures in testdata/http are real
+// replies from §5 with their provenance in testdata/README.md.
+//
+// The package knows nothing about vendors; the fields it emits are listed in
+// vendors/FIELDS.md.
+package httpprobe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout   = 4 * time.Second
+	DefaultMaxBytes  = 64 << 10
+	DefaultUserAgent = "camsweep"
+)
+
+// DefaultPorts and DefaultTLSPorts are the ports Accepts takes when Config
+// leaves them empty. New copies them.
+var (
+	DefaultPorts    = []uint16{80, 8080}
+	DefaultTLSPorts = []uint16{443, 8443}
+)
+
+// Config configures a Prober. Zero values take the defaults.
+type Config struct {
+	// Dial opens the TCP connection; nil uses a net.Dialer.
+	Dial scanner.DialFunc
+	// Ports are spoken to in plain HTTP, TLSPorts over TLS.
+	Ports    []uint16
+	TLSPorts []uint16
+	// Timeout bounds one probe: connect, handshake, request and reading.
+	Timeout time.Duration
+	// MaxBytes bounds how much of the answer is read.
+	MaxBytes int
+	// UserAgent is sent as is ("camsweep/1.2.0").
+	UserAgent string
+}
+
+// Prober is the "http" PortProber.
+type Prober struct {
+	cfg Config
+}
+
+var _ scanner.PortProber = (*Prober)(nil)
+
+// New validates cfg and fills in the defaults.
+func New(cfg Config) (*Prober, error) {
+	if cfg.Timeout < 0 || cfg.MaxBytes < 0 {
+		return nil, errors.New("httpprobe: negative timeout or byte limit")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	for _, c := range cfg.UserAgent {
+		if c < ' ' || c == 0x7f {
+			return nil, fmt.Errorf("httpprobe: control character in user agent %q", cfg.UserAgent)
+		}
+	}
+	if cfg.Ports == nil {
+		cfg.Ports = slices.Clone(DefaultPorts)
+	}
+	if cfg.TLSPorts == nil {
+		cfg.TLSPorts = slices.Clone(DefaultTLSPorts)
+	}
+	for _, p := range cfg.Ports {
+		if p == 0 || slices.Contains(cfg.TLSPorts, p) {
+			return nil, fmt.Errorf("httpprobe: port %d is zero or both plain and TLS", p)
+		}
+	}
+	if slices.Contains(cfg.TLSPorts, 0) {
+		return nil, errors.New("httpprobe: TLS port 0")
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = (&net.Dialer{}).DialContext
+	}
+	return &Prober{cfg: cfg}, nil
+}
+
+// Name is the evidence source.
+func (p *Prober) Name() string { return string(device.SourceHTTP) }
+
+// Accepts reports whether port is one of the plain or TLS ports.
+func (p *Prober) Accepts(port uint16) bool {
+	return slices.Contains(p.cfg.Ports, port) || slices.Contains(p.cfg.TLSPorts, port)
+}
+
+// ProbePort sends one GET / and returns one Evidence for the answer. A port
+// that stays silent, refuses or resets gives no evidence and no error; bytes
+// that are not HTTP give ErrNotHTTP; an answer cut short gives the evidence
+// read so far and the error that cut it.
+func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+	overTLS := slices.Contains(p.cfg.TLSPorts, ap.Port())
+	if err := pace.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("http %s: %w", ap, err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	quiet := func(what string, err error) error {
+		switch {
+		case parent.Err() != nil:
+			return fmt.Errorf("http %s: %s: %w", ap, what, parent.Err())
+		case silent(err):
+			return nil
+		}
+		return fmt.Errorf("http %s: %s: %w", ap, what, err)
+	}
+
+	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
+	if err != nil {
+		return nil, quiet("connect", err)
+	}
+	defer conn.Close()
+	stop := bridge(ctx, conn)
+	defer stop()
+
+	if overTLS {
+		// We fingerprint devices, we do not trust them: cameras carry
+		// self-signed certificates for 192.168.1.64, so verifying would
+		// only lose the page. No ServerName means no SNI, which keeps the
+		// handshake to what a bare IP address allows.
+		tc := tls.Client(conn, &tls.Config{
+			InsecureSkipVerify: true, //nolint:gosec // fingerprinting, see above
+			MinVersion:         tls.VersionTLS10,
+			CipherSuites:       allSuites(),
+		})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, quiet("tls handshake", err)
+		}
+		conn = tc
+	}
+
+	if _, err := io.WriteString(conn, p.request(ap, overTLS)); err != nil {
+		return nil, quiet("send", err)
+	}
+	raw, rerr := readResponse(conn, p.cfg.MaxBytes)
+	if len(raw) == 0 {
+		return nil, quiet("read", rerr)
+	}
+	r, perr := ParseResponse(raw)
+	if errors.Is(perr, ErrNotHTTP) {
+		return nil, fmt.Errorf("http %s: %w", ap, ErrNotHTTP)
+	}
+	f := r.Fields()
+	f["http.path"] = "/"
+	if overTLS {
+		f["http.tls"] = "true"
+	}
+	ev := []device.Evidence{{Source: device.SourceHTTP, Addr: ap.Addr(), Port: ap.Port(), Fields: f}}
+	var errs []error
+	if perr != nil {
+		errs = append(errs, perr)
+	}
+	// A close-delimited body ends when the server stops talking, so only a
+	// short framed message makes a read error worth reporting.
+	if rerr != nil && !errors.Is(rerr, io.EOF) && (perr != nil || hasFraming(r)) && !r.Complete {
+		errs = append(errs, rerr)
+	}
+	if parent.Err() != nil {
+		errs = append(errs, parent.Err())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return ev, fmt.Errorf("http %s: partial response: %w", ap, err)
+	}
+	return ev, nil
+}
+
+func (p *Prober) request(ap netip.AddrPort, overTLS bool) string {
+	host := ap.String()
+	if (!overTLS && ap.Port() == 80) || (overTLS && ap.Port() == 443) {
+		host = ap.Addr().String()
+		if ap.Addr().Is6() {
+			host = "[" + host + "]"
+		}
+	}
+	return "GET / HTTP/1.1\r\n" +
+		"Host: " + host + "\r\n" +
+		"User-Agent: " + p.cfg.UserAgent + "\r\n" +
+		"Accept: */*\r\n" +
+		"Connection: close\r\n\r\n"
+}
+
+func hasFraming(r *Response) bool {
+	if r.Get("Transfer-Encoding") != "" {
+		return true
+	}
+	_, err := strconv.ParseUint(r.Get("Content-Length"), 10, 31)
+	return err == nil
+}
+
+// readResponse reads until the server closes, the message is complete, max
+// bytes have arrived or the deadline passes, and returns what it got with
+// the error that ended the read (nil when it stopped by choice).
+func readResponse(conn net.Conn, max int) ([]byte, error) {
+	buf := make([]byte, 0, min(max, 8<<10))
+	chunk := make([]byte, 8<<10)
+	for len(buf) < max {
+		n, err := conn.Read(chunk[:min(len(chunk), max-len(buf))])
+		buf = append(buf, chunk[:n]...)
+		if n > 0 {
+			if r, perr := ParseResponse(buf); perr == nil && r.Complete {
+				return buf, nil
+			}
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// bridge makes ctx's end interrupt every blocking call on conn.
+func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+}
+
+// silent reports the ways a host says nothing: refusal, reset, no route,
+// our own timeout, a close before any byte.
+func silent(err error) bool {
+	var ne net.Error
+	switch {
+	case err == nil,
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, os.ErrDeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH),
+		errors.As(err, &ne) && ne.Timeout():
+		return true
+	}
+	return false
+}
+
+func allSuites() []uint16 {
+	var ids []uint16
+	for _, s := range tls.CipherSuites() {
+		ids = append(ids, s.ID)
+	}
+	// Cameras from before 2016 often offer nothing better than RSA key
+	// exchange or CBC-SHA1; a fingerprint is worth more than forward secrecy
+	// on a request that carries no secret.
+	for _, s := range tls.InsecureCipherSuites() {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}

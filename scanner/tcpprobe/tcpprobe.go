@@ -1,0 +1,176 @@
+// Package tcpprobe is the TCP connect sweep: it finds which of a short list
+// of camera ports accept a connection.
+//
+// Sent: a TCP handshake to each port (closed again at once, nothing is
+// written). Back: SYN-ACK (open), RST (closed) or nothing (filtered). A
+// match is a completed connect; each open port gives one Evidence with
+// tcp.state "open". Closed and filtered ports give nothing. The default port
+// list is the quick sweep of PROTOCOLS.md §10.
+//
+// Connects to one host run at most Config.Parallel at a time: embedded
+// cameras fall over under bursts.
+package tcpprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// DefaultPorts is the quick sweep of PROTOCOLS.md §10: web, RTSP, the
+// Hikvision SDK port, Dahua's DVRIP and DHIP ports and Xiongmai's Sofia port.
+// New copies it; it is exported for help texts.
+var DefaultPorts = []uint16{80, 443, 554, 8000, 8080, 8443, 37777, 34567, 5000}
+
+// Defaults for Config's zero values.
+const (
+	DefaultParallel = 3
+	DefaultTimeout  = 1500 * time.Millisecond
+)
+
+// Config configures a Prober. Zero values take the defaults.
+type Config struct {
+	// Dial opens the TCP connection; nil uses a net.Dialer.
+	Dial scanner.DialFunc
+	// Ports are tried in this order.
+	Ports []uint16
+	// Parallel bounds the connects in flight to one host.
+	Parallel int
+	// Timeout bounds one connect; past it the port counts as filtered.
+	Timeout time.Duration
+}
+
+// Prober is the "tcp" HostProber.
+type Prober struct {
+	cfg Config
+}
+
+var _ scanner.HostProber = (*Prober)(nil)
+
+// New validates cfg and fills in the defaults.
+func New(cfg Config) (*Prober, error) {
+	if cfg.Parallel < 0 || cfg.Timeout < 0 {
+		return nil, errors.New("tcpprobe: negative parallelism or timeout")
+	}
+	if cfg.Parallel == 0 {
+		cfg.Parallel = DefaultParallel
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if len(cfg.Ports) == 0 {
+		cfg.Ports = DefaultPorts
+	}
+	cfg.Ports = slices.Clone(cfg.Ports)
+	for i, p := range cfg.Ports {
+		if p == 0 {
+			return nil, errors.New("tcpprobe: port 0")
+		}
+		if slices.Contains(cfg.Ports[:i], p) {
+			return nil, fmt.Errorf("tcpprobe: port %d listed twice", p)
+		}
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = (&net.Dialer{}).DialContext
+	}
+	return &Prober{cfg: cfg}, nil
+}
+
+// Name is the evidence source.
+func (p *Prober) Name() string { return string(device.SourceTCP) }
+
+// Ports returns the ports the prober connects to, in order.
+func (p *Prober) Ports() []uint16 { return slices.Clone(p.cfg.Ports) }
+
+// ProbeHost connects to every configured port, calling pace.Wait before each
+// attempt, and returns one Evidence per open port in port-list order. When
+// ctx ends it stops starting connects and returns what it found with ctx's
+// error; connect failures other than refusal, reset, timeout or no route
+// are joined into the error.
+func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pacer) ([]device.Evidence, error) {
+	open := make([]bool, len(p.cfg.Ports))
+	errs := make([]error, len(p.cfg.Ports)+1)
+	sem := make(chan struct{}, p.cfg.Parallel)
+	var wg sync.WaitGroup
+launch:
+	for i, port := range p.cfg.Ports {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break launch
+		}
+		if err := pace.Wait(ctx); err != nil {
+			<-sem
+			errs[len(errs)-1] = err
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			open[i], errs[i] = p.connect(ctx, netip.AddrPortFrom(addr, port))
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		errs[len(errs)-1] = ctx.Err()
+	}
+
+	var evs []device.Evidence
+	for i, port := range p.cfg.Ports {
+		if open[i] {
+			evs = append(evs, device.Evidence{
+				Source: device.SourceTCP,
+				Addr:   addr,
+				Port:   port,
+				Fields: map[string]string{"tcp.state": "open"},
+			})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return evs, fmt.Errorf("tcp %s: %w", addr, err)
+	}
+	return evs, nil
+}
+
+func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (bool, error) {
+	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	conn, err := p.cfg.Dial(dctx, "tcp", ap.String())
+	if err == nil {
+		conn.Close()
+		return true, nil
+	}
+	if ctx.Err() != nil || dctx.Err() != nil || silent(err) {
+		// The caller reports ctx's end once; our own timeout is "filtered".
+		return false, nil
+	}
+	return false, fmt.Errorf("port %d: %w", ap.Port(), err)
+}
+
+// silent reports a closed or filtered port: refusal, reset, timeout, no
+// route.
+func silent(err error) bool {
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, os.ErrDeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH),
+		errors.As(err, &ne) && ne.Timeout():
+		return true
+	}
+	return false
+}

@@ -1,0 +1,243 @@
+package tcpprobe
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/scanner"
+)
+
+type countingPacer struct{ n atomic.Int32 }
+
+func (p *countingPacer) Wait(ctx context.Context) error {
+	p.n.Add(1)
+	return ctx.Err()
+}
+
+func listen(t *testing.T) uint16 {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return netip.MustParseAddrPort(ln.Addr().String()).Port()
+}
+
+func closedPort(t *testing.T) uint16 {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return netip.MustParseAddrPort(ln.Addr().String()).Port()
+}
+
+var localhost = netip.MustParseAddr("127.0.0.1")
+
+func TestProber_ProbeHost_openAndClosed(t *testing.T) {
+	a, b, closed := listen(t), listen(t), closedPort(t)
+	pace := &countingPacer{}
+	p, err := New(Config{Ports: []uint16{b, closed, a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.ProbeHost(t.Context(), localhost, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint16
+	for _, e := range ev {
+		if e.Source != "tcp" || e.Addr != localhost || e.Fields["tcp.state"] != "open" || len(e.Fields) != 1 {
+			t.Errorf("evidence = %+v", e)
+		}
+		got = append(got, e.Port)
+	}
+	if want := []uint16{b, a}; !slices.Equal(got, want) {
+		t.Errorf("open ports = %v, want %v (port-list order)", got, want)
+	}
+	if n := pace.n.Load(); n != 3 {
+		t.Errorf("pace.Wait called %d times, want 3", n)
+	}
+}
+
+// fakeDial records how many dials are in flight at once.
+type fakeDial struct {
+	inFlight, peak, calls atomic.Int32
+	hold                  time.Duration
+	err                   error
+}
+
+func (f *fakeDial) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	f.calls.Add(1)
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for {
+		p := f.peak.Load()
+		if n <= p || f.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	select {
+	case <-time.After(f.hold):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	c1, c2 := net.Pipe()
+	c2.Close()
+	return c1, nil
+}
+
+func TestProber_ProbeHost_parallelBound(t *testing.T) {
+	fd := &fakeDial{hold: 20 * time.Millisecond}
+	ports := []uint16{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	pace := &countingPacer{}
+	p, err := New(Config{Ports: ports, Parallel: 2, Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.ProbeHost(t.Context(), localhost, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != len(ports) {
+		t.Errorf("got %d evidence, want %d", len(ev), len(ports))
+	}
+	if peak := fd.peak.Load(); peak != 2 {
+		t.Errorf("peak concurrency %d, want 2", peak)
+	}
+	if n := pace.n.Load(); n != int32(len(ports)) || fd.calls.Load() != int32(len(ports)) {
+		t.Errorf("pace.Wait %d times, dial %d times; want %d each", n, fd.calls.Load(), len(ports))
+	}
+}
+
+func TestProber_ProbeHost_defaultParallel(t *testing.T) {
+	fd := &fakeDial{hold: 10 * time.Millisecond}
+	p, err := New(Config{Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ProbeHost(t.Context(), localhost, &countingPacer{}); err != nil {
+		t.Fatal(err)
+	}
+	if peak := fd.peak.Load(); peak != DefaultParallel {
+		t.Errorf("peak concurrency %d, want %d", peak, DefaultParallel)
+	}
+	if !slices.Equal(p.Ports(), DefaultPorts) {
+		t.Errorf("Ports() = %v", p.Ports())
+	}
+}
+
+func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
+	fd := &fakeDial{hold: time.Hour}
+	p, err := New(Config{Ports: []uint16{80, 554}, Timeout: 50 * time.Millisecond, Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	if ev != nil || err != nil {
+		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
+	}
+}
+
+func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
+	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	p, err := New(Config{Ports: []uint16{80}, Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	if ev != nil || err != nil {
+		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
+	}
+}
+
+func TestProber_ProbeHost_otherErrorsReported(t *testing.T) {
+	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.EACCES}}
+	p, err := New(Config{Ports: []uint16{80, 443}, Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	if !errors.Is(err, syscall.EACCES) {
+		t.Errorf("error = %v, want EACCES", err)
+	}
+}
+
+func TestProber_ProbeHost_cancelled(t *testing.T) {
+	fd := &fakeDial{hold: time.Hour}
+	p, err := New(Config{Ports: DefaultPorts, Timeout: time.Hour, Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = p.ProbeHost(ctx, localhost, &countingPacer{})
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+	if n := fd.calls.Load(); n > DefaultParallel {
+		t.Errorf("%d dials started, want at most %d before the cancel", n, DefaultParallel)
+	}
+}
+
+type failingPacer struct{ err error }
+
+func (p failingPacer) Wait(context.Context) error { return p.err }
+
+func TestProber_ProbeHost_pacerRefuses(t *testing.T) {
+	fd := &fakeDial{}
+	p, err := New(Config{Dial: fd.dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("budget exhausted")
+	if _, err := p.ProbeHost(t.Context(), localhost, failingPacer{stop}); !errors.Is(err, stop) {
+		t.Errorf("error = %v, want the pacer's", err)
+	}
+	if fd.calls.Load() != 0 {
+		t.Error("dialled without the pacer's permission")
+	}
+}
+
+func TestNew(t *testing.T) {
+	for _, bad := range []Config{
+		{Parallel: -1},
+		{Timeout: -time.Second},
+		{Ports: []uint16{80, 0}},
+		{Ports: []uint16{80, 80}},
+	} {
+		if _, err := New(bad); err == nil {
+			t.Errorf("New(%+v) accepted", bad)
+		}
+	}
+	p, err := New(Config{})
+	if err != nil || p.Name() != "tcp" {
+		t.Fatalf("New(Config{}) = %v, %v", p, err)
+	}
+	var _ scanner.HostProber = p
+}
