@@ -28,9 +28,11 @@ import (
 // Defaults chosen for fragile embedded devices: a camera's web server often
 // serves one connection at a time and some reboot under bursts.
 const (
-	DefaultRate        = 300 // packets (or connection attempts) per second, whole run
-	DefaultHostRate    = 20  // per host
-	DefaultConcurrency = 64  // hosts in flight
+	DefaultRate     = 300 // packets (or connection attempts) per second, whole run
+	DefaultHostRate = 20  // per host
+	// Hosts in flight. Many hosts at once cost a device nothing (each has
+	// its own budget) and hide the connect timeouts of absent addresses.
+	DefaultConcurrency = 256
 	DefaultHostTimeout = 30 * time.Second
 )
 

@@ -36,6 +36,7 @@ type scanFlags struct {
 	hostRate     float64
 	concurrency  int
 	timeout      time.Duration
+	connTimeout  time.Duration
 	hostTimeout  time.Duration
 	ports        []uint
 	format       string
@@ -110,7 +111,8 @@ func newScanCmd() *cobra.Command {
 	fl.Float64Var(&f.rate, "rate", scanner.DefaultRate, "global budget in packets (connection attempts) per second")
 	fl.Float64Var(&f.hostRate, "host-rate", scanner.DefaultHostRate, "per-host budget in packets per second")
 	fl.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "hosts probed at the same time")
-	fl.DurationVar(&f.timeout, "timeout", 3*time.Second, "timeout of one connection or request")
+	fl.DurationVar(&f.connTimeout, "connect-timeout", tcpprobe.DefaultTimeout, "a TCP port that has not answered a connect by then counts as filtered")
+	fl.DurationVar(&f.timeout, "timeout", httpprobe.DefaultTimeout, "timeout of one service exchange (HTTP request, RTSP OPTIONS and DESCRIBE)")
 	fl.DurationVar(&f.hostTimeout, "host-timeout", scanner.DefaultHostTimeout, "give up on a host after this long (its record is marked partial)")
 	fl.UintSliceVarP(&f.ports, "ports", "p", nil, "TCP ports to connect to (default 80,443,554,8000,8080,8443,37777,34567,5000)")
 	fl.StringVar(&f.format, "format", "", "output format: table or json (default table on a terminal, json otherwise)")
@@ -150,8 +152,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
-	if f.rate <= 0 || f.hostRate <= 0 || f.concurrency <= 0 || f.timeout <= 0 || f.hostTimeout <= 0 {
-		return usageErr("--rate, --host-rate, --concurrency, --timeout and --host-timeout must be positive")
+	if f.rate <= 0 || f.hostRate <= 0 || f.concurrency <= 0 || f.timeout <= 0 || f.connTimeout <= 0 || f.hostTimeout <= 0 {
+		return usageErr("--rate, --host-rate, --concurrency, --timeout, --connect-timeout and --host-timeout must be positive")
 	}
 	if f.iface != "" {
 		if err := scanner.CheckInterface(f.iface); err != nil {
@@ -233,7 +235,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	}
 
 	// Probers, in the order the engine runs them.
-	dial := scanner.Dialer(f.iface, f.timeout)
+	// Each prober bounds its own exchanges; the dialler only binds.
+	dial := scanner.Dialer(f.iface, 0)
 	ports := make([]uint16, 0, len(f.ports))
 	for _, p := range f.ports {
 		if p == 0 || p > 65535 {
@@ -241,7 +244,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		}
 		ports = append(ports, uint16(p))
 	}
-	tcp, err := tcpprobe.New(tcpprobe.Config{Ports: ports, Timeout: f.timeout, Dial: dial})
+	tcp, err := tcpprobe.New(tcpprobe.Config{Ports: ports, Timeout: f.connTimeout, Dial: dial})
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -1,0 +1,207 @@
+// Package emulator answers on TCP the way real IP cameras and the devices
+// around them do, so that camsweep's probes and rules meet the same bytes in
+// the lab as on a real network.
+//
+// Each profile (hikvision-camera, dahua-camera, axis-camera, web-server,
+// office-pc) is a set of services, one per TCP port. HTTP and RTSP replies are
+// rendered from templates embedded under templates/<profile>/, copied from the
+// real transcripts in PROTOCOLS.md §5 (HTTP) and §6 (RTSP) with their quirks:
+// Hikvision's HTTP/1.0 status line and UTF-8 BOM, Dahua's upper-case header
+// names, the two spaces after Hikvision's RTSP "Date:". The binary ports follow
+// §10: Hikvision 8000 answers the 16-byte nmap signature once the client has
+// sent 16 bytes; Dahua 37777 answers a DVRIP realm request with the realm text.
+//
+// Listeners use raw TCP rather than net/http because net/http canonicalises
+// header names, which would erase the quirks the scanner's rules look for.
+// Every connection has read deadlines and bounded reads: a half request or
+// garbage closes the connection, never hangs or crashes the emulator.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Profile names.
+const (
+	ProfileHikvision = "hikvision-camera"
+	ProfileDahua     = "dahua-camera"
+	ProfileAxis      = "axis-camera"
+	ProfileWeb       = "web-server"
+	ProfilePC        = "office-pc"
+)
+
+// Profiles lists the profile names a spec may use.
+func Profiles() []string {
+	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileWeb, ProfilePC}
+}
+
+// KnownProfile reports whether name is a profile.
+func KnownProfile(name string) bool { return slices.Contains(Profiles(), name) }
+
+// Device is what an emulator pretends to be. Fields a profile does not use
+// are ignored.
+type Device struct {
+	Name     string
+	Profile  string
+	MAC      net.HardwareAddr
+	Model    string
+	Serial   string
+	Firmware string
+	// Realm is the Hikvision RTSP realm token: "C2875" in `IP Camera(C2875)`.
+	Realm string
+	// Server is the HTTP Server header of profiles with a choice
+	// (hikvision-camera: "webserver" or "App-webs/").
+	Server string
+	// Password, when set, is the admin password the RTSP digest check
+	// accepts; empty means no credentials are ever accepted.
+	Password string
+}
+
+// Timeouts bound every connection.
+type Timeouts struct {
+	Read time.Duration // for each request (head and body)
+	Idle time.Duration // between requests on a kept-alive connection
+}
+
+// DefaultTimeouts are generous for a scanner, short for a stuck client.
+var DefaultTimeouts = Timeouts{Read: 5 * time.Second, Idle: 10 * time.Second}
+
+// Service is one TCP port of a device.
+type Service struct {
+	Port   int
+	Name   string // "http", "rtsp", "hik-sdk", "dvrip"
+	Handle func(ctx context.Context, c net.Conn)
+}
+
+// Emulator is one device's set of services.
+type Emulator struct {
+	Device   Device
+	Services []Service
+	// Now is the clock for Date headers; a seam for tests.
+	Now      func() time.Time
+	Timeouts Timeouts
+
+	tpl *templates
+}
+
+// New builds the emulator of d's profile.
+func New(d Device) (*Emulator, error) {
+	if !KnownProfile(d.Profile) {
+		return nil, fmt.Errorf("emulator: unknown profile %q", d.Profile)
+	}
+	tpl, err := loadTemplates(d.Profile)
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{Device: d, Now: time.Now, Timeouts: DefaultTimeouts, tpl: tpl}
+	switch d.Profile {
+	case ProfileHikvision:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.hikvisionHTTP)},
+			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
+			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
+		}
+	case ProfileDahua:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.dahuaHTTP)},
+			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.dahuaRTSP)},
+			{Port: 37777, Name: "dvrip", Handle: e.dahuaDVRIP},
+		}
+	case ProfileAxis:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.axisHTTP)},
+			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.axisRTSP)},
+		}
+	case ProfileWeb:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.nginxHTTP)},
+		}
+	case ProfilePC:
+		e.Services = []Service{
+			{Port: 5000, Name: "http", Handle: e.httpHandler(e.httpAPI)},
+			{Port: 8080, Name: "http", Handle: e.httpHandler(e.httpAPI)},
+		}
+	}
+	return e, nil
+}
+
+// Service returns the service on port, if any.
+func (e *Emulator) Service(port int) (Service, bool) {
+	for _, s := range e.Services {
+		if s.Port == port {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Listen binds every service on addr (the device's address, or the
+// unspecified address inside the device's namespace).
+func (e *Emulator) Listen(addr netip.Addr) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, s := range e.Services {
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr.String(), strconv.Itoa(s.Port)))
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("emulator %s: %w", e.Device.Name, err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// Serve accepts on lns[i] for e.Services[i] until ctx ends, then closes the
+// listeners and waits for open connections to finish.
+func (e *Emulator) Serve(ctx context.Context, lns []net.Listener) error {
+	if len(lns) != len(e.Services) {
+		return errors.New("emulator: one listener per service needed")
+	}
+	var wg sync.WaitGroup
+	for i, ln := range lns {
+		wg.Go(func() { ServeListener(ctx, ln, e.Services[i].Handle) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// ServeListener accepts connections on ln and runs h on each until ctx ends.
+// It closes ln and every open connection when ctx ends.
+func ServeListener(ctx context.Context, ln net.Listener, h func(context.Context, net.Conn)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				break
+			}
+			// Transient (EMFILE and the like): back off, never spin.
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		wg.Go(func() {
+			defer c.Close()
+			done := context.AfterFunc(ctx, func() { c.Close() })
+			defer done()
+			h(ctx, c)
+		})
+	}
+	ln.Close()
+	wg.Wait()
+}

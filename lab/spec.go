@@ -1,0 +1,406 @@
+package lab
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/camsweep/camsweep/lab/emulator"
+)
+
+//go:embed default.yaml
+var defaultSpec []byte
+
+// LabRange is the only range the lab ever uses (RFC 2544 benchmarking).
+var LabRange = netip.MustParsePrefix("198.18.0.0/15")
+
+// Spec describes a lab: its segments, the jump host and the devices.
+type Spec struct {
+	// Prefix starts every namespace name ("csw-"; tests use "cswt-").
+	Prefix   string    `yaml:"prefix"`
+	Segments []Segment `yaml:"segments"`
+	Jump     Jump      `yaml:"jump"`
+	Devices  []Device  `yaml:"devices"`
+}
+
+// Segment is one layer-2 network: a bridge in its own switch namespace and a
+// router interface at Gateway.
+type Segment struct {
+	Name    string `yaml:"name"`
+	CIDR    string `yaml:"cidr"`
+	Gateway string `yaml:"gateway"`
+	Zone    Zone   `yaml:"zone"`
+}
+
+// Zone is the segment's entry in the zones file the scanner reads.
+type Zone struct {
+	Name string `yaml:"name"`
+	Kind string `yaml:"kind"` // primary | isolated
+}
+
+// Jump is the scanner's host.
+type Jump struct {
+	Segment string `yaml:"segment"`
+	Address string `yaml:"address"`
+}
+
+// Device is one emulated device. Model, Serial, Firmware, Realm, Server and
+// Password parameterise the profile's replies (see lab/emulator).
+type Device struct {
+	Name     string `yaml:"name"`
+	Segment  string `yaml:"segment"`
+	Profile  string `yaml:"profile"`
+	Address  string `yaml:"address"`
+	MAC      string `yaml:"mac"`
+	Model    string `yaml:"model,omitempty"`
+	Serial   string `yaml:"serial,omitempty"`
+	Firmware string `yaml:"firmware,omitempty"`
+	Realm    string `yaml:"realm,omitempty"`
+	Server   string `yaml:"server,omitempty"`
+	Password string `yaml:"password,omitempty"`
+}
+
+// SpecError is a problem at one line of a spec file.
+type SpecError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *SpecError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// DefaultSpec returns the spec embedded in the binary (lab/default.yaml).
+func DefaultSpec() (*Spec, error) { return ParseSpec("default.yaml", defaultSpec) }
+
+// LoadSpec reads and validates a spec file.
+func LoadSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lab spec: %w", err)
+	}
+	return ParseSpec(path, data)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// ParseSpec parses and validates a spec; name is used in errors, which are
+// *SpecError naming the line and the offending token.
+func ParseSpec(name string, data []byte) (*Spec, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErr(name, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &SpecError{name, 1, "empty spec"}
+	}
+	var s Spec
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return nil, yamlErr(name, err)
+	}
+	v := validator{file: name, root: root.Content[0]}
+	if err := v.validate(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func yamlErr(name string, err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
+	msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		text := m[2]
+		if f, ok := strings.CutPrefix(text, "field "); ok {
+			if fname, _, ok := strings.Cut(f, " not found in type"); ok {
+				text = fmt.Sprintf("unknown field %q", fname)
+			}
+		}
+		return &SpecError{name, line, text}
+	}
+	return &SpecError{name, 1, strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// Name limits: namespace names stay short for `ip netns list` and logs;
+// device and segment names are kept within an interface name (15 bytes).
+var (
+	prefixRe = regexp.MustCompile(`^[a-z][a-z0-9]{1,6}-$`)
+	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}$`)
+	segRe    = regexp.MustCompile(`^[a-z][a-z0-9]{0,9}$`)
+	realmRe  = regexp.MustCompile(`^[A-Z0-9]{5}$`)
+	// Values that go into replies stay printable and free of quotes.
+	valueRe = regexp.MustCompile(`^[A-Za-z0-9 ._/()+-]{1,64}$`)
+)
+
+type validator struct {
+	file string
+	root *yaml.Node
+}
+
+// at returns the line of the node at path (mapping keys and sequence
+// indexes); a missing node gives the line of its nearest parent.
+func (v *validator) at(path ...any) int {
+	n := v.root
+	for _, p := range path {
+		var next *yaml.Node
+		switch k := p.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						next = n.Content[i+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return n.Line
+}
+
+func (v *validator) errf(line int, format string, a ...any) error {
+	return &SpecError{v.file, line, fmt.Sprintf(format, a...)}
+}
+
+func (v *validator) validate(s *Spec) error {
+	if !prefixRe.MatchString(s.Prefix) {
+		return v.errf(v.at("prefix"), "prefix %q: want 2 to 7 lower-case letters or digits and a final \"-\" (e.g. \"csw-\")", s.Prefix)
+	}
+	if len(s.Segments) == 0 {
+		return v.errf(v.at("segments"), "no segments")
+	}
+	used := map[netip.Addr]string{}
+	segs := map[string]netip.Prefix{}
+	zones := map[string]bool{}
+	for i, sg := range s.Segments {
+		if !segRe.MatchString(sg.Name) {
+			return v.errf(v.at("segments", i, "name"), "segment name %q: want 1 to 10 lower-case letters or digits", sg.Name)
+		}
+		if _, dup := segs[sg.Name]; dup {
+			return v.errf(v.at("segments", i, "name"), "duplicate segment name %q", sg.Name)
+		}
+		p, err := netip.ParsePrefix(sg.CIDR)
+		if err != nil || !p.Addr().Is4() || p != p.Masked() {
+			return v.errf(v.at("segments", i, "cidr"), "cidr %q: want an IPv4 network such as 198.18.10.0/24", sg.CIDR)
+		}
+		if !LabRange.Contains(p.Addr()) || p.Bits() < LabRange.Bits() {
+			return v.errf(v.at("segments", i, "cidr"), "cidr %q is outside %s", sg.CIDR, LabRange)
+		}
+		if p.Bits() > 29 {
+			return v.errf(v.at("segments", i, "cidr"), "cidr %q is too small", sg.CIDR)
+		}
+		for other, q := range segs {
+			if q.Overlaps(p) {
+				return v.errf(v.at("segments", i, "cidr"), "cidr %q overlaps segment %q", sg.CIDR, other)
+			}
+		}
+		segs[sg.Name] = p
+		if err := v.hostAddr(sg.Gateway, p, used, "gateway of "+sg.Name, "segments", i, "gateway"); err != nil {
+			return err
+		}
+		if sg.Zone.Name == "" || !valueRe.MatchString(sg.Zone.Name) || zones[sg.Zone.Name] {
+			return v.errf(v.at("segments", i, "zone", "name"), "zone name %q: want a unique, non-empty name", sg.Zone.Name)
+		}
+		zones[sg.Zone.Name] = true
+		if sg.Zone.Kind != "primary" && sg.Zone.Kind != "isolated" {
+			return v.errf(v.at("segments", i, "zone", "kind"), "zone kind %q: want primary or isolated", sg.Zone.Kind)
+		}
+	}
+	jp, ok := segs[s.Jump.Segment]
+	if !ok {
+		return v.errf(v.at("jump", "segment"), "jump segment %q is not a segment", s.Jump.Segment)
+	}
+	if err := v.hostAddr(s.Jump.Address, jp, used, "jump", "jump", "address"); err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	macs := map[string]string{}
+	for i, d := range s.Devices {
+		if !nameRe.MatchString(d.Name) {
+			return v.errf(v.at("devices", i, "name"), "device name %q: want 1 to 15 lower-case letters, digits or \"-\", starting with a letter", d.Name)
+		}
+		if names[d.Name] {
+			return v.errf(v.at("devices", i, "name"), "duplicate device name %q", d.Name)
+		}
+		names[d.Name] = true
+		p, ok := segs[d.Segment]
+		if !ok {
+			return v.errf(v.at("devices", i, "segment"), "segment %q of device %q is not a segment", d.Segment, d.Name)
+		}
+		if !emulator.KnownProfile(d.Profile) {
+			return v.errf(v.at("devices", i, "profile"), "unknown profile %q (want one of %s)", d.Profile, strings.Join(emulator.Profiles(), ", "))
+		}
+		if err := v.hostAddr(d.Address, p, used, "device "+d.Name, "devices", i, "address"); err != nil {
+			return err
+		}
+		hw, err := net.ParseMAC(d.MAC)
+		if err != nil || len(hw) != 6 {
+			return v.errf(v.at("devices", i, "mac"), "mac %q: want six colon-separated hex bytes", d.MAC)
+		}
+		if hw[0]&1 != 0 || bytes.Equal(hw, make([]byte, 6)) {
+			return v.errf(v.at("devices", i, "mac"), "mac %q is not a unicast address", d.MAC)
+		}
+		if other, dup := macs[hw.String()]; dup {
+			return v.errf(v.at("devices", i, "mac"), "duplicate mac %q (also device %q)", d.MAC, other)
+		}
+		macs[hw.String()] = d.Name
+		for _, f := range []struct{ key, val string }{
+			{"model", d.Model}, {"serial", d.Serial}, {"firmware", d.Firmware}, {"server", d.Server}, {"password", d.Password},
+		} {
+			if f.val != "" && !valueRe.MatchString(f.val) {
+				return v.errf(v.at("devices", i, f.key), "%s %q: want up to 64 letters, digits, spaces or ._/()+-", f.key, f.val)
+			}
+		}
+		switch d.Profile {
+		case emulator.ProfileHikvision:
+			if !realmRe.MatchString(d.Realm) {
+				return v.errf(v.at("devices", i, "realm"), "realm %q of device %q: want the 5-character token of \"IP Camera(XXXXX)\"", d.Realm, d.Name)
+			}
+			if d.Server != "webserver" && d.Server != "App-webs/" {
+				return v.errf(v.at("devices", i, "server"), "server %q of device %q: want webserver or App-webs/", d.Server, d.Name)
+			}
+			if d.Serial == "" {
+				return v.errf(v.at("devices", i), "device %q needs a serial", d.Name)
+			}
+		case emulator.ProfileDahua:
+			if d.Serial == "" || strings.Contains(d.Serial, " ") {
+				return v.errf(v.at("devices", i, "serial"), "serial %q of device %q: Dahua realms are \"Login to <serial>\"", d.Serial, d.Name)
+			}
+		}
+		if d.Realm != "" && d.Profile != emulator.ProfileHikvision {
+			return v.errf(v.at("devices", i, "realm"), "realm %q: only hikvision-camera devices take a realm", d.Realm)
+		}
+	}
+	return nil
+}
+
+// hostAddr checks that s is an address of p, in the lab range, not yet used.
+func (v *validator) hostAddr(s string, p netip.Prefix, used map[netip.Addr]string, who string, path ...any) error {
+	line := v.at(path...)
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return v.errf(line, "address %q: want an IPv4 address", s)
+	}
+	if !LabRange.Contains(a) {
+		return v.errf(line, "address %q is outside %s", s, LabRange)
+	}
+	if !p.Contains(a) {
+		return v.errf(line, "address %q is outside its segment %s", s, p)
+	}
+	last := lastAddr(p)
+	if a == p.Addr() || a == last {
+		return v.errf(line, "address %q is the network or broadcast address of %s", s, p)
+	}
+	if other, dup := used[a]; dup {
+		return v.errf(line, "duplicate address %q (also %s)", s, other)
+	}
+	used[a] = who
+	return nil
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+// Marshal returns the spec as YAML that ParseSpec reads back.
+func (s *Spec) Marshal() ([]byte, error) { return yaml.Marshal(s) }
+
+// Names of the lab's namespaces.
+func (s *Spec) JumpNS() string                 { return s.Prefix + "jump" }
+func (s *Spec) RouterNS() string               { return s.Prefix + "router" }
+func (s *Spec) SwitchNS(segment string) string { return s.Prefix + "sw-" + segment }
+func (s *Spec) DeviceNS(device string) string  { return s.Prefix + "d-" + device }
+
+// Namespaces lists every namespace the lab builds.
+func (s *Spec) Namespaces() []string {
+	ns := []string{s.RouterNS(), s.JumpNS()}
+	for _, sg := range s.Segments {
+		ns = append(ns, s.SwitchNS(sg.Name))
+	}
+	for _, d := range s.Devices {
+		ns = append(ns, s.DeviceNS(d.Name))
+	}
+	return ns
+}
+
+// Device returns the device called name.
+func (s *Spec) Device(name string) (Device, bool) {
+	for _, d := range s.Devices {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Device{}, false
+}
+
+func (s *Spec) segment(name string) Segment {
+	for _, sg := range s.Segments {
+		if sg.Name == name {
+			return sg
+		}
+	}
+	return Segment{}
+}
+
+// prefixLen returns the mask length of segment name (validated specs only).
+func (s *Spec) prefixLen(segment string) int {
+	return netip.MustParsePrefix(s.segment(segment).CIDR).Bits()
+}
+
+// Zones returns the zones file for the scanner:
+//
+//	zones:
+//	  - {name: lab-primary, kind: primary, cidrs: [198.18.10.0/24]}
+func Zones(s *Spec) ([]byte, error) {
+	type zone struct {
+		Name  string   `yaml:"name"`
+		Kind  string   `yaml:"kind"`
+		CIDRs []string `yaml:"cidrs,flow"`
+	}
+	var out struct {
+		Zones []zone `yaml:"zones"`
+	}
+	for _, sg := range s.Segments {
+		out.Zones = append(out.Zones, zone{Name: sg.Zone.Name, Kind: sg.Zone.Kind, CIDRs: []string{sg.CIDR}})
+	}
+	if len(out.Zones) == 0 {
+		return nil, errors.New("lab: spec has no segments")
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&out); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+// emulatorDevice converts a validated device for the emulator.
+func (d Device) emulatorDevice() emulator.Device {
+	hw, _ := net.ParseMAC(d.MAC)
+	return emulator.Device{
+		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
+		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
+	}
+}
