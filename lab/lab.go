@@ -137,8 +137,8 @@ func build(ctx context.Context, spec *Spec) error {
 
 	// ep is the far end of a veth: a namespace, its interface, what it gets.
 	type ep struct {
-		ns, ifname string
-		script     strings.Builder
+		ns     string
+		script strings.Builder
 	}
 	eps := map[string]*ep{}
 	endpoint := func(ns string) *ep {

@@ -319,7 +319,7 @@ func Redirect(body []byte) string {
 			continue
 		}
 		if m := metaURLRe.FindSubmatch(tag); m != nil {
-			best, target = loc[0], string(m[1])
+			target = string(m[1])
 			break
 		}
 	}
