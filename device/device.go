@@ -60,6 +60,9 @@ type Host struct {
 	Errors []string
 	// Partial is true when probing stopped early (interrupt, host timeout).
 	Partial bool
+	// OutOfScope marks a host that answered a discovery sweep but is not a
+	// target: recorded, never probed.
+	OutOfScope bool
 }
 
 // Alive reports whether anything at all answered from the host.

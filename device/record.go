@@ -45,6 +45,7 @@ type Record struct {
 	Evidence   []RecordEvidence `json:"evidence"`
 	Conflicts  []Conclusion     `json:"conflicts,omitempty"`
 	Partial    bool             `json:"partial,omitempty"`
+	OutOfScope bool             `json:"out_of_scope,omitempty"`
 	Errors     []string         `json:"errors,omitempty"`
 }
 

@@ -44,7 +44,11 @@ type AddrSource interface {
 
 // Config configures an Engine. Zero values take the defaults above.
 type Config struct {
-	Targets     AddrSource
+	// Targets yields the addresses the per-host probes visit.
+	Targets AddrSource
+	// Scope is what Sweepers may touch; required when there are sweepers.
+	Scope       Scope
+	Sweepers    []Sweeper
 	HostProbers []HostProber
 	PortProbers []PortProber
 	Rate        float64 // global packets per second
@@ -54,8 +58,13 @@ type Config struct {
 	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
 	// namespace the scan runs in; nil disables MAC lookup.
 	Neighbours func() (map[netip.Addr]string, error)
-	Log        zerolog.Logger
-	Now        func() time.Time
+	// ReportStrays emits hosts that only a sweep saw and that Targets did
+	// not visit: responders outside the scope (recorded, never probed) and,
+	// after an interrupt, responders whose turn had not come. Turn it off
+	// on all but one shard so a sharded sweep reports them once.
+	ReportStrays bool
+	Log          zerolog.Logger
+	Now          func() time.Time
 }
 
 // Engine runs one sweep. It is not reusable across runs.
@@ -63,6 +72,7 @@ type Engine struct {
 	cfg    Config
 	global *rate.Limiter
 
+	found  found
 	probed atomic.Uint64
 	alive  atomic.Uint64
 }
@@ -80,6 +90,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if len(cfg.HostProbers) == 0 {
 		return nil, errors.New("scanner: no host probers")
+	}
+	if len(cfg.Sweepers) > 0 && cfg.Scope == nil {
+		return nil, errors.New("scanner: sweepers need a scope")
 	}
 	if cfg.Rate < 0 || cfg.HostRate < 0 || cfg.Concurrency < 0 || cfg.HostTimeout < 0 {
 		return nil, errors.New("scanner: negative rate, concurrency or timeout")
@@ -121,6 +134,7 @@ func (e *Engine) Stats() Stats {
 // when it was interrupted.
 func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	defer close(out)
+	e.sweep(ctx)
 	jobs := make(chan netip.Addr)
 	var wg sync.WaitGroup
 	for range e.cfg.Concurrency {
@@ -149,7 +163,76 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	e.strays(ctx, out)
 	return ctx.Err()
+}
+
+// sweep runs every sweeper at once and keeps what they find for the
+// per-host phase.
+func (e *Engine) sweep(ctx context.Context) {
+	if len(e.cfg.Sweepers) == 0 {
+		return
+	}
+	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1)}
+	now := e.cfg.Now
+	var wg sync.WaitGroup
+	for _, s := range e.cfg.Sweepers {
+		wg.Go(func() {
+			err := s.Sweep(ctx, e.cfg.Scope, pace, func(ev device.Evidence) {
+				if !ev.Addr.IsValid() {
+					return
+				}
+				if ev.Time.IsZero() {
+					ev.Time = now()
+				}
+				e.found.add(ev)
+			})
+			if err != nil && ctx.Err() == nil {
+				e.cfg.Log.Warn().Err(err).Str("sweeper", s.Name()).Msg("sweep failed")
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// strays emits the hosts only a sweep saw and the per-host phase did not
+// visit.
+func (e *Engine) strays(ctx context.Context, out chan<- device.Host) {
+	rest := e.found.rest()
+	if !e.cfg.ReportStrays {
+		return
+	}
+	addrs := make([]netip.Addr, 0, len(rest))
+	for a := range rest {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	for _, a := range addrs {
+		inScope := e.cfg.Scope != nil && e.cfg.Scope.Contains(a)
+		if inScope && ctx.Err() == nil {
+			continue // another shard's host: it reports it
+		}
+		h := device.Host{Addr: a, OutOfScope: !inScope, Partial: inScope}
+		h.Evidence = rest[a]
+		stamp(&h)
+		e.alive.Add(1)
+		out <- h
+	}
+}
+
+// stamp sets a host's seen times and MAC from its evidence.
+func stamp(h *device.Host) {
+	for _, ev := range h.Evidence {
+		if h.FirstSeen.IsZero() || ev.Time.Before(h.FirstSeen) {
+			h.FirstSeen = ev.Time
+		}
+		if ev.Time.After(h.LastSeen) {
+			h.LastSeen = ev.Time
+		}
+		if h.MAC == "" && ev.MAC != "" {
+			h.MAC = ev.MAC
+		}
+	}
 }
 
 // pacer spends one token of the global budget and one of the host's per
@@ -171,6 +254,8 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	defer cancel()
 	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)}
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
+	h.Evidence = e.found.take(addr)
+	stamp(&h)
 
 	add := func(name string, ev []device.Evidence, err error) {
 		now := e.cfg.Now()
@@ -181,12 +266,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			if !ev[i].Addr.IsValid() {
 				ev[i].Addr = addr
 			}
-			if h.FirstSeen.IsZero() {
-				h.FirstSeen = ev[i].Time
-			}
-			h.LastSeen = ev[i].Time
 		}
 		h.Evidence = append(h.Evidence, ev...)
+		stamp(&h)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
@@ -221,7 +303,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			add(p.Name(), ev, err)
 		}
 	}
-	if h.Alive() && e.cfg.Neighbours != nil {
+	if h.Alive() && h.MAC == "" && e.cfg.Neighbours != nil {
 		if tbl, err := e.cfg.Neighbours(); err == nil {
 			h.MAC = tbl[addr]
 		} else {

@@ -240,3 +240,73 @@ func TestNew_validates(t *testing.T) {
 		t.Error("negative rate accepted")
 	}
 }
+
+// fakeSweeper answers for one in-scope and one out-of-scope address.
+type fakeSweeper struct{ in, out netip.Addr }
+
+func (f fakeSweeper) Name() string { return "fake" }
+func (f fakeSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	it := scope.Iter()
+	for a, ok := it.Next(); ok; a, ok = it.Next() {
+		if err := pace.Wait(ctx); err != nil {
+			return err
+		}
+		if a == f.in {
+			emit(device.Evidence{Source: device.SourceWSD, Addr: a, MAC: "44:a6:42:00:00:02", Fields: map[string]string{"wsd.types": "dn:NetworkVideoTransmitter"}})
+		}
+	}
+	emit(device.Evidence{Source: device.SourceWSD, Addr: f.out, Fields: map[string]string{"wsd.types": "dn:NetworkVideoTransmitter"}})
+	return nil
+}
+
+type listScope struct{ n int }
+
+func (s listScope) Iter() AddrSource { return addrs(s.n) }
+func (s listScope) Contains(a netip.Addr) bool {
+	for it := addrs(s.n); ; {
+		b, ok := it.Next()
+		if !ok {
+			return false
+		}
+		if a == b {
+			return true
+		}
+	}
+}
+
+func TestEngine_Run_sweepEvidenceJoinsHostAndStraysAreReported(t *testing.T) {
+	in := netip.MustParseAddr("198.18.0.2") // even: the TCP fake finds nothing there
+	out := netip.MustParseAddr("198.19.5.5")
+	for _, strays := range []bool{true, false} {
+		e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
+			HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6, ReportStrays: strays})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts, err := collect(t, e, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		byAddr := map[netip.Addr]device.Host{}
+		for _, h := range hosts {
+			byAddr[h.Addr] = h
+		}
+		h, ok := byAddr[in]
+		if !ok || len(h.Evidence) != 1 || h.MAC != "44:a6:42:00:00:02" || h.OutOfScope || h.FirstSeen.IsZero() {
+			t.Errorf("strays=%v: swept in-scope host %+v (found %v)", strays, h, ok)
+		}
+		s, ok := byAddr[out]
+		if ok != strays || (ok && !s.OutOfScope) {
+			t.Errorf("strays=%v: out-of-scope responder %+v (found %v)", strays, s, ok)
+		}
+		if want := 3 + map[bool]int{true: 1}[strays]; len(hosts) != want {
+			t.Errorf("strays=%v: %d hosts, want %d", strays, len(hosts), want)
+		}
+	}
+}
+
+func TestNew_sweepersNeedScope(t *testing.T) {
+	if _, err := New(Config{Targets: addrs(1), Sweepers: []Sweeper{fakeSweeper{}}, HostProbers: []HostProber{&fakeTCP{}}}); err == nil {
+		t.Error("sweepers without a scope accepted")
+	}
+}

@@ -162,6 +162,7 @@ func Build(h *device.Host, ider Identifier, pol Evaluator, runID string) *device
 		Findings:   findings,
 		Conflicts:  id.Conflicts,
 		Partial:    h.Partial,
+		OutOfScope: h.OutOfScope,
 		Errors:     h.Errors,
 	}
 	if rec.DeviceType == "" {

@@ -256,16 +256,36 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
+	sweeps, err := sweepers(wireOpts{Iface: f.iface, Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log})
+	if err != nil {
+		return err
+	}
+	hostProbers := []scanner.HostProber{tcp}
+	portProbers := []scanner.PortProber{web, rtsp}
+	methods := []string{}
+	for _, s := range sweeps {
+		methods = append(methods, s.Name())
+	}
+	for _, p := range hostProbers {
+		methods = append(methods, p.Name())
+	}
+	for _, p := range portProbers {
+		methods = append(methods, p.Name())
+	}
+	methods = append(methods, "neighbour-table")
 	eng, err := scanner.New(scanner.Config{
-		Targets:     it,
-		HostProbers: []scanner.HostProber{tcp},
-		PortProbers: []scanner.PortProber{web, rtsp},
-		Rate:        f.rate,
-		HostRate:    f.hostRate,
-		Concurrency: f.concurrency,
-		HostTimeout: f.hostTimeout,
-		Neighbours:  func() (map[netip.Addr]string, error) { return neigh.Lookup(neigh.DefaultPath) },
-		Log:         log,
+		Targets:      it,
+		Scope:        targetScope{set: set, opts: iterOpts},
+		Sweepers:     sweeps,
+		HostProbers:  hostProbers,
+		PortProbers:  portProbers,
+		ReportStrays: iterOpts.Shard <= 1,
+		Rate:         f.rate,
+		HostRate:     f.hostRate,
+		Concurrency:  f.concurrency,
+		HostTimeout:  f.hostTimeout,
+		Neighbours:   func() (map[netip.Addr]string, error) { return neigh.Lookup(neigh.DefaultPath) },
+		Log:          log,
 	})
 	if err != nil {
 		return err
@@ -304,7 +324,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 			Targets:   tokenTexts(incl),
 			Excludes:  tokenTexts(excl),
 			Addresses: set.Count(),
-			Methods:   []string{"tcp", "http", "rtsp", "neighbour-table"},
+			Methods:   methods,
 			Privilege: "unprivileged (tcp connect; MACs from the kernel neighbour table)",
 			Policy:    f.policy,
 			Zones:     zonesNote,
