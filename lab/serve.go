@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/camsweep/camsweep/lab/emulator"
 )
@@ -41,10 +42,20 @@ func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) er
 	if err != nil {
 		return fmt.Errorf("lab serve: %w", err)
 	}
+	pcs, err := e.ListenUDP(addr)
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return fmt.Errorf("lab serve: %w", err)
+	}
 	if opts.Ready != "" {
 		var b strings.Builder
 		for i, s := range e.Services {
 			fmt.Fprintf(&b, "%s %s\n", lns[i].Addr(), s.Name)
+		}
+		for i, s := range e.UDP {
+			fmt.Fprintf(&b, "udp %s %s\n", pcs[i].LocalAddr(), s.Name)
 		}
 		// Written then renamed, so Up never sees half a file.
 		tmp := filepath.Join(filepath.Dir(opts.Ready), "."+filepath.Base(opts.Ready)+"."+strconv.Itoa(os.Getpid()))
@@ -55,5 +66,9 @@ func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) er
 			return fmt.Errorf("lab serve: %w", err)
 		}
 	}
-	return e.Serve(ctx, lns)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = e.ServeUDP(ctx, pcs) })
+	err = e.Serve(ctx, lns)
+	wg.Wait()
+	return err
 }

@@ -85,6 +85,8 @@ type Service struct {
 type Emulator struct {
 	Device   Device
 	Services []Service
+	// UDP lists the device's UDP (discovery) services.
+	UDP []UDPService
 	// Now is the clock for Date headers; a seam for tests.
 	Now      func() time.Time
 	Timeouts Timeouts

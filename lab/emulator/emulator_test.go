@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -433,4 +434,41 @@ func TestRobustness(t *testing.T) {
 			c.Close()
 		}
 	}
+}
+
+func TestServePacketConn_answersUnicast(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ServePacketConn(ctx, pc, func(req []byte, from netip.AddrPort) [][]byte {
+			if string(req) == "silence" {
+				return nil
+			}
+			return [][]byte{append([]byte("re:"), req...)}
+		})
+	}()
+	c, err := net.Dial("udp4", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("silence")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("probe")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "re:probe" {
+		t.Fatalf("reply %q, %v", buf[:n], err)
+	}
+	cancel()
+	<-done
 }
