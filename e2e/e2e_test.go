@@ -7,6 +7,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,8 +24,9 @@ import (
 	"github.com/camsweep/camsweep/lab"
 )
 
-// prefix differs from the lab package's own tests so both can run at once.
-const prefix = "cswe-"
+// prefix differs from the lab package's own tests so both can run at once;
+// CAMSWEEP_E2E_PREFIX overrides it for a second checkout on the machine.
+var prefix = cmp.Or(os.Getenv("CAMSWEEP_E2E_PREFIX"), "cswe-")
 
 var (
 	binary  string

@@ -104,7 +104,7 @@ func TestLab_upDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.Prefix = "cswt-"
+	spec.Prefix = testPrefix()
 	opts := Options{Binary: bin, StateDir: filepath.Join(t.TempDir(), "state")}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -123,7 +123,7 @@ func TestLab_upDown(t *testing.T) {
 
 	want := spec.Namespaces()
 	slices.Sort(want)
-	if got := labNamespaces(t, "cswt-"); !slices.Equal(got, want) {
+	if got := labNamespaces(t, testPrefix()); !slices.Equal(got, want) {
 		t.Errorf("namespaces\n got %v\nwant %v", got, want)
 	}
 	st, err := Status(ctx, spec.Prefix)
@@ -180,7 +180,7 @@ echo "== cctv-hik rtsp"; exec 3<>/dev/tcp/198.18.20.21/554; printf 'OPTIONS * RT
 		if err := Up(ctx, spec, opts); err != nil {
 			t.Fatal(err)
 		}
-		if got := labNamespaces(t, "cswt-"); !slices.Equal(got, want) {
+		if got := labNamespaces(t, testPrefix()); !slices.Equal(got, want) {
 			t.Errorf("namespaces after second up %v", got)
 		}
 		for _, pid := range old {
@@ -219,7 +219,7 @@ echo "== cctv-hik rtsp"; exec 3<>/dev/tcp/198.18.20.21/554; printf 'OPTIONS * RT
 		if err := Down(ctx, spec.Prefix, opts); err != nil {
 			t.Fatal(err)
 		}
-		if got := labNamespaces(t, "cswt-"); len(got) != 0 {
+		if got := labNamespaces(t, testPrefix()); len(got) != 0 {
 			t.Errorf("namespaces left: %v", got)
 		}
 		for _, pid := range pids {
@@ -237,4 +237,13 @@ echo "== cctv-hik rtsp"; exec 3<>/dev/tcp/198.18.20.21/554; printf 'OPTIONS * RT
 			t.Errorf("status after down %+v %v", st, err)
 		}
 	})
+}
+
+// testPrefix is "cswt-" unless CAMSWEEP_LAB_PREFIX names another, so that
+// several checkouts can run the lab tests on one machine at once.
+func testPrefix() string {
+	if p := os.Getenv("CAMSWEEP_LAB_PREFIX"); p != "" {
+		return p
+	}
+	return "cswt-"
 }
