@@ -114,11 +114,15 @@ func newScanCmd() *cobra.Command {
 	fl.DurationVar(&f.connTimeout, "connect-timeout", tcpprobe.DefaultTimeout, "a TCP port that has not answered a connect by then counts as filtered")
 	fl.DurationVar(&f.timeout, "timeout", httpprobe.DefaultTimeout, "timeout of one service exchange (HTTP request, RTSP OPTIONS and DESCRIBE)")
 	fl.DurationVar(&f.hostTimeout, "host-timeout", scanner.DefaultHostTimeout, "give up on a host after this long (its record is marked partial)")
-	fl.UintSliceVarP(&f.ports, "ports", "p", nil, "TCP ports to connect to (default 80,443,554,8000,8080,8443,37777,34567,5000)")
+	defPorts := make([]uint, len(tcpprobe.DefaultPorts))
+	for i, p := range tcpprobe.DefaultPorts {
+		defPorts[i] = uint(p)
+	}
+	fl.UintSliceVarP(&f.ports, "ports", "p", defPorts, "TCP ports to connect to")
 	fl.StringVar(&f.format, "format", "", "output format: table or json (default table on a terminal, json otherwise)")
 	fl.StringVarP(&f.output, "output", "o", "", "write results to `FILE` instead of standard output")
 	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
-	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered")
+	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
