@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/camsweep/camsweep/scanner/internal/authhdr"
+	"github.com/camsweep/camsweep/scanner/internal/msghead"
 )
 
 // ErrNotHTTP reports bytes that do not start with an HTTP status line: the
@@ -27,10 +28,7 @@ const MaxTitle = 256
 var bom = []byte("\xef\xbb\xbf")
 
 // Header is one header line as sent.
-type Header struct {
-	Name  string // case kept
-	Value string // surrounding blanks trimmed; folded lines joined by one space
-}
+type Header = msghead.Header
 
 // Response is an HTTP response as the server framed it. Unlike net/http it
 // keeps header names' case and order and the status line's protocol as
@@ -50,14 +48,7 @@ type Response struct {
 }
 
 // Get returns the value of the first header called name, case-insensitively.
-func (r *Response) Get(name string) string {
-	for _, h := range r.Headers {
-		if strings.EqualFold(h.Name, name) {
-			return h.Value
-		}
-	}
-	return ""
-}
+func (r *Response) Get(name string) string { return msghead.Get(r.Headers, name) }
 
 // ParseResponse parses the bytes read from an HTTP server. It accepts what
 // embedded servers send: LF-only line ends, missing reason phrases, a BOM or
@@ -71,7 +62,7 @@ func ParseResponse(b []byte) (*Response, error) {
 	if !bytes.HasPrefix(b, []byte("HTTP/")) {
 		return nil, ErrNotHTTP
 	}
-	head, body, ended := splitHead(b)
+	head, body, ended := msghead.SplitHead(b)
 	lines := strings.Split(string(head), "\n")
 	if !ended && !bytes.HasSuffix(head, []byte("\n")) && len(lines) > 1 {
 		// The last line was cut mid-way; half a header value would be a
@@ -80,113 +71,15 @@ func ParseResponse(b []byte) (*Response, error) {
 	}
 	r := &Response{}
 	var ok bool
-	if r.Proto, r.Status, r.Reason, ok = parseStatusLine(strings.TrimSuffix(lines[0], "\r")); !ok {
+	if r.Proto, r.Status, r.Reason, ok = msghead.ParseStatusLine(strings.TrimSuffix(lines[0], "\r"), "HTTP/"); !ok {
 		return nil, ErrNotHTTP
 	}
-	r.Headers = parseHeaders(lines[1:])
+	r.Headers = msghead.ParseHeaders(lines[1:])
 	if !ended {
 		return r, ErrIncomplete
 	}
 	r.Body, r.Complete = frameBody(r, body)
 	return r, nil
-}
-
-// splitHead cuts b at the first empty line, CRLF or LF.
-func splitHead(b []byte) (head, body []byte, ended bool) {
-	i := bytes.Index(b, []byte("\n\n"))
-	j := bytes.Index(b, []byte("\n\r\n"))
-	switch {
-	case i >= 0 && (j < 0 || i < j):
-		return b[:i+1], b[i+2:], true
-	case j >= 0:
-		return b[:j+1], b[j+3:], true
-	}
-	return b, nil, false
-}
-
-func parseStatusLine(line string) (proto string, status int, reason string, ok bool) {
-	proto, rest, _ := strings.Cut(line, " ")
-	if !validProto(proto, "HTTP/") {
-		return "", 0, "", false
-	}
-	rest = strings.TrimLeft(rest, " ")
-	if len(rest) < 3 {
-		return "", 0, "", false
-	}
-	code, reason := rest[:3], rest[3:]
-	for _, c := range []byte(code) {
-		if c < '0' || c > '9' {
-			return "", 0, "", false
-		}
-	}
-	if reason != "" && reason[0] != ' ' && reason[0] != '\t' {
-		return "", 0, "", false
-	}
-	status, _ = strconv.Atoi(code)
-	return proto, status, strings.TrimSpace(reason), true
-}
-
-// validProto accepts prefix followed by digits, a dot and digits.
-func validProto(p, prefix string) bool {
-	v, ok := strings.CutPrefix(p, prefix)
-	if !ok {
-		return false
-	}
-	major, minor, ok := strings.Cut(v, ".")
-	return ok && isDigits(major) && isDigits(minor)
-}
-
-func isDigits(s string) bool {
-	if s == "" || len(s) > 3 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// parseHeaders reads "Name: value" lines; a line starting with a blank
-// continues the previous one (obs-fold), a line without a colon or with an
-// empty or non-token name is skipped.
-func parseHeaders(lines []string) []Header {
-	var hs []Header
-	for _, l := range lines {
-		l = strings.TrimSuffix(l, "\r")
-		if l == "" {
-			continue
-		}
-		if l[0] == ' ' || l[0] == '\t' {
-			if len(hs) > 0 {
-				last := &hs[len(hs)-1]
-				last.Value = strings.TrimSpace(last.Value + " " + strings.TrimSpace(l))
-			}
-			continue
-		}
-		name, value, ok := strings.Cut(l, ":")
-		if !ok || !isToken(name) {
-			continue
-		}
-		hs = append(hs, Header{Name: name, Value: strings.Trim(value, " \t")})
-	}
-	return hs
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func frameBody(r *Response, body []byte) ([]byte, bool) {

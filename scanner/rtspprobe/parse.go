@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/camsweep/camsweep/scanner/internal/authhdr"
+	"github.com/camsweep/camsweep/scanner/internal/msghead"
 )
 
 // ErrNotRTSP reports bytes that do not start with an RTSP status line: the
@@ -18,14 +19,7 @@ var ErrNotRTSP = errors.New("not an RTSP response")
 var ErrIncomplete = errors.New("RTSP response ends inside its header block")
 
 // Header is one header line as sent.
-type Header struct {
-	Name string // case kept
-	// Value has surrounding blanks trimmed and folded lines joined.
-	Value string
-	// Raw is everything after the colon up to the line end, blanks kept:
-	// Hikvision's "Date:  Thu, May 14 2020 16:45:35 GMT" has two spaces.
-	Raw string
-}
+type Header = msghead.Header
 
 // Response is an RTSP response (RFC 2326 §7) as the server framed it.
 type Response struct {
@@ -74,7 +68,7 @@ func ParseResponse(b []byte) (*Response, error) {
 	if !bytes.HasPrefix(b, []byte("RTSP/")) {
 		return nil, ErrNotRTSP
 	}
-	head, body, ended := splitHead(b)
+	head, body, ended := msghead.SplitHead(b)
 	lines := strings.Split(string(head), "\n")
 	if !ended && !bytes.HasSuffix(head, []byte("\n")) && len(lines) > 1 {
 		// Half a header value would be a misleading fingerprint.
@@ -82,10 +76,10 @@ func ParseResponse(b []byte) (*Response, error) {
 	}
 	r := &Response{}
 	var ok bool
-	if r.Proto, r.Status, r.Reason, ok = parseStatusLine(strings.TrimSuffix(lines[0], "\r")); !ok {
+	if r.Proto, r.Status, r.Reason, ok = msghead.ParseStatusLine(strings.TrimSuffix(lines[0], "\r"), "RTSP/"); !ok {
 		return nil, ErrNotRTSP
 	}
-	r.Headers = parseHeaders(lines[1:])
+	r.Headers = msghead.ParseHeaders(lines[1:])
 	if !ended {
 		return r, ErrIncomplete
 	}
@@ -98,105 +92,6 @@ func ParseResponse(b []byte) (*Response, error) {
 		r.Body = nil
 	}
 	return r, nil
-}
-
-// headEnd returns the length of the header block in b including its empty
-// line, or -1 when it has not ended yet.
-func headEnd(b []byte) int {
-	_, body, ended := splitHead(b)
-	if !ended {
-		return -1
-	}
-	return len(b) - len(body)
-}
-
-func splitHead(b []byte) (head, body []byte, ended bool) {
-	i := bytes.Index(b, []byte("\n\n"))
-	j := bytes.Index(b, []byte("\n\r\n"))
-	switch {
-	case i >= 0 && (j < 0 || i < j):
-		return b[:i+1], b[i+2:], true
-	case j >= 0:
-		return b[:j+1], b[j+3:], true
-	}
-	return b, nil, false
-}
-
-func parseStatusLine(line string) (proto string, status int, reason string, ok bool) {
-	proto, rest, _ := strings.Cut(line, " ")
-	if !validProto(proto) {
-		return "", 0, "", false
-	}
-	rest = strings.TrimLeft(rest, " ")
-	if len(rest) < 3 {
-		return "", 0, "", false
-	}
-	code, reason := rest[:3], rest[3:]
-	if !isDigits(code) || (reason != "" && reason[0] != ' ' && reason[0] != '\t') {
-		return "", 0, "", false
-	}
-	status, _ = strconv.Atoi(code)
-	return proto, status, strings.TrimSpace(reason), true
-}
-
-func validProto(p string) bool {
-	v, ok := strings.CutPrefix(p, "RTSP/")
-	if !ok {
-		return false
-	}
-	major, minor, ok := strings.Cut(v, ".")
-	return ok && isDigits(major) && isDigits(minor)
-}
-
-func isDigits(s string) bool {
-	if s == "" || len(s) > 3 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func parseHeaders(lines []string) []Header {
-	var hs []Header
-	for _, l := range lines {
-		l = strings.TrimSuffix(l, "\r")
-		if l == "" {
-			continue
-		}
-		if l[0] == ' ' || l[0] == '\t' {
-			if len(hs) > 0 {
-				last := &hs[len(hs)-1]
-				last.Value = strings.TrimSpace(last.Value + " " + strings.TrimSpace(l))
-				last.Raw += " " + strings.TrimSpace(l)
-			}
-			continue
-		}
-		name, raw, ok := strings.Cut(l, ":")
-		if !ok || !isToken(name) {
-			continue
-		}
-		hs = append(hs, Header{Name: name, Value: strings.Trim(raw, " \t"), Raw: raw})
-	}
-	return hs
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // Fields turns the response into evidence fields (vendors/FIELDS.md); only

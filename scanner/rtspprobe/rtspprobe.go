@@ -37,6 +37,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/msghead"
 )
 
 // Defaults for Config's zero values.
@@ -199,7 +200,7 @@ func readMessage(br *bufio.Reader, max int) ([]byte, error) {
 		return bytes.Clone(b), err
 	}
 	var buf []byte
-	for headEnd(buf) < 0 {
+	for msghead.HeadEnd(buf) < 0 {
 		if len(buf) >= max {
 			return buf[:max], nil
 		}
