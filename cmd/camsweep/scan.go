@@ -43,6 +43,7 @@ type scanFlags struct {
 	output       string
 	zones        string
 	policy       string
+	rulesDirs    []string
 	failOn       string
 	verbose      int
 	quiet        bool
@@ -123,6 +124,7 @@ func newScanCmd() *cobra.Command {
 	fl.StringVarP(&f.output, "output", "o", "", "write results to `FILE` instead of standard output")
 	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
 	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all")
+	fl.StringArrayVar(&f.rulesDirs, "rules", nil, "add the fingerprint rules in `DIR`/*.yaml (check them first with: camsweep rules test DIR); repeatable")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
@@ -233,8 +235,11 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return usageErr("--policy: %v", err)
 	}
-	fp, err := fingerprint.New(fingerprint.Config{Catalog: cat})
+	fp, err := fingerprint.New(fingerprint.Config{Catalog: cat, ExtraRuleDirs: f.rulesDirs})
 	if err != nil {
+		if len(f.rulesDirs) > 0 {
+			return usageErr("--rules: %v", err)
+		}
 		return fmt.Errorf("fingerprint rules: %w", err)
 	}
 
