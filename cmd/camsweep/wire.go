@@ -26,6 +26,9 @@ func sweepers(o wireOpts) ([]scanner.Sweeper, error) {
 	var list []scanner.Sweeper
 	for _, mk := range []func(wireOpts) (scanner.Sweeper, error){
 		// sweeper constructors, one per line
+		wsdSweeper,
+		sadpSweeper,
+		dhipSweeper,
 	} {
 		s, err := mk(o)
 		if err != nil {

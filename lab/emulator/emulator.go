@@ -111,12 +111,14 @@ func New(d Device) (*Emulator, error) {
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
 			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
 		}
+		e.UDP = append(e.UDP, e.sadpService())
 	case ProfileDahua:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.dahuaHTTP)},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.dahuaRTSP)},
 			{Port: 37777, Name: "dvrip", Handle: e.dahuaDVRIP},
 		}
+		e.UDP = append(e.UDP, e.dhipService())
 	case ProfileAxis:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.axisHTTP)},
@@ -132,6 +134,7 @@ func New(d Device) (*Emulator, error) {
 			{Port: 8080, Name: "http", Handle: e.httpHandler(e.httpAPI)},
 		}
 	}
+	e.UDP = append(e.UDP, e.wsdServices()...)
 	return e, nil
 }
 

@@ -1,0 +1,263 @@
+package dhip
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"maps"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "dhip", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseDHIP_realCapture(t *testing.T) {
+	// The header says 0x2ef bytes of body; the body is 0x2ee: lengths lie.
+	d, err := ParseDHIP(readFixture(t, "dahua-ipc-hdw1431t1-s4.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"dhip.method":               "client.notifyDevInfo",
+		"dhip.mac":                  "08:ed:ed:87:42:7a",
+		"dhip.vendor":               "Private",
+		"dhip.manufacturer":         "Private",
+		"dhip.device_type":          "IPC-HDW1431T1-S4",
+		"dhip.device_class":         "IPC",
+		"dhip.serial_no":            "6C01E93PAG69A7D",
+		"dhip.machine_name":         "6C01E93PAG69A7D",
+		"dhip.version":              "2.800.0000000.13.R",
+		"dhip.ipv4_address":         "192.168.124.17",
+		"dhip.ipv4_subnet_mask":     "255.255.255.0",
+		"dhip.ipv4_gateway":         "192.168.124.1",
+		"dhip.ipv4_dhcp":            "true",
+		"dhip.ipv6_link_local":      "fe80::0aed:edff:fe87:427a/64",
+		"dhip.http_port":            "80",
+		"dhip.port":                 "37777",
+		"dhip.init":                 "2714",
+		"dhip.unlogin_func_mask":    "1",
+		"dhip.video_input_channels": "1",
+	}
+	if got := d.Fields(); !maps.Equal(got, want) {
+		t.Errorf("fields\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestParseDHIP_generalNVR(t *testing.T) {
+	d, err := ParseDHIP(readFixture(t, "universalscanner-general-nvr.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Fields()
+	for k, v := range map[string]string{
+		"dhip.vendor": "General", "dhip.device_class": "NVR", "dhip.serial_no": "123456789",
+		"dhip.ipv6_address": "fe80::1/64", "dhip.ipv4_dhcp": "false", "dhip.version": "3.216.0000000.0",
+	} {
+		if f[k] != v {
+			t.Errorf("%s = %q, want %q", k, f[k], v)
+		}
+	}
+	if _, ok := f["dhip.manufacturer"]; ok {
+		t.Error("absent Manufacturer emitted")
+	}
+}
+
+func TestParseDHIP_lyingFrames(t *testing.T) {
+	real := readFixture(t, "dahua-ipc-hdw1431t1-s4.bin")
+	body := real[HeaderSize:]
+	lie := func(n uint32) []byte {
+		b := slices.Clone(real)
+		for _, off := range []int{16, 24} {
+			b[off], b[off+1], b[off+2], b[off+3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+		}
+		return b
+	}
+	for name, in := range map[string][]byte{
+		"length zero":     lie(0),
+		"length huge":     lie(0xffffffff),
+		"trailing bytes":  append(slices.Clone(real), "garbage\x00\x00{}"...),
+		"no tail":         Frame(bytes.TrimRight(body, "\n\x00")),
+		"header size lie": append([]byte{0xff, 0, 0, 0}, real[4:]...),
+	} {
+		d, err := ParseDHIP(in)
+		if err != nil || d.SerialNo != "6C01E93PAG69A7D" {
+			t.Errorf("%s: %+v, %v", name, d, err)
+		}
+	}
+	for name, in := range map[string][]byte{
+		"empty":          nil,
+		"header only":    real[:HeaderSize],
+		"short":          real[:20],
+		"no magic":       append([]byte("\x20\x00\x00\x00DHIQ"), real[8:]...),
+		"missing JSON":   Frame([]byte("\n\x00")),
+		"truncated JSON": real[:200],
+		"our search":     Search(),
+		"not an object":  Frame([]byte(`[1,2]`)),
+		"huge":           Frame(make([]byte, maxMessage)),
+	} {
+		if _, err := ParseDHIP(in); !errors.Is(err, ErrNotDHIP) {
+			t.Errorf("%s: err %v, want ErrNotDHIP", name, err)
+		}
+	}
+}
+
+func TestSearch_bytes(t *testing.T) {
+	// DahuaConsole: p64(0x2000000044484950, big) + p64(0) + p32(len) + p32(0) + p32(len) + p32(0).
+	//   20 00 00 00 44 48 49 50  00 00 00 00 00 00 00 00
+	//   3a 00 00 00 00 00 00 00  3a 00 00 00 00 00 00 00
+	want, _ := hex.DecodeString("200000004448495000000000000000003a000000000000003a00000000000000")
+	got := Search()
+	if !bytes.Equal(got[:HeaderSize], want) {
+		t.Errorf("header % x\nwant   % x", got[:HeaderSize], want)
+	}
+	if string(got[HeaderSize:]) != SearchBody || len(SearchBody) != 0x3a {
+		t.Errorf("body %q", got[HeaderSize:])
+	}
+}
+
+func FuzzParseDHIP(f *testing.F) {
+	f.Add(readFixture(f, "dahua-ipc-hdw1431t1-s4.bin"))
+	f.Add(readFixture(f, "universalscanner-general-nvr.bin"))
+	f.Add(Search())
+	f.Add(Frame([]byte(`{"params":{"deviceInfo":{"IPv4Address":[],"IPv6Address":null,"SerialNo":{}}}}`)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := ParseDHIP(b)
+		if err != nil {
+			if !errors.Is(err, ErrNotDHIP) {
+				t.Fatalf("error %v is not ErrNotDHIP", err)
+			}
+			return
+		}
+		for k, v := range d.Fields() {
+			if v == "" || !strings.HasPrefix(k, "dhip.") {
+				t.Fatalf("field %q=%q", k, v)
+			}
+		}
+	})
+}
+
+// --- the sweeper against UDP responders on loopback ---
+
+type listScope []netip.Addr
+
+type listIter struct {
+	s listScope
+	i int
+}
+
+func (it *listIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.s) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.s[it.i-1], true
+}
+
+func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
+func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
+
+type countPacer struct{ n atomic.Int64 }
+
+func (p *countPacer) Wait(ctx context.Context) error {
+	p.n.Add(1)
+	return ctx.Err()
+}
+
+func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
+				pc.WriteTo(r, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+func TestSweeper_Sweep_unicastReplies(t *testing.T) {
+	real := readFixture(t, "dahua-ipc-hdw1431t1-s4.bin")
+	search := Search()
+	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+		if !bytes.Equal(req, search) {
+			return nil
+		}
+		return [][]byte{real, real}
+	})
+	responder(t, "127.0.0.3", port, func([]byte) [][]byte { return [][]byte{readFixture(t, "universalscanner-general-nvr.bin")} })
+	responder(t, "127.0.0.4", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
+	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
+	var pace countPacer
+	var mu sync.Mutex
+	got := map[netip.Addr][]device.Evidence{}
+	if err := s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[ev.Addr] = append(got[ev.Addr], ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := pace.n.Load(); n != 3 {
+		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only)", n)
+	}
+	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {
+		t.Fatalf("evidence %v", got)
+	}
+	ev := got[netip.MustParseAddr("127.0.0.2")][0]
+	if ev.Source != device.SourceDHIP || ev.Fields["dhip.serial_no"] != "6C01E93PAG69A7D" || ev.Fields["dhip.ipv4_address"] != "192.168.124.17" || ev.MAC != "" {
+		t.Errorf("evidence %+v", ev)
+	}
+	if got[netip.MustParseAddr("127.0.0.3")][0].Fields["dhip.vendor"] != "General" {
+		t.Errorf("evidence %+v", got[netip.MustParseAddr("127.0.0.3")])
+	}
+}
+
+func TestSweeper_Sweep_stopsOnCancel(t *testing.T) {
+	s, err := New(Config{Port: 9, Window: time.Hour, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{}, func(device.Evidence) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}

@@ -1,0 +1,249 @@
+// Package udpsweep is the socket half of the stateless UDP discovery
+// sweepers (SADP, DHIP, XMEye): one probe sent by multicast on each
+// interface and by unicast to every in-scope target, replies collected on
+// the sending socket (and, optionally, on the discovery group's port) for a
+// bounded window.
+//
+// It knows nothing about what the bytes mean: the protocol package builds
+// the probe and judges each datagram.
+package udpsweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultWindow = 2 * time.Second
+	// MaxDatagram bounds one reply; discovery replies are a few KiB.
+	MaxDatagram = 64 << 10
+)
+
+// Config is one protocol's sweep. Port is required; the rest have defaults.
+type Config struct {
+	// Port is the discovery port the probe goes to.
+	Port uint16
+	// Group is the discovery multicast group; invalid means unicast only.
+	Group netip.Addr
+	// Iface restricts sending (and group listening) to one interface;
+	// empty means every up, multicast-capable, non-loopback interface.
+	Iface string
+	// Window is how long replies are awaited after the last probe.
+	Window time.Duration
+	// ListenGroup also binds Port on the unspecified address and joins
+	// Group, for devices that answer by multicast to the group (SADP).
+	// It is best effort: another discovery tool may hold the port.
+	ListenGroup bool
+
+	// ListenPacket opens the sending socket ("udp4", ":0") and the group
+	// socket; nil binds with net.ListenConfig (to Iface when set).
+	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
+	// Interfaces lists the interfaces to multicast on; nil uses
+	// net.Interfaces filtered as above. Tests return none so nothing is
+	// multicast from the test's namespace.
+	Interfaces func() ([]net.Interface, error)
+}
+
+// Reply is one datagram that reached one of the sweep's sockets.
+type Reply struct {
+	From    netip.AddrPort
+	Payload []byte
+	// Group is true when the reply came in on the group socket.
+	Group bool
+}
+
+// Run sends probe to the group on each interface and to every address of
+// scope, calling pace.Wait before every packet, and hands each reply to
+// handle (called from one goroutine at a time) until Window has passed
+// after the last probe or ctx ends. Replies to the group socket may answer
+// other clients; handle decides what is ours.
+func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pacer, probe []byte, handle func(Reply)) error {
+	if cfg.Port == 0 {
+		return errors.New("udpsweep: no port")
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	listen := cfg.ListenPacket
+	if listen == nil {
+		listen = defaultListen(cfg.Iface)
+	}
+	pc, err := listen(ctx, "udp4", ":0")
+	if err != nil {
+		return fmt.Errorf("udpsweep: %w", err)
+	}
+	socks := []net.PacketConn{pc}
+	var ifs []net.Interface
+	if cfg.Group.IsValid() {
+		if ifs, err = interfaces(cfg); err != nil {
+			pc.Close()
+			return fmt.Errorf("udpsweep: %w", err)
+		}
+	}
+	if cfg.ListenGroup && cfg.Group.IsValid() && len(ifs) > 0 {
+		if gpc := listenGroup(ctx, listen, cfg, ifs); gpc != nil {
+			socks = append(socks, gpc)
+		}
+	}
+
+	var wg sync.WaitGroup
+	// Closing the sockets is what unblocks the readers (STYLE.md §5); it
+	// happens when ctx ends or when the window is over.
+	var closeOnce sync.Once
+	closeAll := func() {
+		closeOnce.Do(func() {
+			for _, c := range socks {
+				c.Close()
+			}
+		})
+	}
+	stop := context.AfterFunc(ctx, closeAll)
+	var mu sync.Mutex
+	done := false
+	deliver := func(r Reply) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done && ctx.Err() == nil {
+			handle(r)
+		}
+	}
+	defer func() {
+		stop()
+		closeAll()
+		wg.Wait()
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	}()
+	for i, c := range socks {
+		wg.Go(func() { read(c, i > 0, deliver) })
+	}
+
+	var errs []error
+	send := func(dst netip.Addr) error {
+		if err := pace.Wait(ctx); err != nil {
+			return err
+		}
+		_, err := pc.WriteTo(probe, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, cfg.Port)))
+		return err
+	}
+	if len(ifs) > 0 {
+		p := ipv4.NewPacketConn(pc)
+		_ = p.SetMulticastTTL(1) // discovery stays on the segment
+		for i := range ifs {
+			err := p.SetMulticastInterface(&ifs[i])
+			if err == nil {
+				err = send(cfg.Group)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("multicast on %s: %w", ifs[i].Name, err))
+			}
+		}
+	}
+	it := scope.Iter()
+	for {
+		a, ok := it.Next()
+		if !ok {
+			break
+		}
+		if !a.Is4() {
+			continue
+		}
+		// A failed unicast send (no route, full buffer) is that host's
+		// silence: no evidence and no error of the sweep.
+		if err := send(a); err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	t := time.NewTimer(cfg.Window)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return errors.Join(errs...)
+}
+
+// listenGroup binds the discovery port and joins the group on ifs; nil
+// when the port is taken or no join succeeded.
+func listenGroup(ctx context.Context, listen func(context.Context, string, string) (net.PacketConn, error), cfg Config, ifs []net.Interface) net.PacketConn {
+	gpc, err := listen(ctx, "udp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(int(cfg.Port))))
+	if err != nil {
+		return nil
+	}
+	p := ipv4.NewPacketConn(gpc)
+	joined := false
+	for i := range ifs {
+		if p.JoinGroup(&ifs[i], &net.UDPAddr{IP: cfg.Group.AsSlice()}) == nil {
+			joined = true
+		}
+	}
+	if !joined {
+		gpc.Close()
+		return nil
+	}
+	return gpc
+}
+
+func read(pc net.PacketConn, group bool, deliver func(Reply)) {
+	buf := make([]byte, MaxDatagram)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return
+			}
+			continue // ICMP errors surface as reads on Linux; keep reading
+		}
+		ua, ok := from.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		ap := ua.AddrPort()
+		deliver(Reply{
+			From:    netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()),
+			Payload: append([]byte(nil), buf[:n]...),
+			Group:   group,
+		})
+	}
+}
+
+func interfaces(cfg Config) ([]net.Interface, error) {
+	if cfg.Interfaces != nil {
+		return cfg.Interfaces()
+	}
+	all, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []net.Interface
+	for _, ifi := range all {
+		if cfg.Iface != "" && ifi.Name != cfg.Iface {
+			continue
+		}
+		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&net.FlagMulticast == 0 || ifi.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		out = append(out, ifi)
+	}
+	return out, nil
+}

@@ -1,0 +1,177 @@
+package sadp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// listScope is a Scope over a fixed list.
+type listScope []netip.Addr
+
+type listIter struct {
+	s listScope
+	i int
+}
+
+func (it *listIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.s) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.s[it.i-1], true
+}
+
+func (s listScope) Iter() scanner.AddrSource { return &listIter{s: s} }
+func (s listScope) Contains(a netip.Addr) bool {
+	for _, x := range s {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+type countPacer struct{ n atomic.Int64 }
+
+func (p *countPacer) Wait(ctx context.Context) error {
+	p.n.Add(1)
+	return ctx.Err()
+}
+
+// responder answers every datagram on addr:port with reply(req).
+func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
+				pc.WriteTo(r, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// echoUUID renders the real capture with the inquiry's Uuid and the given
+// serial.
+func echoUUID(t *testing.T, serial string) func([]byte) [][]byte {
+	capture := string(readFixture(t, "hikvision-ds-2cd2385g1-i.xml"))
+	return func(req []byte) [][]byte {
+		s := string(req)
+		i, j := strings.Index(s, "<Uuid>"), strings.Index(s, "</Uuid>")
+		if i < 0 || j < i {
+			return nil
+		}
+		uuid := s[i+6 : j]
+		r := strings.Replace(capture, "e8ecfe09-90e4-44c0-842b-703f46b58c81", uuid, 1)
+		r = strings.Replace(r, "DS-2CD2385G1-I20200414AAWRE33842150", serial, 1)
+		return [][]byte{[]byte(r)}
+	}
+}
+
+func noInterfaces() ([]net.Interface, error) { return nil, nil }
+
+func TestSweeper_Sweep_unicastReplies(t *testing.T) {
+	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+		r := echoUUID(t, "SERIAL-A")(req)
+		return append(r, r...) // answered twice: emitted once
+	})
+	responder(t, "127.0.0.3", port, echoUUID(t, "SERIAL-B"))
+	responder(t, "127.0.0.4", port, func([]byte) [][]byte { // another client's reply
+		return [][]byte{readFixture(t, "hikvision-ds-2cd2385g1-i.xml")}
+	})
+	responder(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
+
+	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
+	var pace countPacer
+	var mu sync.Mutex
+	got := map[netip.Addr][]device.Evidence{}
+	err = s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[ev.Addr] = append(got[ev.Addr], ev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pace.n.Load(); n != int64(len(scope)) {
+		t.Errorf("pace.Wait called %d times, want %d (one per packet)", n, len(scope))
+	}
+	if len(got) != 2 {
+		t.Fatalf("evidence from %d addresses, want 2: %v", len(got), got)
+	}
+	for addr, serial := range map[string]string{"127.0.0.2": "SERIAL-A", "127.0.0.3": "SERIAL-B"} {
+		evs := got[netip.MustParseAddr(addr)]
+		if len(evs) != 1 {
+			t.Fatalf("%s: %d evidence items, want 1", addr, len(evs))
+		}
+		ev := evs[0]
+		if ev.Source != device.SourceSADP || ev.Port != uint16(port) || ev.MAC != "" {
+			t.Errorf("%s: evidence %+v", addr, ev)
+		}
+		if ev.Fields["sadp.device_sn"] != serial || ev.Fields["sadp.device_description"] != "DS-2CD2385G1-I" {
+			t.Errorf("%s: fields %v", addr, ev.Fields)
+		}
+		// The reported address differs from the sender's: kept.
+		if ev.Fields["sadp.ipv4_address"] != "192.168.124.40" || ev.Fields["sadp.ipv4_gateway"] != "192.168.124.1" {
+			t.Errorf("%s: reported addresses lost: %v", addr, ev.Fields)
+		}
+	}
+}
+
+func TestSweeper_Sweep_stopsOnCancel(t *testing.T) {
+	s, err := New(Config{Port: 9, Window: time.Hour, Interfaces: noInterfaces})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{}, func(device.Evidence) {})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want deadline exceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}
+
+func TestNew_rejectsBadConfig(t *testing.T) {
+	if _, err := New(Config{Window: -1}); err == nil {
+		t.Error("negative window accepted")
+	}
+	if _, err := New(Config{Group: netip.MustParseAddr("192.0.2.1")}); err == nil {
+		t.Error("unicast group accepted")
+	}
+}
+
+func TestNewUUID(t *testing.T) {
+	u := NewUUID()
+	if len(u) != 36 || u[14] != '4' || strings.ToLower(u) != u || u == NewUUID() {
+		t.Errorf("NewUUID() = %q", u)
+	}
+}

@@ -1,0 +1,51 @@
+package wsd
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzParse feeds the parser mutations of the real replies: it must return
+// a value or an error, within its bounds, never panic.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "wsd", "*.xml"))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(probeTemplateForFuzz))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Parse(b)
+		if err != nil {
+			return
+		}
+		if len(m.Matches) > MaxMatches {
+			t.Fatalf("%d matches", len(m.Matches))
+		}
+		for _, pm := range m.Matches {
+			if len(pm.Types) > MaxItems || len(pm.XAddrs) > MaxItems || len(pm.Scopes.Raw) > MaxItems {
+				t.Fatal("items beyond bound")
+			}
+		}
+		_ = Evidence(m, netip.MustParseAddrPort("198.18.0.1:3702"), "unicast", time.Time{})
+	})
+}
+
+// FuzzParseScopes checks the scope splitter on its own.
+func FuzzParseScopes(f *testing.F) {
+	f.Add("onvif://www.onvif.org/name/HIKVISION%20DS-2CD3955FWD-IWS onvif://www.onvif.org/location/")
+	f.Add("onvif://www.onvif.org/%zz onvif://www.onvif.org/ onvif://www.onvif.org")
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = ParseScopes(s)
+		_ = XAddrHosts([]string{s})
+		_ = EPRMAC(s)
+	})
+}
+
+const probeTemplateForFuzz = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><a:MessageID xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing">uuid:1</a:MessageID></s:Header><s:Body><d:Probe xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>`

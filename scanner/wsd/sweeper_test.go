@@ -1,0 +1,219 @@
+package wsd
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+type noPace struct{ n int }
+
+func (p *noPace) Wait(ctx context.Context) error { p.n++; return ctx.Err() }
+
+type listScope []netip.Addr
+
+type listIter struct {
+	a []netip.Addr
+	i int
+}
+
+func (it *listIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.a) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.a[it.i-1], true
+}
+func (s listScope) Iter() scanner.AddrSource { return &listIter{a: s} }
+func (s listScope) Contains(a netip.Addr) bool {
+	for _, x := range s {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// responder answers each probe whose Types ask for an NVT (or nothing) with
+// the real Hikvision reply, RelatesTo set to the probe's id, and then with
+// a reply to a probe nobody sent.
+func responder(t *testing.T, answer func(m *Message) bool) (netip.AddrPort, *sync.Map) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	tpl := string(fixture(t, "hikvision-ds-2cd3955fwd-iws.xml"))
+	var got sync.Map
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			m, err := Parse(buf[:n])
+			if err != nil || m.Kind != KindProbe {
+				continue
+			}
+			got.Store(m.MessageID, strings.Join(m.ProbeTypes, " "))
+			if !answer(m) {
+				continue
+			}
+			rep := strings.Replace(tpl, "uuid:bfe8bb88-03a2-4e1a-904a-59a7d2882649", m.MessageID, 1)
+			pc.WriteTo([]byte(rep), from)
+			pc.WriteTo([]byte(tpl), from) // RelatesTo matches nothing of ours
+			pc.WriteTo([]byte("garbage"), from)
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).AddrPort(), &got
+}
+
+func collect() (func(device.Evidence), func() []device.Evidence) {
+	var mu sync.Mutex
+	var evs []device.Evidence
+	return func(ev device.Evidence) {
+			mu.Lock()
+			evs = append(evs, ev)
+			mu.Unlock()
+		}, func() []device.Evidence {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]device.Evidence(nil), evs...)
+		}
+}
+
+func TestSweeper_Sweep_unicastReply(t *testing.T) {
+	ap, got := responder(t, func(m *Message) bool {
+		return len(m.ProbeTypes) == 1 && m.ProbeTypes[0] == TypeNVT
+	})
+	s, err := New(Config{NoMulticast: true, UnicastPort: ap.Port(), Window: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit, evs := collect()
+	pace := &noPace{}
+	scope := listScope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
+	if err := s.Sweep(t.Context(), scope, pace, emit); err != nil {
+		t.Fatal(err)
+	}
+	if pace.n != 2 {
+		t.Errorf("pace.Wait called %d times, want 2 (two typed probes to the one IPv4 target)", pace.n)
+	}
+	n := 0
+	got.Range(func(_, _ any) bool { n++; return true })
+	if n != 2 {
+		t.Errorf("responder saw %d probes, want 2", n)
+	}
+	e := evs()
+	if len(e) != 1 {
+		t.Fatalf("%d evidence items, want 1: %+v", len(e), e)
+	}
+	f := e[0].Fields
+	if e[0].Addr != ap.Addr() || f["wsd.via"] != "unicast" || f["wsd.scope.hardware"] != "DS-2CD3955FWD-IWS" {
+		t.Errorf("evidence %v %v", e[0].Addr, f)
+	}
+	if f["wsd.other_addrs"] != "192.168.0.218" {
+		t.Errorf("wsd.other_addrs = %q", f["wsd.other_addrs"])
+	}
+}
+
+// The multicast half sends each typed probe Repeat times on each interface;
+// the group is a loopback responder here.
+func TestSweeper_Sweep_multicastRepeatsAndDedups(t *testing.T) {
+	ap, got := responder(t, func(*Message) bool { return true })
+	lo, err := net.InterfaceByName("lo")
+	if err != nil {
+		t.Skip("no lo interface")
+	}
+	hello := make(chan net.PacketConn, 1)
+	s, err := New(Config{
+		NoUnicast:  true,
+		Untyped:    true,
+		Group:      ap,
+		Window:     300 * time.Millisecond,
+		Jitter:     time.Millisecond,
+		Interfaces: func() ([]net.Interface, error) { return []net.Interface{*lo}, nil },
+		Iface:      "lo",
+		ListenHello: func([]net.Interface) (net.PacketConn, error) {
+			c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+			hello <- c
+			return c, err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit, evs := collect()
+	pace := &noPace{}
+	done := make(chan error)
+	go func() { done <- s.Sweep(t.Context(), nil, pace, emit) }()
+	hc := <-hello
+	sender, err := net.Dial("udp4", hc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	sender.Write(fixture(t, "dahua-ipc-hfw2228m-i1-v2-hello.xml"))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if pace.n != 6 {
+		t.Errorf("%d packets, want 2 rounds x 3 probes", pace.n)
+	}
+	n := 0
+	got.Range(func(_, _ any) bool { n++; return true })
+	if n != 6 {
+		t.Errorf("responder saw %d probes, want 6", n)
+	}
+	var matches, hellos int
+	for _, ev := range evs() {
+		switch ev.Fields["wsd.via"] {
+		case "multicast":
+			matches++
+		case "passive":
+			hellos++
+			if ev.Fields["wsd.scope.hardware"] != "IPC-HFW2228M-I1-V2" {
+				t.Errorf("hello %v", ev.Fields)
+			}
+		}
+	}
+	if matches != 1 || hellos != 1 {
+		t.Errorf("%d matches, %d hellos; want the six identical replies once and the Hello", matches, hellos)
+	}
+}
+
+func TestSweeper_Sweep_ctxEndsEarly(t *testing.T) {
+	s, err := New(Config{NoMulticast: true, UnicastPort: 9, Window: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.1")}, &noPace{}, func(device.Evidence) {})
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("Sweep = %v after %v; want the ctx error promptly", err, time.Since(start))
+	}
+}
+
+func TestSweeper_unknownIface(t *testing.T) {
+	s, _ := New(Config{Iface: "nope0"})
+	if err := s.Sweep(t.Context(), nil, &noPace{}, func(device.Evidence) {}); err == nil {
+		t.Error("no error for a missing interface")
+	}
+}
+
+func TestNew_rejectsBadConfig(t *testing.T) {
+	if _, err := New(Config{TTL: 300}); err == nil {
+		t.Error("TTL 300 accepted")
+	}
+}
