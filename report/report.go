@@ -21,15 +21,37 @@ type Writer interface {
 }
 
 // Formats lists the names New accepts.
-var Formats = []string{"table", "json"}
+var Formats = []string{"table", "json", "ecs", "ocsf", "csv", "cef"}
+
+// Options carries what some formats state about the producer and that the
+// device record does not hold. The zero value is valid.
+type Options struct {
+	// Version is camsweep's version (CEF header, OCSF metadata, ECS observer).
+	Version string
+	// Hostname is the scanning host (ECS observer.hostname, CEF dvchost).
+	Hostname string
+}
 
 // New returns the writer for a format name.
 func New(format string, w io.Writer) (Writer, error) {
+	return NewWithOptions(format, w, Options{})
+}
+
+// NewWithOptions is New with producer details.
+func NewWithOptions(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "json":
 		return NewJSON(w), nil
 	case "table":
 		return NewTable(w), nil
+	case "ecs":
+		return NewECS(w, o), nil
+	case "ocsf":
+		return NewOCSF(w, o), nil
+	case "csv":
+		return NewCSV(w), nil
+	case "cef":
+		return NewCEF(w, o), nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
 	"github.com/camsweep/camsweep/scanner/targets"
 	"github.com/camsweep/camsweep/scanner/tcpprobe"
+	"github.com/camsweep/camsweep/store"
 	"github.com/camsweep/camsweep/sweep"
 	"github.com/camsweep/camsweep/vendors"
 )
@@ -50,6 +51,11 @@ type scanFlags struct {
 	shuffle      bool
 	seed         uint64
 	shard        string
+	state        string
+	noState      bool
+	changes      bool
+	emit         string
+	missingAfter int
 }
 
 const scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
@@ -79,7 +85,11 @@ Addresses in no zone, and every address when no zones file is given, count as pr
 
 OUTPUT: a table on a terminal, JSON lines otherwise (or with --format json): one
 camsweep.device/v1 record per live host as soon as it is done, then one camsweep.run/v1
-record. Logs go to standard error.
+record. Logs go to standard error. --format ecs, ocsf, csv and cef map the same records
+for SIEMs: ECS 9.x documents (event.kind asset per device, alert per finding, the rest
+under "Camsweep"), OCSF 1.8 (Device Inventory Info 5001, Compliance Finding 2003, Scan
+Activity 6007), CSV (one row per device, cells defused against formula injection) and
+CEF (one line per device and per finding, severity 0-10). -o FILE appends.
 
 EXIT CODES: 0 finished, nothing at or above --fail-on; 1 error; 2 bad usage or input;
 3 finished with findings at or above --fail-on; 130 interrupted (partial results and the
@@ -120,8 +130,13 @@ func newScanCmd() *cobra.Command {
 		defPorts[i] = uint(p)
 	}
 	fl.UintSliceVarP(&f.ports, "ports", "p", defPorts, "TCP ports to connect to")
-	fl.StringVar(&f.format, "format", "", "output format: table or json (default table on a terminal, json otherwise)")
-	fl.StringVarP(&f.output, "output", "o", "", "write results to `FILE` instead of standard output")
+	fl.StringVar(&f.format, "format", "", "output format: table, json, ecs (Elastic Common Schema), ocsf, csv or cef (default table on a terminal, json otherwise)")
+	fl.StringVarP(&f.output, "output", "o", "", "append results to `FILE` (created 0640, one flushed line per record, for log shippers) instead of standard output")
+	fl.StringVar(&f.state, "state", "", "sweep history database `PATH` (default $STATE_DIRECTORY/history.db under systemd, else $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db)")
+	fl.BoolVar(&f.noState, "no-state", false, "keep no history: no changes, no run lock")
+	fl.BoolVar(&f.changes, "changes", false, "after the records, write what changed since the last run (same as --emit all)")
+	fl.StringVar(&f.emit, "emit", "records", "what to write: records (every device and the run), changes (only transitions since the last run: new, changed, missing, returned, flag-raised, flag-cleared) or all")
+	fl.IntVar(&f.missingAfter, "missing-after", 2, "report a device missing after this many consecutive runs without it")
 	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
 	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all")
 	fl.StringArrayVar(&f.rulesDirs, "rules", nil, "add the fingerprint rules in `DIR`/*.yaml (check them first with: camsweep rules test DIR); repeatable")
@@ -303,7 +318,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	// Output.
 	out := cmd.OutOrStdout()
 	if f.output != "" {
-		file, err := os.OpenFile(f.output, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+		// Append, never truncate: a log shipper tails this file across runs.
+		file, err := os.OpenFile(f.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 		if err != nil {
 			return usageErr("--output: %v", err)
 		}
@@ -317,9 +333,42 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 			format = "table"
 		}
 	}
-	w, err := report.New(format, out)
+	hostname, _ := os.Hostname()
+	w, err := report.NewWithOptions(format, out, report.Options{Version: version, Hostname: hostname})
 	if err != nil {
 		return usageErr("--format: %v", err)
+	}
+	emit := f.emit
+	if f.changes {
+		emit = "all"
+	}
+	if emit != "records" && emit != "changes" && emit != "all" {
+		return usageErr("--emit: %q (want records, changes or all)", f.emit)
+	}
+	if emit != "records" && f.noState {
+		return usageErr("--emit %s and --changes need the history; drop --no-state", emit)
+	}
+	var cw report.ChangeWriter
+	if emit != "records" {
+		var ok bool
+		if cw, ok = w.(report.ChangeWriter); !ok {
+			return usageErr("--format %s cannot write changes (use table, json, ecs or cef)", format)
+		}
+	}
+	runID, start := sweep.NewRunID(time.Now()), time.Now()
+	st, err := openHistory(ctx, f.state, f.noState)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+		w = &recorder{ctx: ctx, st: st, out: w, changes: cw, records: emit != "changes", start: start,
+			opts: store.FinishOptions{MissingAfter: f.missingAfter, InScope: func(ip string) bool {
+				// A sharded run sees only its share of the targets: it
+				// cannot tell a missing device from another shard's.
+				a, err := netip.ParseAddr(ip)
+				return err == nil && iterOpts.Shards <= 1 && set.Contains(a)
+			}}}
 	}
 
 	zonesNote := "none given: every address treated as primary"
@@ -329,6 +378,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	rr, err := sweep.Run(ctx, sweep.Config{
 		Engine: eng, Identify: fp, Policy: pol, Writer: w, FailOn: failOn,
 		Run: device.RunRecord{
+			RunID:     runID,
+			Start:     start,
 			Version:   version,
 			Targets:   tokenTexts(incl),
 			Excludes:  tokenTexts(excl),

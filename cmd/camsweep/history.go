@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/report"
+	"github.com/camsweep/camsweep/store"
+)
+
+// statePath resolves --state (empty: the default path).
+func statePath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return store.DefaultPath()
+}
+
+// recorder is the report.Writer that sweep.Run feeds when a history is
+// kept: it stores every record, passes it on unless only changes are
+// wanted, and at the end of the run writes the changes.
+type recorder struct {
+	ctx     context.Context
+	st      *store.Store
+	out     report.Writer
+	changes report.ChangeWriter // nil: no change output
+	records bool                // pass device and run records on
+	opts    store.FinishOptions
+	begun   bool
+	start   time.Time
+}
+
+func (r *recorder) begin(runID string) error {
+	if r.begun {
+		return nil
+	}
+	r.begun = true
+	return r.st.BeginRun(r.ctx, runID, r.start)
+}
+
+func (r *recorder) WriteRecord(rec *device.Record) error {
+	if err := r.begin(rec.RunID); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := r.st.AddRecord(r.ctx, rec); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if r.records {
+		return r.out.WriteRecord(rec)
+	}
+	return nil
+}
+
+func (r *recorder) WriteRun(rr *device.RunRecord) error {
+	if err := r.begin(rr.RunID); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	// The history must see the run even when the output fails, so the
+	// store is finished first. A context cancelled by an interrupt must
+	// not stop it from recording the partial run.
+	changes, err := r.st.FinishRun(context.WithoutCancel(r.ctx), rr, r.opts)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if r.records {
+		if err := r.out.WriteRun(rr); err != nil {
+			return err
+		}
+	}
+	if r.changes != nil {
+		for i := range changes {
+			if err := r.changes.WriteChange(&changes[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *recorder) Close() error { return r.out.Close() }
+
+func newHistoryCmd() *cobra.Command {
+	var state string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "List the sweeps recorded in the history database",
+		Long: `List the runs recorded in the sweep history, newest first: run id, start, duration,
+devices seen, flagged devices and exit status. The history is written by scan (see
+--state); the default database is $STATE_DIRECTORY/history.db under systemd, else
+$XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := openHistoryRO(cmd, state)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			runs, err := st.Runs(cmd.Context(), limit)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tDEVICES\tFLAGGED\tSTATUS")
+			for _, r := range runs {
+				dur, flagged, status := "-", "-", "running or crashed"
+				if r.Record != nil {
+					dur = (time.Duration(r.Record.DurationMS) * time.Millisecond).String()
+					flagged = fmt.Sprint(r.Record.Flagged)
+					status = fmt.Sprint(r.ExitStatus)
+					if r.Interrupted {
+						status += " (interrupted)"
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Started.Local().Format(time.DateTime), dur, r.Devices, flagged, status)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "history database `PATH` (default: see above)")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many runs (0: all)")
+	return cmd
+}
+
+// openHistory opens the history for a scan, or returns nil with --no-state.
+func openHistory(ctx context.Context, path string, noState bool) (*store.Store, error) {
+	if noState {
+		return nil, nil
+	}
+	p, err := statePath(path)
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	st, err := store.Open(ctx, store.Config{Path: p})
+	if err != nil {
+		return nil, stateErr(fmt.Errorf("%w (--no-state skips the history)", err))
+	}
+	return st, nil
+}
+
+// stateErr marks a history failure (locked, foreign, newer, unreadable) as
+// an error of the run (exit 1), not of the command line.
+func stateErr(err error) error { return &codeError{code: exitError, err: err} }
+
+func openHistoryRO(cmd *cobra.Command, flag string) (*store.Store, error) {
+	path, err := statePath(flag)
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	st, err := store.OpenReadOnly(cmd.Context(), path)
+	if err != nil {
+		return nil, stateErr(err)
+	}
+	return st, nil
+}

@@ -1,0 +1,452 @@
+// Package store keeps the sweep history: every run and every device it saw,
+// in an embedded SQLite database (modernc.org/sqlite, pure Go), so that
+// consecutive runs turn into changes (new, changed, missing, returned,
+// flag-raised, flag-cleared; see Diff).
+//
+// One writer at a time: Open takes an exclusive run lock (flock on
+// PATH.lock) before it touches the database, waiting up to Config.LockWait
+// for a run in progress to end. Readers (OpenReadOnly) take no lock; WAL
+// lets them read while a run writes.
+//
+// A file that is not a camsweep history (another SQLite database, or not
+// SQLite at all) or that was written by a newer camsweep is refused, never
+// modified.
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// Errors a caller can match.
+var (
+	ErrLocked      = errors.New("another camsweep run holds the state lock")
+	ErrForeign     = errors.New("not a camsweep state database")
+	ErrNewerSchema = errors.New("state database is from a newer camsweep")
+	ErrNoRun       = errors.New("no such run")
+)
+
+// applicationID marks the SQLite file as ours ("csw1").
+const applicationID = 0x63737731
+
+// migrations are applied in order; PRAGMA user_version counts those applied.
+// Never edit one that has shipped: append a new one.
+var migrations = []string{
+	`CREATE TABLE runs (
+		seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+		id          TEXT NOT NULL UNIQUE,
+		started     TEXT NOT NULL,
+		finished    TEXT,
+		exit_status INTEGER,
+		interrupted INTEGER NOT NULL DEFAULT 0,
+		record      TEXT
+	);
+	CREATE TABLE observations (
+		run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+		key    TEXT NOT NULL,
+		ip     TEXT NOT NULL,
+		record TEXT NOT NULL,
+		PRIMARY KEY (run_id, key)
+	);
+	CREATE INDEX observations_key ON observations(key);
+	CREATE TABLE assets (
+		key        TEXT PRIMARY KEY,
+		first_seen TEXT NOT NULL,
+		last_seen  TEXT NOT NULL,
+		last_run   TEXT NOT NULL,
+		missed     INTEGER NOT NULL DEFAULT 0,
+		record     TEXT NOT NULL
+	);`,
+}
+
+// SchemaVersion is the schema this build writes.
+var SchemaVersion = len(migrations)
+
+// Config opens a store.
+type Config struct {
+	// Path of the database file; its directory is created 0700.
+	Path string
+	// LockWait is how long Open waits for another run's lock (default 10s).
+	LockWait time.Duration
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Store is an open history database.
+type Store struct {
+	db   *sql.DB
+	path string
+	lock *os.File
+	now  func() time.Time
+}
+
+// DefaultPath is where the history lives when --state is not given:
+// $STATE_DIRECTORY/history.db under systemd (StateDirectory=camsweep gives
+// /var/lib/camsweep), else $XDG_STATE_HOME/camsweep/history.db, else
+// ~/.local/state/camsweep/history.db — also for root outside systemd, so a
+// manual or test run never touches the service's history by accident.
+func DefaultPath() (string, error) {
+	if d, _, _ := strings.Cut(os.Getenv("STATE_DIRECTORY"), ":"); filepath.IsAbs(d) {
+		return filepath.Join(d, "history.db"), nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "camsweep", "history.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory: %w (give --state PATH or --no-state)", err)
+	}
+	return filepath.Join(home, ".local", "state", "camsweep", "history.db"), nil
+}
+
+// Open takes the run lock and opens (creating or migrating) the database
+// for writing.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("store: empty path")
+	}
+	if cfg.LockWait <= 0 {
+		cfg.LockWait = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	if err := checkFile(cfg.Path); err != nil {
+		return nil, err
+	}
+	lock, err := acquire(ctx, cfg.Path+".lock", cfg.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(cfg.Path, false)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock, s.now = lock, cfg.Now
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing database for reading (history, diff).
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	s, err := open(path, true)
+	if err != nil {
+		return nil, err
+	}
+	s.now = time.Now
+	if _, err := s.version(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkFile refuses a file that exists, is not empty and is not SQLite.
+func checkFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("state %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, err := io.ReadFull(f, head)
+	if n == 0 && (err == io.EOF) {
+		return nil
+	}
+	if !bytes.Equal(head[:n], []byte("SQLite format 3\x00")) {
+		return fmt.Errorf("%w: %s is not an SQLite file; move it away or give another --state", ErrForeign, path)
+	}
+	return nil
+}
+
+func open(path string, readOnly bool) (*Store, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// version checks that the database is ours and not newer than this build.
+func (s *Store) version(ctx context.Context) (int, error) {
+	var app, ver, tables int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrForeign, s.path, err)
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&ver); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrForeign, s.path, err)
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrForeign, s.path, err)
+	}
+	switch {
+	case app == 0 && ver == 0 && tables == 0:
+		return 0, nil // new, empty
+	case app != applicationID:
+		return 0, fmt.Errorf("%w: %s belongs to another program (application_id %#x); move it away or give another --state", ErrForeign, s.path, app)
+	case ver > SchemaVersion:
+		return 0, fmt.Errorf("%w: %s has schema version %d, this camsweep knows up to %d; upgrade camsweep", ErrNewerSchema, s.path, ver, SchemaVersion)
+	}
+	return ver, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	ver, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	for i := ver; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("state %s: migration %d: %w", s.path, i+1, err)
+		}
+		// PRAGMAs take no parameters; the values are our own integers.
+		if _, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("state %s: migration %d: %w", s.path, i+1, err)
+		}
+	}
+	return nil
+}
+
+// acquire takes an exclusive flock, retrying until wait has passed. The
+// kernel drops the lock when the process dies, so there is no stale lock.
+func acquire(ctx context.Context, path string, wait time.Duration) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state lock: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			_ = f.Truncate(0)
+			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("state lock %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			holder, _ := os.ReadFile(path)
+			f.Close()
+			pid := strings.TrimSpace(string(holder))
+			if pid == "" {
+				pid = "unknown"
+			}
+			return nil, fmt.Errorf("%w (pid %s, lock %s); waited %s — try again when it ends, or give another --state",
+				ErrLocked, pid, path, wait)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database and releases the run lock.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close())
+		s.lock = nil
+	}
+	return err
+}
+
+// Run is one row of the history.
+type Run struct {
+	Seq         int64
+	ID          string
+	Started     time.Time
+	Finished    time.Time // zero while running or after a crash
+	ExitStatus  int
+	Interrupted bool
+	Devices     int
+	Record      *device.RunRecord // nil until finished
+}
+
+const timeFmt = time.RFC3339Nano
+
+// BeginRun records that a run has started.
+func (s *Store) BeginRun(ctx context.Context, runID string, start time.Time) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO runs(id, started) VALUES(?, ?)", runID, start.UTC().Format(timeFmt))
+	return err
+}
+
+// AddRecord records one device of the run.
+func (s *Store) AddRecord(ctx context.Context, r *device.Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
+		ON CONFLICT(run_id, key) DO UPDATE SET ip = excluded.ip, record = excluded.record`, r.RunID, Key(r), r.IP, string(b))
+	return err
+}
+
+// Runs lists the most recent runs, newest first; limit <= 0 lists all.
+func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, started, coalesce(finished, ''), coalesce(exit_status, -1), interrupted,
+		coalesce(record, ''), (SELECT count(*) FROM observations o WHERE o.run_id = runs.id)
+		FROM runs ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var started, finished, rec string
+		var intr int
+		if err := rows.Scan(&r.Seq, &r.ID, &started, &finished, &r.ExitStatus, &intr, &rec, &r.Devices); err != nil {
+			return nil, err
+		}
+		r.Started, _ = time.Parse(timeFmt, started)
+		if finished != "" {
+			r.Finished, _ = time.Parse(timeFmt, finished)
+		}
+		r.Interrupted = intr != 0
+		if rec != "" {
+			r.Record = new(device.RunRecord)
+			if err := json.Unmarshal([]byte(rec), r.Record); err != nil {
+				return nil, fmt.Errorf("run %s: %w", r.ID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Devices returns the records of one run by key.
+func (s *Store) Devices(ctx context.Context, runID string) (map[string]*device.Record, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT key, record FROM observations WHERE run_id = ?", runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*device.Record{}
+	for rows.Next() {
+		var key, rec string
+		if err := rows.Scan(&key, &rec); err != nil {
+			return nil, err
+		}
+		r := new(device.Record)
+		if err := json.Unmarshal([]byte(rec), r); err != nil {
+			return nil, fmt.Errorf("run %s device %s: %w", runID, key, err)
+		}
+		out[key] = r
+	}
+	return out, rows.Err()
+}
+
+// seenBefore lists which of the keys were observed in a finished run older
+// than seq (for "returned").
+func (s *Store) seenBefore(ctx context.Context, seq int64, key string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM observations o JOIN runs r ON r.id = o.run_id
+		WHERE o.key = ? AND r.seq < ?`, key, seq).Scan(&n)
+	return n > 0, err
+}
+
+// ResolveRun finds a run by id, unique id prefix, "last", or "last~N" /
+// "~N" (N runs before the last, "~1" being the one before it).
+func (s *Store) ResolveRun(ctx context.Context, ref string) (Run, error) {
+	runs, err := s.Runs(ctx, 0)
+	if err != nil {
+		return Run{}, err
+	}
+	if ref == "last" || ref == "" {
+		ref = "~0"
+	}
+	ref = strings.TrimPrefix(ref, "last")
+	if strings.HasPrefix(ref, "~") {
+		n, err := strconv.Atoi(ref[1:])
+		if err == nil {
+			if n < len(runs) {
+				return runs[n], nil
+			}
+			return Run{}, fmt.Errorf("%w: %s (the history holds %d runs)", ErrNoRun, ref, len(runs))
+		}
+	}
+	var found []Run
+	for _, r := range runs {
+		if strings.HasPrefix(r.ID, ref) {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Run{}, fmt.Errorf("%w: %s", ErrNoRun, ref)
+	case 1:
+		return found[0], nil
+	}
+	return Run{}, fmt.Errorf("run %q is ambiguous: %d runs start with it", ref, len(found))
+}
