@@ -90,7 +90,9 @@ func needLab(t *testing.T) {
 
 // scanCmd runs camsweep scan inside the jump namespace.
 func scanCmd(ctx context.Context, args ...string) *exec.Cmd {
-	argv := append([]string{binary, "scan"}, args...)
+	// Tests keep no sweep history: it would land in root's home and share
+	// the run lock between concurrent test runs.
+	argv := append([]string{binary, "scan", "--no-state"}, args...)
 	return lab.Exec(ctx, spec.JumpNS(), argv...)
 }
 
