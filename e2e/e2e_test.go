@@ -249,7 +249,9 @@ func TestScan_lab_interruptSlash16(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, run := decodeLines(t, out)
-	if !run.Interrupted || run.ExitStatus != 130 || run.Probed == 0 || run.Probed >= run.Addresses {
+	// Three seconds into a /16 the discovery sweeps are still sending, so
+	// the per-host phase may not have started: Probed can be 0.
+	if !run.Interrupted || run.ExitStatus != 130 || run.Probed >= run.Addresses || run.Addresses != 65534 {
 		t.Errorf("run record %+v", run)
 	}
 }
