@@ -1,13 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/camsweep/camsweep/device"
 )
@@ -18,19 +12,7 @@ import (
 // and unicast) and on the routed CCTV segment, which multicast does not
 // reach, by unicast.
 func TestScan_lab_vendorDiscovery(t *testing.T) {
-	needLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := scanCmd(ctx, "198.18.10.0/24", "198.18.20.0/24",
-		"--zones", filepath.Join(opts.StateDir, "zones.yaml"), "--format", "json")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("scan: %v\nstderr:\n%s", err, stderr.String())
-	}
-	recs, _ := decodeLines(t, out)
+	recs, _, _ := labScan(t)
 	checked := 0
 	for _, d := range spec.Devices {
 		var src device.Source

@@ -1,33 +1,15 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestScan_lab_wsdFindsONVIFCameras: WS-Discovery finds every emulated
 // ONVIF camera, the routed CCTV ones (unicast only) included, and the
 // model comes from the hardware scope.
 func TestScan_lab_wsdFindsONVIFCameras(t *testing.T) {
-	needLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := scanCmd(ctx, "198.18.10.0/24", "198.18.20.0/24",
-		"--zones", filepath.Join(opts.StateDir, "zones.yaml"), "--format", "json")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("scan: %v\n%s", err, stderr.String())
-	}
-	recs, _ := decodeLines(t, out)
+	recs, _, _ := labScan(t)
 	for _, d := range spec.Devices {
 		r, ok := recs[d.Address]
 		switch d.Profile {
