@@ -29,6 +29,8 @@ func sweepers(o wireOpts) ([]scanner.Sweeper, error) {
 		wsdSweeper,
 		sadpSweeper,
 		dhipSweeper,
+		newMDNS,
+		newSSDP,
 	} {
 		s, err := mk(o)
 		if err != nil {

@@ -36,11 +36,12 @@ const (
 	ProfileAxis      = "axis-camera"
 	ProfileWeb       = "web-server"
 	ProfilePC        = "office-pc"
+	ProfilePrinter   = "printer"
 )
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileWeb, ProfilePC}
+	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileWeb, ProfilePC, ProfilePrinter}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -133,8 +134,15 @@ func New(d Device) (*Emulator, error) {
 			{Port: 5000, Name: "http", Handle: e.httpHandler(e.httpAPI)},
 			{Port: 8080, Name: "http", Handle: e.httpHandler(e.httpAPI)},
 		}
+	case ProfilePrinter:
+		e.Services = []Service{
+			{Port: 631, Name: "ipp", Handle: e.httpHandler(e.httpAPI)},
+		}
 	}
 	e.UDP = append(e.UDP, e.wsdServices()...)
+	e.UDP = append(e.UDP, e.mdnsServices()...)
+	e.UDP = append(e.UDP, e.ssdpServices()...)
+	e.Services = append(e.Services, e.upnpServices()...)
 	return e, nil
 }
 

@@ -1,0 +1,208 @@
+// Package mdns finds devices by multicast DNS and DNS-SD (RFC 6762, RFC
+// 6763), the way PROTOCOLS.md §7.1 records cameras advertising themselves.
+//
+// Sent: one DNS query (ID 0, no recursion) with a PTR question for the
+// service type enumeration _services._dns-sd._udp.local and one for each
+// camera (and printer) service type, every question with the QU bit set
+// (RFC 6762 §5.4). It goes to 224.0.0.251:5353 on each interface and by
+// unicast to UDP 5353 of every in-scope target: devices on routed segments
+// answer such direct queries (RFC 6762 §6.7 legacy unicast; nmap's
+// dns-service-discovery does the same). The query carries no known answers:
+// the sweeper knows nothing before it asks.
+//
+// Back: DNS responses. Hikvision answers _CGI._tcp with the instance
+// "HIKVISION <model> - <serial tail>", an SRV to "<full serial>.local" and
+// A/AAAA additionals (§7.1, 128keaton/hikvision-mdns cameras.json); Axis
+// answers _axis-video._tcp with "AXIS <model> - <MAC>" and TXT
+// macaddress=<MAC>. Any DNS response with the QR bit from an address is a
+// match and evidence of that address; unsolicited announcements that reach
+// the group port during the window are collected too. The sweeper
+// concludes nothing: rules in vendors/rules/mdns.yaml do.
+//
+// Parse is pure and bounded: it relies on miekg/dns to reject compression
+// loops and pointers out of range, and caps what it keeps itself.
+package mdns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
+)
+
+// Transport facts of RFC 6762.
+const (
+	Port          = 5353
+	DefaultWindow = 2 * time.Second
+)
+
+// Group is the IPv4 mDNS group.
+var Group = netip.MustParseAddr("224.0.0.251")
+
+// DefaultServices are the service types asked for besides the enumeration:
+// the camera types of PROTOCOLS.md §7.1 and the printer types, so that a
+// printer says what it is.
+var DefaultServices = []string{
+	"_CGI._tcp",        // Hikvision
+	"_psia._tcp",       // Hikvision (PSIA), per discovery tools
+	"_axis-video._tcp", // Axis cameras
+	"_axis-nvr._tcp",   // Axis recorders
+	"_arec._tcp",       // Arecont
+	"_onvif._tcp",
+	"_rtsp._tcp",
+	"_http._tcp",
+	"_ipp._tcp",
+	"_printer._tcp",
+	"_pdl-datastream._tcp",
+}
+
+// Config configures a Sweeper. Zero values take the defaults.
+type Config struct {
+	// Iface restricts the sweep to one interface; empty means all.
+	Iface string
+	// Window is how long replies are awaited after the last query.
+	Window time.Duration
+	// Services overrides DefaultServices ("_CGI._tcp" form).
+	Services []string
+	// NoMulticast sends unicast only and never joins the group.
+	NoMulticast bool
+	// Port and Group are seams for tests; zero means 5353 and the group.
+	Port  uint16
+	Group netip.Addr
+	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
+	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
+	Interfaces   func() ([]net.Interface, error)
+}
+
+// Sweeper is the "mdns" scanner.Sweeper.
+type Sweeper struct {
+	cfg   Config
+	query []byte
+}
+
+var _ scanner.Sweeper = (*Sweeper)(nil)
+
+// New validates cfg and fills in the defaults.
+func New(cfg Config) (*Sweeper, error) {
+	if cfg.Window < 0 {
+		return nil, errors.New("mdns: negative window")
+	}
+	if cfg.Window == 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.Port == 0 {
+		cfg.Port = Port
+	}
+	if !cfg.Group.IsValid() {
+		cfg.Group = Group
+	}
+	if !cfg.Group.Is4() || !cfg.Group.IsMulticast() {
+		return nil, fmt.Errorf("mdns: group %s is not an IPv4 multicast address", cfg.Group)
+	}
+	if cfg.Services == nil {
+		cfg.Services = DefaultServices
+	}
+	q, err := Query(cfg.Services)
+	if err != nil {
+		return nil, err
+	}
+	return &Sweeper{cfg: cfg, query: q}, nil
+}
+
+// Name implements scanner.Sweeper.
+func (s *Sweeper) Name() string { return "mdns" }
+
+// Query builds the DNS-SD query: the enumeration and a PTR question per
+// service type, all in .local with the QU bit.
+func Query(services []string) ([]byte, error) {
+	m := new(dns.Msg)
+	names := append([]string{servicesName}, services...)
+	for _, n := range names {
+		ls := labels(n)
+		if len(ls) < 2 || !isServiceLabel(ls[len(ls)-2]) || !isProtoLabel(ls[len(ls)-1]) {
+			return nil, fmt.Errorf("mdns: %q is not a service type like _http._tcp", n)
+		}
+		m.Question = append(m.Question, dns.Question{
+			Name:   dns.Fqdn(n + ".local"),
+			Qtype:  dns.TypePTR,
+			Qclass: dns.ClassINET | 1<<15, // QU: unicast response wanted
+		})
+	}
+	return m.Pack()
+}
+
+// Sweep implements scanner.Sweeper: one query by multicast and one per
+// in-scope target; every response's evidence is emitted once per address.
+func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
+	ucfg := udpsweep.Config{
+		Port:         s.cfg.Port,
+		Iface:        s.cfg.Iface,
+		Window:       s.cfg.Window,
+		ListenGroup:  !s.cfg.NoMulticast,
+		ListenPacket: s.cfg.ListenPacket,
+		Interfaces:   s.cfg.Interfaces,
+	}
+	if !s.cfg.NoMulticast {
+		ucfg.Group = s.cfg.Group
+	}
+	var d dedup
+	return udpsweep.Run(ctx, ucfg, scope, pace, s.query, func(r udpsweep.Reply) {
+		m, err := Parse(r.Payload)
+		if err != nil || !m.Response {
+			return // not DNS, or another querier's question
+		}
+		for _, ev := range m.Evidence(r.From) {
+			if d.first(ev) {
+				emit(ev)
+			}
+		}
+	})
+}
+
+// dedup drops evidence already emitted for the same address: a responder
+// answers the multicast and the unicast query, and announces again.
+type dedup struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// maxSeen bounds the memory of a sweep over a segment full of chatty
+// responders; past it, repeats are emitted (the engine keeps them all).
+const maxSeen = 1 << 16
+
+func (d *dedup) first(ev device.Evidence) bool {
+	keys := make([]string, 0, len(ev.Fields))
+	for k := range ev.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(ev.Addr.String())
+	for _, k := range keys {
+		b.WriteString("\x00" + k + "=" + ev.Fields[k])
+	}
+	k := b.String()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen[k] {
+		return false
+	}
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	if len(d.seen) < maxSeen {
+		d.seen[k] = true
+	}
+	return true
+}
