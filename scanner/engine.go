@@ -256,6 +256,10 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
 	h.Evidence = e.found.take(addr)
 	stamp(&h)
+	if len(h.Evidence) > 0 {
+		// A sweep heard from it: probers must not give up on it for silence.
+		ctx = WithKnownAlive(ctx)
+	}
 
 	add := func(name string, ev []device.Evidence, err error) {
 		now := e.cfg.Now()

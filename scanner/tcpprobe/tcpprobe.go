@@ -37,6 +37,9 @@ var DefaultPorts = []uint16{80, 443, 554, 8000, 8080, 8443, 37777, 34567, 5000}
 const (
 	DefaultParallel = 3
 	DefaultTimeout  = 1500 * time.Millisecond
+	// DefaultLiveness: 80, 443 and 554 lead DefaultPorts, and every camera
+	// platform we know answers on at least one of them.
+	DefaultLiveness = 3
 )
 
 // Config configures a Prober. Zero values take the defaults.
@@ -49,6 +52,10 @@ type Config struct {
 	Parallel int
 	// Timeout bounds one connect; past it the port counts as filtered.
 	Timeout time.Duration
+	// Liveness is how many of the first ports must all stay silent for the
+	// host to count as absent (see ProbeHost); 0 means DefaultLiveness, a
+	// negative value tries every port on every address.
+	Liveness int
 }
 
 // Prober is the "tcp" HostProber.
@@ -68,6 +75,9 @@ func New(cfg Config) (*Prober, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Liveness == 0 {
+		cfg.Liveness = DefaultLiveness
 	}
 	if len(cfg.Ports) == 0 {
 		cfg.Ports = DefaultPorts
@@ -94,40 +104,58 @@ func (p *Prober) Name() string { return string(device.SourceTCP) }
 func (p *Prober) Ports() []uint16 { return slices.Clone(p.cfg.Ports) }
 
 // ProbeHost connects to every configured port, calling pace.Wait before each
-// attempt, and returns one Evidence per open port in port-list order. When
-// ctx ends it stops starting connects and returns what it found with ctx's
-// error; connect failures other than refusal, reset, timeout or no route
-// are joined into the error.
+// attempt, and returns one Evidence per open port in port-list order.
+//
+// The first Liveness ports decide whether the host is there at all: when
+// every one of them times out or is unreachable — no SYN-ACK, no RST — and
+// no other method has heard from the host (scanner.KnownAlive), the rest
+// are not tried. Absent addresses are most of any sweep, and each costs a
+// connect timeout per port; a camera answers on 80, 443 or 554.
+//
+// When ctx ends it stops starting connects and returns what it found with
+// ctx's error; connect failures other than refusal, reset, timeout or no
+// route are joined into the error.
 func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pacer) ([]device.Evidence, error) {
-	open := make([]bool, len(p.cfg.Ports))
+	states := make([]state, len(p.cfg.Ports))
 	errs := make([]error, len(p.cfg.Ports)+1)
 	sem := make(chan struct{}, p.cfg.Parallel)
 	var wg sync.WaitGroup
-launch:
-	for i, port := range p.cfg.Ports {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break launch
-		}
-		if err := pace.Wait(ctx); err != nil {
-			<-sem
-			errs[len(errs)-1] = err
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			open[i], errs[i] = p.connect(ctx, netip.AddrPortFrom(addr, port))
-		})
+	first := len(p.cfg.Ports)
+	if !scanner.KnownAlive(ctx) && p.cfg.Liveness > 0 {
+		first = min(p.cfg.Liveness, first)
 	}
+	run := func(from, to int) {
+		for i := from; i < to; i++ {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if err := pace.Wait(ctx); err != nil {
+				<-sem
+				errs[len(errs)-1] = err
+				return
+			}
+			port := p.cfg.Ports[i]
+			wg.Go(func() {
+				defer func() { <-sem }()
+				states[i], errs[i] = p.connect(ctx, netip.AddrPortFrom(addr, port))
+			})
+		}
+	}
+	run(0, first)
 	wg.Wait()
+	if first < len(p.cfg.Ports) && slices.ContainsFunc(states[:first], state.answered) && ctx.Err() == nil && errs[len(errs)-1] == nil {
+		run(first, len(p.cfg.Ports))
+		wg.Wait()
+	}
 	if ctx.Err() != nil {
 		errs[len(errs)-1] = ctx.Err()
 	}
 
 	var evs []device.Evidence
 	for i, port := range p.cfg.Ports {
-		if open[i] {
+		if states[i] == stateOpen {
 			evs = append(evs, device.Evidence{
 				Source: device.SourceTCP,
 				Addr:   addr,
@@ -142,19 +170,33 @@ launch:
 	return evs, nil
 }
 
-func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (bool, error) {
+// state is what one connect attempt showed.
+type state uint8
+
+const (
+	stateSilent state = iota // timeout, no route, not tried: no sign of the host
+	stateOpen
+	stateClosed // refused or reset: the host is there
+)
+
+func (s state) answered() bool { return s != stateSilent }
+
+func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (state, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	conn, err := p.cfg.Dial(dctx, "tcp", ap.String())
 	if err == nil {
 		conn.Close()
-		return true, nil
+		return stateOpen, nil
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return stateClosed, nil
 	}
 	if ctx.Err() != nil || dctx.Err() != nil || silent(err) {
 		// The caller reports ctx's end once; our own timeout is "filtered".
-		return false, nil
+		return stateSilent, nil
 	}
-	return false, fmt.Errorf("port %d: %w", ap.Port(), err)
+	return stateSilent, fmt.Errorf("port %d: %w", ap.Port(), err)
 }
 
 // silent reports a closed or filtered port: refusal, reset, timeout, no

@@ -241,3 +241,66 @@ func TestNew(t *testing.T) {
 	}
 	var _ scanner.HostProber = p
 }
+
+// portDial answers per port: open, refused, or silent until the deadline.
+type portDial struct {
+	open, refused []uint16
+	tried         atomic.Int32
+}
+
+func (d *portDial) dial(ctx context.Context, _, address string) (net.Conn, error) {
+	d.tried.Add(1)
+	port := netip.MustParseAddrPort(address).Port()
+	switch {
+	case slices.Contains(d.open, port):
+		c, s := net.Pipe()
+		s.Close()
+		return c, nil
+	case slices.Contains(d.refused, port):
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestProber_ProbeHost_liveness(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		d          *portDial
+		knownAlive bool
+		liveness   int
+		tried      int32
+		open       []uint16
+	}{
+		// Nothing answers on 80, 443, 554: the address is absent, stop.
+		{name: "silent host skipped", d: &portDial{}, tried: 3},
+		// A refusal on 443 proves the host is there: try the rest.
+		{name: "refusal keeps going", d: &portDial{refused: []uint16{443}, open: []uint16{8000}}, tried: 9, open: []uint16{8000}},
+		{name: "open port keeps going", d: &portDial{open: []uint16{554, 37777}}, tried: 9, open: []uint16{554, 37777}},
+		// A sweep heard from it: silence on the first ports proves nothing.
+		{name: "known alive tries all", d: &portDial{open: []uint16{8000}}, knownAlive: true, tried: 9, open: []uint16{8000}},
+		{name: "liveness off tries all", d: &portDial{open: []uint16{8000}}, liveness: -1, tried: 9, open: []uint16{8000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New(Config{Dial: tc.d.dial, Timeout: 20 * time.Millisecond, Liveness: tc.liveness})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := t.Context()
+			if tc.knownAlive {
+				ctx = scanner.WithKnownAlive(ctx)
+			}
+			ev, err := p.ProbeHost(ctx, localhost, &countingPacer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var open []uint16
+			for _, e := range ev {
+				open = append(open, e.Port)
+			}
+			if got := tc.d.tried.Load(); got != tc.tried || !slices.Equal(open, tc.open) {
+				t.Errorf("tried %d ports, open %v; want %d, %v", got, open, tc.tried, tc.open)
+			}
+		})
+	}
+}
