@@ -69,11 +69,18 @@ expanded in memory, so a /8 costs nothing up front. camsweep never probes 0.0.0.
 address of a CIDR of /30 or wider; it says so when that removes an address you named.
 
 WHAT IS SENT (read-only, paced for fragile embedded devices):
-  - a TCP connect to each of --ports (default 80,443,554,8000,8080,8443,37777,34567,5000);
-  - on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this is
-    fingerprinting, not trust);
-  - on open RTSP ports one OPTIONS and, when that shows no authentication realm, one
-    DESCRIBE without credentials.
+  1. discovery, for all targets at once: one probe multicast on each interface (or the
+     one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
+     typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
+     (UDP 5353) and SSDP (UDP 1900; the device description at LOCATION is fetched only
+     from in-scope addresses); replies are collected for a short window. Routed
+     subnets never see multicast: the unicast probes are what find cameras there.
+  2. per host: a TCP connect to each of --ports (default 80,443,554,8000,8080,8443,
+     37777,34567,5000). An address silent on the first three ports that no discovery
+     reply came from counts as absent and is not tried further;
+  3. on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this
+     is fingerprinting, not trust); on open RTSP ports one OPTIONS and, when that
+     shows no authentication realm, one DESCRIBE without credentials.
 No password is ever guessed and no setting is ever changed. Every packet or connection
 waits for the global budget (--rate) and the per-host budget (--host-rate).
 
