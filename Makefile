@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # the race detector do not starve each other.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 12m
 
-.PHONY: all build test unit lint fuzz demo bench generate deps clean
+.PHONY: all build test unit lint fuzz demo bench bench-micro generate deps clean
 
 all: build
 
@@ -72,7 +72,24 @@ demo: build
 	echo; echo "camsweep exited $$rc (3 = findings at or above --fail-on high)"; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then exit $$rc; fi
 
+# bench brings the benchmark lab (bench/lab.yaml, prefix cswb-) up, runs
+# camsweep and nmap in alternation inside its jump namespace, writes
+# bench/results/LATEST.md and takes the lab down (see bench/README.md).
+# BENCH_PAIRS=1 for a quick run. Needs root; installs nmap from Debian.
+BENCH_PAIRS ?= 3
+BENCH_DIR   := bin/bench
 bench:
+	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench needs Linux and root (network namespaces)"; exit 1; fi
+	@$(MAKE) --no-print-directory deps
+	@command -v nmap >/dev/null 2>&1 || { echo "installing nmap from Debian"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nmap >/dev/null; }
+	@mkdir -p $(BENCH_DIR)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	$(GO) build -o $(BENCH_DIR)/bench ./bench
+	$(BENCH_DIR)/bench -spec bench/lab.yaml -bin $(BENCH_DIR)/camsweep -pairs $(BENCH_PAIRS) -out bench/results/LATEST.md
+
+# bench-micro runs the Go micro-benchmarks (parsers, rules, encoders).
+bench-micro:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 generate:

@@ -3,6 +3,7 @@ module github.com/camsweep/camsweep
 go 1.26.0
 
 require (
+	github.com/gopacket/gopacket v1.7.7
 	github.com/rs/zerolog v1.35.1
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.6

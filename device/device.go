@@ -194,11 +194,14 @@ const (
 
 // Maker is the catalog's entry for the platform maker of a device.
 type Maker struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Country string   `json:"country"`
-	Parent  string   `json:"parent,omitempty"`
-	Lists   []string `json:"lists"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Parent  string `json:"parent,omitempty"`
+	// UltimateParent is the top of the ownership chain when it differs
+	// from Parent (Hikvision: parent CETC 52nd Institute, ultimate CETC).
+	UltimateParent string   `json:"ultimate_parent,omitempty"`
+	Lists          []string `json:"lists"`
 }
 
 // Zone is where the policy placed an address.

@@ -66,26 +66,29 @@ func (r *Record) HasFinding(id string) bool {
 // RunRecord is the camsweep.run/v1 line that ends every run, also an
 // interrupted one.
 type RunRecord struct {
-	Schema      string         `json:"schema"`
-	RunID       string         `json:"run_id"`
-	Version     string         `json:"version"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	DurationMS  int64          `json:"duration_ms"`
-	Targets     []string       `json:"targets"`
-	Excludes    []string       `json:"excludes,omitempty"`
-	Addresses   uint64         `json:"addresses"` // in scope after excludes
-	Probed      uint64         `json:"probed"`    // addresses whose probes were started
-	HostsUp     int            `json:"hosts_up"`
-	Cameras     int            `json:"cameras"`
-	Flagged     int            `json:"flagged"`
-	Findings    map[string]int `json:"findings"` // count per severity name
-	Methods     []string       `json:"methods"`
-	Privilege   string         `json:"privilege"` // "raw" or "unprivileged"
-	Policy      string         `json:"policy"`
-	Zones       string         `json:"zones"` // the zones file, or a note that none was given
-	Rate        float64        `json:"rate"`
-	ExitStatus  int            `json:"exit_status"`
-	Interrupted bool           `json:"interrupted"`
-	Errors      []string       `json:"errors,omitempty"`
+	Schema     string         `json:"schema"`
+	RunID      string         `json:"run_id"`
+	Version    string         `json:"version"`
+	Start      time.Time      `json:"start"`
+	End        time.Time      `json:"end"`
+	DurationMS int64          `json:"duration_ms"`
+	Targets    []string       `json:"targets"`
+	Excludes   []string       `json:"excludes,omitempty"`
+	Addresses  uint64         `json:"addresses"` // in scope after excludes
+	Probed     uint64         `json:"probed"`    // addresses whose probes were started
+	HostsUp    int            `json:"hosts_up"`
+	Cameras    int            `json:"cameras"`
+	Flagged    int            `json:"flagged"`
+	Findings   map[string]int `json:"findings"` // count per severity name
+	Methods    []string       `json:"methods"`
+	Privilege  string         `json:"privilege"` // "raw" or "unprivileged"
+	Policy     string         `json:"policy"`
+	// Catalog names the vendor catalog the verdicts rest on: file,
+	// version and date ("catalog.yaml 2026.11.26 (2026-11-26)").
+	Catalog     string   `json:"catalog,omitempty"`
+	Zones       string   `json:"zones"` // the zones file, or a note that none was given
+	Rate        float64  `json:"rate"`
+	ExitStatus  int      `json:"exit_status"`
+	Interrupted bool     `json:"interrupted"`
+	Errors      []string `json:"errors,omitempty"`
 }

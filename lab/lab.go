@@ -174,10 +174,26 @@ func build(ctx context.Context, spec *Spec) error {
 	fmt.Fprintf(&jump.script, "link set eth0 up\naddr add %s/%d dev eth0\nroute add default via %s\n",
 		spec.Jump.Address, spec.prefixLen(spec.Jump.Segment), spec.segment(spec.Jump.Segment).Gateway)
 	for _, d := range spec.Devices {
+		if d.Host != "" {
+			continue // a shared host, wired below
+		}
 		e := endpoint(spec.DeviceNS(d.Name))
 		plug(d.Segment, e.ns, "eth0")
 		fmt.Fprintf(&e.script, "link set eth0 address %s\nlink set eth0 up\naddr add %s/%d dev eth0\nroute add default via %s\n",
 			d.MAC, d.Address, spec.prefixLen(d.Segment), spec.segment(d.Segment).Gateway)
+		if d.Also != nil {
+			plug(d.Also.Segment, e.ns, "eth1")
+			e.script.WriteString(d.Also.script())
+		}
+	}
+
+	for _, h := range spec.hostNames() {
+		e := endpoint(spec.HostNS(h))
+		plug(spec.hostDevices(h)[0].Segment, e.ns, "eth0")
+		e.script.WriteString(spec.hostScript(h))
+	}
+	if err := hostSetup(ctx, spec); err != nil {
+		return err
 	}
 
 	var scripts [][2]string
@@ -248,7 +264,7 @@ func startEmulators(ctx context.Context, spec *Spec, bin, dir, specPath string, 
 		exited           chan error
 	}
 	var all []started
-	for _, d := range spec.Devices {
+	for _, d := range spec.serveUnits() {
 		s := started{
 			name:   d.Name,
 			log:    filepath.Join(dir, d.Name+".log"),
@@ -260,7 +276,7 @@ func startEmulators(ctx context.Context, spec *Spec, bin, dir, specPath string, 
 			return err
 		}
 		// Not CommandContext: the emulators outlive Up (and the CLI).
-		cmd := exec.Command("ip", "netns", "exec", spec.DeviceNS(d.Name),
+		cmd := exec.Command("ip", "netns", "exec", d.NS,
 			bin, "lab", "serve", "--spec", specPath, "--device", d.Name, "--ready", s.ready)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// Own process group: a ^C at the terminal that ran "lab up" does

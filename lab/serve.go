@@ -27,6 +27,9 @@ type ServeOptions struct {
 // "camsweep lab serve" inside the device's namespace).
 func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) error {
 	d, ok := spec.Device(device)
+	if !ok && len(spec.hostDevices(device)) > 0 {
+		return serveHost(ctx, spec, device, opts)
+	}
 	if !ok {
 		return fmt.Errorf("lab serve: no device %q in the spec", device)
 	}
@@ -66,6 +69,9 @@ func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) er
 			return fmt.Errorf("lab serve: %w", err)
 		}
 	}
+	cl := connLog(opts, d.Name)
+	defer cl.Close()
+	lns = emulator.CountListeners(lns, cl)
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = e.ServeUDP(ctx, pcs) })
 	err = e.Serve(ctx, lns)

@@ -67,6 +67,12 @@ type Device struct {
 	Realm    string `yaml:"realm,omitempty"`
 	Server   string `yaml:"server,omitempty"`
 	Password string `yaml:"password,omitempty"`
+	// Host, when set, puts the device in a namespace shared with the other
+	// devices of that host, on its own macvlan interface (see multi.go).
+	Host string `yaml:"host,omitempty"`
+	// Also, when set, gives the device a second interface on another
+	// segment: a dual-homed camera (see dualhome.go).
+	Also *Leg `yaml:"also,omitempty"`
 }
 
 // SpecError is a problem at one line of a spec file.
@@ -289,7 +295,10 @@ func (v *validator) validate(s *Spec) error {
 			return v.errf(v.at("devices", i, "realm"), "realm %q: only hikvision-camera devices take a realm", d.Realm)
 		}
 	}
-	return nil
+	if err := v.validateAlso(s); err != nil {
+		return err
+	}
+	return v.validateHosts(s)
 }
 
 // hostAddr checks that s is an address of p, in the lab range, not yet used.
@@ -338,8 +347,8 @@ func (s *Spec) Namespaces() []string {
 	for _, sg := range s.Segments {
 		ns = append(ns, s.SwitchNS(sg.Name))
 	}
-	for _, d := range s.Devices {
-		ns = append(ns, s.DeviceNS(d.Name))
+	for _, u := range s.serveUnits() {
+		ns = append(ns, u.NS)
 	}
 	return ns
 }

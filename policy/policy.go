@@ -3,6 +3,8 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/camsweep/camsweep/device"
@@ -15,39 +17,113 @@ const ConfidentAt = 0.5
 
 // Config configures New.
 type Config struct {
-	Name    string           // policy or list id of the catalog, e.g. "uk-nil"
+	// Name is a policy or list id of the catalog ("uk-nil"), or several
+	// joined by commas ("uk-nil,us-ndaa889"): a maker is covered when any of
+	// their lists covers it.
+	Name    string
 	Catalog *vendors.Catalog // required
 	Zones   *Zones           // nil means AllPrimary
 }
 
-// Policy evaluates hosts under one named policy. It is immutable and safe for
-// concurrent use.
+// Policy evaluates hosts under one or more named policies. It is immutable
+// and safe for concurrent use.
 type Policy struct {
-	name  string
+	name  string   // the names joined by commas, as the findings carry it
+	names []string // policy ids in the order given
+	lists []string // union of their lists
 	cat   *vendors.Catalog
 	zones *Zones
 }
 
-// New checks that the policy names a catalog policy or list.
+// New checks that every name is a catalog policy or list.
 func New(cfg Config) (*Policy, error) {
 	if cfg.Catalog == nil {
 		return nil, errors.New("policy: Config.Catalog is required")
 	}
-	if _, ok := cfg.Catalog.Policy(cfg.Name); !ok {
-		return nil, fmt.Errorf("unknown policy %q (want one of %s)", cfg.Name, strings.Join(cfg.Catalog.Policies(), ", "))
+	names, lists, err := cfg.Catalog.ResolvePolicy(cfg.Name)
+	if err != nil {
+		return nil, err
 	}
 	z := cfg.Zones
 	if z == nil {
 		z = AllPrimary()
 	}
-	return &Policy{name: cfg.Name, cat: cfg.Catalog, zones: z}, nil
+	return &Policy{name: strings.Join(names, ","), names: names, lists: lists, cat: cfg.Catalog, zones: z}, nil
 }
 
-// Name is the policy id.
+// Name is the policy id, or the ids joined by commas.
 func (p *Policy) Name() string { return p.name }
+
+// Lists are the catalog lists the policy covers.
+func (p *Policy) Lists() []string { return slices.Clone(p.lists) }
 
 // Zones returns the zones the policy places hosts with.
 func (p *Policy) Zones() *Zones { return p.zones }
+
+// addressKeys are the evidence fields that name another address of the
+// device itself (FIELDS.md): another XAddr, the address and gateway a SADP
+// or DHIP reply reports, the addresses an mDNS answer gives its host.
+var addressKeys = []string{
+	"wsd.other_addrs",
+	"sadp.ipv4_address", "sadp.ipv4_gateway", "sadp.ipv6_address", "sadp.ipv6_gateway",
+	"dhip.ipv4_address", "dhip.ipv4_gateway", "dhip.ipv6_address",
+	"mdns.addrs",
+}
+
+// Elsewhere is an address a device's evidence names, other than the one it
+// was scanned at, and the zone that address is in.
+type Elsewhere struct {
+	Addr   netip.Addr
+	Zone   device.Zone
+	Fields []string // the evidence keys that named it, sorted ("wsd.other_addrs")
+}
+
+// PrimaryAddrs returns the addresses h's own evidence names (another XAddr,
+// the SADP or DHIP reported address or gateway, mDNS addresses) that lie in
+// a zone of kind primary other than the zone of h.Addr, sorted and without
+// repeats. Only zones the zones file defines count: the "unzoned" fallback
+// is primary to catch a forgotten subnet, but a factory-default address
+// such as 192.168.1.64 that a camera still reports is not evidence of an
+// interface on a core network.
+func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
+	home := z.Lookup(h.Addr)
+	var out []Elsewhere
+	for _, ev := range h.Evidence {
+		for _, k := range addressKeys {
+			v := ev.Fields[k]
+			if v == "" {
+				continue
+			}
+			for _, tok := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+				if i := strings.IndexByte(tok, '/'); i >= 0 {
+					tok = tok[:i] // dhip.ipv6_address carries a prefix length
+				}
+				a, err := netip.ParseAddr(tok)
+				if err != nil {
+					continue
+				}
+				a = a.Unmap().WithZone("")
+				if a == h.Addr.Unmap() || !a.IsGlobalUnicast() {
+					continue
+				}
+				zone, ok := z.lookup(a)
+				if !ok || zone.Kind != device.ZonePrimary || zone == home {
+					continue
+				}
+				if i := slices.IndexFunc(out, func(e Elsewhere) bool { return e.Addr == a }); i >= 0 {
+					if !slices.Contains(out[i].Fields, k) {
+						out[i].Fields = append(out[i].Fields, k)
+						slices.Sort(out[i].Fields)
+					}
+					continue
+				}
+				out = append(out, Elsewhere{Addr: a, Zone: zone, Fields: []string{k}})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Elsewhere) int { return a.Addr.Compare(b.Addr) })
+	return out
+}
 
 // Evaluate places h in a zone, looks up the maker of id.Vendor and returns
 // the findings of DESIGN.md §Findings:
@@ -59,6 +135,11 @@ func (p *Policy) Zones() *Zones { return p.zones }
 //     covered maker concluded with no device type is still reported, because
 //     these makers' platforms are video devices and a missed camera costs
 //     more than a second look, but it is not stated as fact.
+//   - covered-vendor-multihomed: the same device scanned outside a primary
+//     zone whose own evidence names an address in a primary zone (another
+//     interface, XAddr or gateway: Zones.PrimaryAddrs); high, critical when
+//     that zone is sensitive, medium when "possible". It replaces
+//     covered-vendor-isolated: the isolation is not real.
 //   - covered-vendor-isolated: the same device on an isolated zone; info.
 //   - camera-on-primary: a video device of a known, non-covered maker on a
 //     primary zone; low.
@@ -68,7 +149,8 @@ func (p *Policy) Zones() *Zones { return p.zones }
 // A device the rules call "other" (a Windows host, a media server) yields no
 // finding even when its maker is covered: the policy is about surveillance
 // equipment. Zones of kinds other than primary and isolated are declared
-// non-primary by the zones file and yield no finding.
+// non-primary by the zones file and yield no finding, unless the device is
+// multi-homed into a primary zone.
 func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding) {
 	zone := p.zones.Lookup(h.Addr)
 	var maker *device.Maker
@@ -84,10 +166,10 @@ func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *dev
 
 	var covering []vendors.Membership
 	if maker != nil {
-		covering = p.cat.Covering(p.name, maker.ID)
+		covering = p.cat.CoveringLists(p.lists, maker.ID)
 	}
-	finding := func(fid string, sev device.Severity, summary string) []device.Finding {
-		return []device.Finding{{ID: fid, Severity: sev, Policy: p.name, Summary: summary}}
+	finding := func(fid string, sev device.Severity, pol, summary string) []device.Finding {
+		return []device.Finding{{ID: fid, Severity: sev, Policy: pol, Summary: summary}}
 	}
 
 	switch {
@@ -98,29 +180,59 @@ func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *dev
 			desc = fmt.Sprintf("possible %s (vendor confidence %.2f)", desc, id.Confidence)
 		}
 		why := coveredBy(maker, covering)
-		switch {
-		case primary:
-			sev := device.SeverityHigh
-			if zone.Sensitive {
-				sev = device.SeverityCritical
+		pol := p.coveringPolicies(covering)
+		severity := func(sensitive bool) device.Severity {
+			switch {
+			case possible:
+				return device.SeverityMedium
+			case sensitive:
+				return device.SeverityCritical
 			}
-			if possible {
-				sev = device.SeverityMedium
-			}
-			return zone, maker, finding(device.FindingCoveredOnPrimary, sev,
+			return device.SeverityHigh
+		}
+		if primary {
+			return zone, maker, finding(device.FindingCoveredOnPrimary, severity(zone.Sensitive), pol,
 				fmt.Sprintf("%s on %s; %s", desc, zoneText(zone), why))
-		case isolated:
-			return zone, maker, finding(device.FindingCoveredIsolated, device.SeverityInfo,
+		}
+		if others := p.zones.PrimaryAddrs(h); len(others) > 0 {
+			sensitive := slices.ContainsFunc(others, func(e Elsewhere) bool { return e.Zone.Sensitive })
+			return zone, maker, finding(device.FindingCoveredMultihomed, severity(sensitive), pol,
+				fmt.Sprintf("%s scanned on %s also reaches %s; %s", desc, zoneText(zone), elsewhereText(others), why))
+		}
+		if isolated {
+			return zone, maker, finding(device.FindingCoveredIsolated, device.SeverityInfo, pol,
 				fmt.Sprintf("%s on %s as required; %s", desc, zoneText(zone), why))
 		}
 	case video && maker != nil && len(covering) == 0 && primary:
-		return zone, maker, finding(device.FindingCameraOnPrimary, device.SeverityLow,
+		return zone, maker, finding(device.FindingCameraOnPrimary, device.SeverityLow, p.name,
 			fmt.Sprintf("%s on %s; %s is not covered by %s", describe(maker, id), zoneText(zone), maker.Name, p.name))
 	case video && maker == nil && primary:
-		return zone, maker, finding(device.FindingUnidentifiedOnPrimary, device.SeverityMedium,
+		return zone, maker, finding(device.FindingUnidentifiedOnPrimary, device.SeverityMedium, p.name,
 			fmt.Sprintf("%s of unknown maker on %s", describe(nil, id), zoneText(zone)))
 	}
 	return zone, maker, nil
+}
+
+// coveringPolicies names the policies, of those combined, whose lists hold
+// one of the memberships: under "uk-nil,us" a Uniview finding is uk-nil's.
+func (p *Policy) coveringPolicies(ms []vendors.Membership) string {
+	var out []string
+	for _, n := range p.names {
+		lists, _ := p.cat.Policy(n)
+		if slices.ContainsFunc(ms, func(m vendors.Membership) bool { return slices.Contains(lists, m.List) }) {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// elsewhereText: "198.18.10.61 (mdns.addrs, wsd.other_addrs) on primary zone lab-primary".
+func elsewhereText(es []Elsewhere) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = fmt.Sprintf("%s (%s) on %s", e.Addr, strings.Join(e.Fields, ", "), zoneText(e.Zone))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // describe names the device: "Hikvision camera DS-2CD2032F-I",

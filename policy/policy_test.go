@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -214,7 +215,135 @@ func TestEvaluate_noFinding(t *testing.T) {
 func TestEvaluate_maker(t *testing.T) {
 	p := newPolicy(t, "uk-nil")
 	zone, maker, _ := p.Evaluate(&device.Host{Addr: netip.MustParseAddr("198.18.1.10")}, device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.9})
-	if zone.Name != "lab-primary" || maker == nil || maker.Name != "Hikvision" || maker.Country != "CN" || maker.Parent != "CETC" || len(maker.Lists) != 3 {
+	if zone.Name != "lab-primary" || maker == nil || maker.Name != "Hikvision" || maker.Country != "CN" || maker.Parent != "CETC 52nd Institute" || maker.UltimateParent != "CETC" || len(maker.Lists) != 3 {
 		t.Errorf("zone %+v maker %+v", zone, maker)
+	}
+}
+
+// multihomedZones: a CCTV zone, a primary zone and a sensitive one, without
+// nesting, so an address outside them all is unzoned.
+const multihomedZones = `zones:
+  - {name: office, kind: primary, cidrs: [198.18.10.0/24]}
+  - {name: core, kind: primary, sensitive: true, cidrs: [198.18.5.0/24]}
+  - {name: cctv, kind: isolated, cidrs: [198.18.20.0/24]}
+  - {name: dmz, kind: dmz, cidrs: [198.18.30.0/24]}
+`
+
+func TestEvaluate_multihomed(t *testing.T) {
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := ParseZones("z.yaml", []byte(multihomedZones))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Name: "uk-nil", Catalog: cat, Zones: z})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hik := device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.95}
+	ev := func(src device.Source, kv ...string) device.Evidence {
+		f := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f[kv[i]] = kv[i+1]
+		}
+		return device.Evidence{Source: src, Fields: f}
+	}
+	tests := []struct {
+		name    string
+		addr    string
+		id      device.Identity
+		ev      []device.Evidence
+		wantID  string
+		wantSev device.Severity
+		want    string
+	}{
+		{"wsd other xaddr", "198.18.20.31", hik, []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31")},
+			device.FindingCoveredMultihomed, device.SeverityHigh, "scanned on isolated zone cctv also reaches 198.18.10.31 (wsd.other_addrs) on primary zone office"},
+		{"sadp gateway", "198.18.20.31", hik, []device.Evidence{ev(device.SourceSADP, "sadp.ipv4_address", "198.18.20.31", "sadp.ipv4_gateway", "198.18.10.1")},
+			device.FindingCoveredMultihomed, device.SeverityHigh, "198.18.10.1 (sadp.ipv4_gateway)"},
+		{"dhip address into sensitive zone", "198.18.20.32", device.Identity{Vendor: "dahua", DeviceType: device.TypeCamera, Confidence: 0.9},
+			[]device.Evidence{ev(device.SourceDHIP, "dhip.ipv4_address", "198.18.5.32", "dhip.ipv6_address", "fe80::1/64")},
+			device.FindingCoveredMultihomed, device.SeverityCritical, "198.18.5.32 (dhip.ipv4_address) on sensitive primary zone core"},
+		{"several addresses, sorted, once", "198.18.20.31", hik, []device.Evidence{
+			ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31 198.18.5.9"), ev(device.SourceSADP, "sadp.ipv4_gateway", "198.18.10.31")},
+			device.FindingCoveredMultihomed, device.SeverityCritical, "reaches 198.18.5.9 (wsd.other_addrs) on sensitive primary zone core, 198.18.10.31 (sadp.ipv4_gateway, wsd.other_addrs) on primary zone office"},
+		{"from a dmz", "198.18.30.4", hik, []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31")},
+			device.FindingCoveredMultihomed, device.SeverityHigh, "scanned on dmz zone dmz"},
+		{"weak identity", "198.18.20.31", device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.3},
+			[]device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31")},
+			device.FindingCoveredMultihomed, device.SeverityMedium, "possible Hikvision camera"},
+		{"factory default address is not a zone", "198.18.20.31", hik, []device.Evidence{ev(device.SourceSADP, "sadp.ipv4_address", "192.168.1.64", "sadp.ipv4_gateway", "198.18.20.1")},
+			device.FindingCoveredIsolated, device.SeverityInfo, "as required"},
+		{"second address on the same isolated zone", "198.18.20.31", hik, []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.20.99")},
+			device.FindingCoveredIsolated, device.SeverityInfo, "as required"},
+		{"on primary already", "198.18.10.31", hik, []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.5.31")},
+			device.FindingCoveredOnPrimary, device.SeverityHigh, "on primary zone office"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &device.Host{Addr: netip.MustParseAddr(tt.addr), Evidence: tt.ev}
+			_, _, fs := p.Evaluate(h, tt.id)
+			if len(fs) != 1 || fs[0].ID != tt.wantID || fs[0].Severity != tt.wantSev || !strings.Contains(fs[0].Summary, tt.want) {
+				t.Fatalf("findings %+v\nwant %s %s containing %q", fs, tt.wantID, tt.wantSev, tt.want)
+			}
+		})
+	}
+	// A non-covered camera with a leg on the office network is no covered finding.
+	h := &device.Host{Addr: netip.MustParseAddr("198.18.20.40"), Evidence: []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.40")}}
+	if _, _, fs := p.Evaluate(h, device.Identity{Vendor: "axis", DeviceType: device.TypeCamera, Confidence: 0.9}); len(fs) != 0 {
+		t.Errorf("axis multihomed: %+v", fs)
+	}
+}
+
+func TestNew_combinedPolicies(t *testing.T) {
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Name: "us-ndaa889, uk-nil", Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name() != "us-ndaa889,uk-nil" || !slices.Equal(p.Lists(), []string{"us-ndaa889", "uk-nil"}) {
+		t.Errorf("name %q lists %v", p.Name(), p.Lists())
+	}
+	h := &device.Host{Addr: netip.MustParseAddr("198.18.1.1")}
+	_, _, fs := p.Evaluate(h, device.Identity{Vendor: "uniview", DeviceType: device.TypeCamera, Confidence: 0.9})
+	if len(fs) != 1 || fs[0].ID != device.FindingCoveredOnPrimary || fs[0].Policy != "uk-nil" {
+		t.Errorf("uniview under both: %+v", fs)
+	}
+	_, _, fs = p.Evaluate(h, device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.9})
+	if len(fs) != 1 || fs[0].Policy != "us-ndaa889,uk-nil" || !strings.Contains(fs[0].Summary, "covered by uk-nil, us-ndaa889") {
+		t.Errorf("hikvision under both: %+v", fs)
+	}
+	us, _ := New(Config{Name: "us-ndaa889", Catalog: cat})
+	if _, _, fs := us.Evaluate(h, device.Identity{Vendor: "uniview", DeviceType: device.TypeCamera, Confidence: 0.9}); len(fs) != 1 || fs[0].ID != device.FindingCameraOnPrimary {
+		t.Errorf("uniview under us-ndaa889: %+v", fs)
+	}
+	for _, bad := range []string{"uk-nil,", "uk-nil,nope", ""} {
+		if _, err := New(Config{Name: bad, Catalog: cat}); err == nil {
+			t.Errorf("policy %q accepted", bad)
+		}
+	}
+}
+
+func TestParseZones_strict(t *testing.T) {
+	src := "zones:\n  - {name: site, kind: primary, cidrs: [10.0.0.0/8]}\n  - {name: cctv, kind: isolated,\n     cidrs: [10.9.0.0/16]}\n"
+	z, err := ParseZones("z.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := z.Lookup(netip.MustParseAddr("10.9.1.1")); got.Name != "cctv" {
+		t.Errorf("most specific should win, got %+v", got)
+	}
+	_, err = ParseZonesWith("z.yaml", []byte(src), ZonesOptions{Strict: true})
+	want := `z.yaml:4: CIDR 10.9.0.0/16 in zone "cctv" overlaps 10.0.0.0/8 of zone "site" (line 2); --strict-zones refuses overlapping zones`
+	if err == nil || err.Error() != want {
+		t.Errorf("strict: %v\nwant %s", err, want)
+	}
+	if _, err := ParseZonesWith("z.yaml", []byte(multihomedZones), ZonesOptions{Strict: true}); err != nil {
+		t.Errorf("disjoint zones refused: %v", err)
 	}
 }

@@ -44,13 +44,24 @@ func AllPrimary() *Zones {
 	}
 }
 
+// ZonesOptions tune how a zones file is read.
+type ZonesOptions struct {
+	// Strict refuses overlapping CIDRs (--strict-zones). By default a
+	// prefix may nest inside another and the most specific one wins; the
+	// same prefix twice is refused either way.
+	Strict bool
+}
+
 // LoadZones reads a zones file.
-func LoadZones(path string) (*Zones, error) {
+func LoadZones(path string) (*Zones, error) { return LoadZonesWith(path, ZonesOptions{}) }
+
+// LoadZonesWith reads a zones file with options.
+func LoadZonesWith(path string, o ZonesOptions) (*Zones, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("zones: %w", err)
 	}
-	return ParseZones(path, data)
+	return ParseZonesWith(path, data, o)
 }
 
 var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
@@ -62,7 +73,14 @@ var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 //	  - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24]}
 //
 // Errors name file:line and the token; all problems are returned together.
+// Nested CIDRs are allowed and the most specific wins; ParseZonesWith with
+// Strict refuses them.
 func ParseZones(name string, data []byte) (*Zones, error) {
+	return ParseZonesWith(name, data, ZonesOptions{})
+}
+
+// ParseZonesWith is ParseZones with options.
+func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 	d, err := yamldoc.Parse(name, data)
 	if err != nil {
 		return nil, err
@@ -93,6 +111,12 @@ func ParseZones(name string, data []byte) (*Zones, error) {
 	}
 	names := map[string]int{}          // zone name -> line
 	owner := map[netip.Prefix]string{} // prefix -> zone name
+	type seen struct {
+		p    netip.Prefix
+		zone string
+		line int
+	}
+	var all []seen
 	for _, it := range items {
 		m, err := d.Mapping(it, "zone", "name", "kind", "sensitive", "description", "cidrs")
 		if fail(err) {
@@ -157,6 +181,14 @@ func ParseZones(name string, data []byte) (*Zones, error) {
 				fail(d.Errorf(nodes[i], "CIDR %s in %s is already in zone %q", p, what, other))
 				continue
 			}
+			if o.Strict {
+				if j := slices.IndexFunc(all, func(x seen) bool { return x.p.Overlaps(p) }); j >= 0 {
+					x := all[j]
+					fail(d.Errorf(nodes[i], "CIDR %s in %s overlaps %s of zone %q (line %d); --strict-zones refuses overlapping zones", p, what, x.p, x.zone, x.line))
+					continue
+				}
+			}
+			all = append(all, seen{p: p, zone: zone.Name, line: nodes[i].Line})
 			owner[p] = zone.Name
 			z.prefixes = append(z.prefixes, zonePrefix{p: p, zone: idx})
 		}
@@ -199,13 +231,22 @@ func parseCIDR(s string) (netip.Prefix, error) {
 // Lookup returns the zone of the most specific prefix containing addr, or
 // the fallback (Unzoned, or "default" for AllPrimary).
 func (z *Zones) Lookup(addr netip.Addr) device.Zone {
+	if zone, ok := z.lookup(addr); ok {
+		return zone
+	}
+	return z.fallback
+}
+
+// lookup is Lookup without the fallback: ok is false for an address no zone
+// of the file contains.
+func (z *Zones) lookup(addr netip.Addr) (device.Zone, bool) {
 	addr = addr.Unmap().WithZone("")
 	for _, zp := range z.prefixes {
 		if zp.p.Contains(addr) {
-			return z.zones[zp.zone]
+			return z.zones[zp.zone], true
 		}
 	}
-	return z.fallback
+	return device.Zone{}, false
 }
 
 // Source says where the zones came from: the file name, or that none was given.

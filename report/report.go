@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/vendors"
 )
 
 // Writer receives records as hosts complete and the run record last.
@@ -21,7 +22,7 @@ type Writer interface {
 }
 
 // Formats lists the names New accepts.
-var Formats = []string{"table", "json", "ecs", "ocsf", "csv", "cef"}
+var Formats = []string{"table", "json", "ecs", "ocsf", "csv", "cef", "report"}
 
 // Options carries what some formats state about the producer and that the
 // device record does not hold. The zero value is valid.
@@ -30,6 +31,9 @@ type Options struct {
 	Version string
 	// Hostname is the scanning host (ECS observer.hostname, CEF dvchost).
 	Hostname string
+	// Catalog gives the compliance report (format report) legal names,
+	// list bases and sources; nil names lists by id only.
+	Catalog *vendors.Catalog
 }
 
 // New returns the writer for a format name.
@@ -52,6 +56,8 @@ func NewWithOptions(format string, w io.Writer, o Options) (Writer, error) {
 		return NewCSV(w), nil
 	case "cef":
 		return NewCEF(w, o), nil
+	case "report":
+		return NewMarkdown(w, o.Catalog), nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }

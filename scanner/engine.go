@@ -58,6 +58,10 @@ type Config struct {
 	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
 	// namespace the scan runs in; nil disables MAC lookup.
 	Neighbours func() (map[netip.Addr]string, error)
+	// OUI describes a MAC as "oui" evidence fields (mac.vendor, mac.local…;
+	// vendors/oui Table.Fields); nil, or a nil result, adds nothing. It is
+	// asked once per host whose MAC is known.
+	OUI func(mac string) map[string]string
 	// ReportStrays emits hosts that only a sweep saw and that Targets did
 	// not visit: responders outside the scope (recorded, never probed) and,
 	// after an interrupt, responders whose turn had not come. Turn it off
@@ -215,6 +219,7 @@ func (e *Engine) strays(ctx context.Context, out chan<- device.Host) {
 		h := device.Host{Addr: a, OutOfScope: !inScope, Partial: inScope}
 		h.Evidence = rest[a]
 		stamp(&h)
+		e.addOUI(&h)
 		e.alive.Add(1)
 		out <- h
 	}
@@ -314,10 +319,23 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			log.Debug().Err(err).Msg("neighbour table")
 		}
 	}
+	e.addOUI(&h)
 	if parent.Err() != nil && len(h.Evidence) > 0 {
 		h.Partial = true
 	}
 	return h
+}
+
+// addOUI adds the registry's word on the host's MAC as one "oui" evidence.
+func (e *Engine) addOUI(h *device.Host) {
+	if h.MAC == "" || e.cfg.OUI == nil {
+		return
+	}
+	f := e.cfg.OUI(h.MAC)
+	if f == nil {
+		return
+	}
+	h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceOUI, Addr: h.Addr, MAC: h.MAC, Fields: f, Time: e.cfg.Now()})
 }
 
 // openPorts lists the TCP ports that some evidence showed open, ascending.

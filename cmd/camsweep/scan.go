@@ -25,7 +25,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/tcpprobe"
 	"github.com/camsweep/camsweep/store"
 	"github.com/camsweep/camsweep/sweep"
-	"github.com/camsweep/camsweep/vendors"
 )
 
 type scanFlags struct {
@@ -43,7 +42,9 @@ type scanFlags struct {
 	format       string
 	output       string
 	zones        string
+	strictZones  bool
 	policy       string
+	catalog      string
 	rulesDirs    []string
 	failOn       string
 	verbose      int
@@ -56,6 +57,9 @@ type scanFlags struct {
 	changes      bool
 	emit         string
 	missingAfter int
+	ouiFile      string
+	arpRetries   int
+	arpWait      time.Duration
 }
 
 const scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
@@ -137,7 +141,7 @@ func newScanCmd() *cobra.Command {
 		defPorts[i] = uint(p)
 	}
 	fl.UintSliceVarP(&f.ports, "ports", "p", defPorts, "TCP ports to connect to")
-	fl.StringVar(&f.format, "format", "", "output format: table, json, ecs (Elastic Common Schema), ocsf, csv or cef (default table on a terminal, json otherwise)")
+	fl.StringVar(&f.format, "format", "", "output format: table, json, ecs (Elastic Common Schema), ocsf, csv, cef, or report (Markdown compliance report: covered devices by zone, FAR 52.204-25(d)(2) fields) (default table on a terminal, json otherwise)")
 	fl.StringVarP(&f.output, "output", "o", "", "append results to `FILE` (created 0640, one flushed line per record, for log shippers) instead of standard output")
 	fl.StringVar(&f.state, "state", "", "sweep history database `PATH` (default $STATE_DIRECTORY/history.db under systemd, else $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db)")
 	fl.BoolVar(&f.noState, "no-state", false, "keep no history: no changes, no run lock")
@@ -145,12 +149,17 @@ func newScanCmd() *cobra.Command {
 	fl.StringVar(&f.emit, "emit", "records", "what to write: records (every device and the run), changes (only transitions since the last run: new, changed, missing, returned, flag-raised, flag-cleared) or all")
 	fl.IntVar(&f.missingAfter, "missing-after", 2, "report a device missing after this many consecutive runs without it")
 	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
-	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all")
+	fl.BoolVar(&f.strictZones, "strict-zones", false, "refuse a zones file whose CIDRs overlap (default: the most specific CIDR wins)")
+	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all; several joined by commas (see: camsweep vendors)")
+	fl.StringVar(&f.catalog, "catalog", "", "read the vendor catalog from `FILE` instead of the built-in one")
 	fl.StringArrayVar(&f.rulesDirs, "rules", nil, "add the fingerprint rules in `DIR`/*.yaml (check them first with: camsweep rules test DIR); repeatable")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
 	fl.StringVar(&f.shard, "shard", "", "scan only shard `K/N` of the targets (split one range across N jump hosts)")
+	fl.StringVar(&f.ouiFile, "oui-file", "", "lay the MAC registry in `FILE` (IEEE CSV, nmap-mac-prefixes or Wireshark manuf) over the built-in one")
+	fl.IntVar(&f.arpRetries, "arp-retries", 1, "ARP requests sent again to in-scope addresses of a directly connected subnet that did not answer")
+	fl.DurationVar(&f.arpWait, "arp-wait", time.Second, "how long the ARP sweep waits for late replies after its last request")
 	fl.CountVarP(&f.verbose, "verbose", "v", "log more to standard error (-v info, -vv debug)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "log only errors")
 	return cmd
@@ -241,13 +250,13 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	}
 
 	// Policy and fingerprint data.
-	cat, err := vendors.LoadCatalog()
+	cat, err := loadCatalog(f.catalog)
 	if err != nil {
-		return fmt.Errorf("embedded catalog: %w", err)
+		return err
 	}
 	zones := policy.AllPrimary()
 	if f.zones != "" {
-		if zones, err = policy.LoadZones(f.zones); err != nil {
+		if zones, err = policy.LoadZonesWith(f.zones, policy.ZonesOptions{Strict: f.strictZones}); err != nil {
 			return usageErr("%v", err)
 		}
 	} else {
@@ -287,7 +296,16 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	sweeps, err := sweepers(wireOpts{Iface: f.iface, Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log})
+	ouiTable, err := loadOUI(f.ouiFile)
+	if err != nil {
+		return err
+	}
+	if f.arpRetries < 0 || f.arpWait < 0 {
+		return usageErr("--arp-retries and --arp-wait must not be negative")
+	}
+	privilege := privilegeMode()
+	sweeps, err := sweepers(wireOpts{Iface: f.iface, Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log,
+		ARPRetries: f.arpRetries, ARPWait: f.arpWait, Raw: privilege == privilegeRaw})
 	if err != nil {
 		return err
 	}
@@ -316,6 +334,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		Concurrency:  f.concurrency,
 		HostTimeout:  f.hostTimeout,
 		Neighbours:   func() (map[netip.Addr]string, error) { return neigh.Lookup(neigh.DefaultPath) },
+		OUI:          ouiTable.Fields,
 		Log:          log,
 	})
 	if err != nil {
@@ -341,7 +360,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		}
 	}
 	hostname, _ := os.Hostname()
-	w, err := report.NewWithOptions(format, out, report.Options{Version: version, Hostname: hostname})
+	w, err := report.NewWithOptions(format, out, report.Options{Version: version, Hostname: hostname, Catalog: cat})
 	if err != nil {
 		return usageErr("--format: %v", err)
 	}
@@ -392,8 +411,9 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 			Excludes:  tokenTexts(excl),
 			Addresses: set.Count(),
 			Methods:   methods,
-			Privilege: "unprivileged (tcp connect; MACs from the kernel neighbour table)",
-			Policy:    f.policy,
+			Privilege: privilege,
+			Policy:    pol.Name(),
+			Catalog:   cat.VersionString(),
 			Zones:     zonesNote,
 			Rate:      f.rate,
 		},

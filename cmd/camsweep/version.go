@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/camsweep/camsweep/vendors/oui"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -30,6 +32,7 @@ func newVersionCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), " (%s)", rev)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), " %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(cmd.OutOrStdout(), "MAC registry (OUI) data %s\n", oui.DataDate())
 			return nil
 		},
 	}

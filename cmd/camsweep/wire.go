@@ -17,6 +17,11 @@ type wireOpts struct {
 	Dial      scanner.DialFunc
 	UserAgent string
 	Log       zerolog.Logger
+	// ARP sweep (wire_arp.go): retries for silent addresses, wait for late
+	// replies, and whether the process may open raw sockets.
+	ARPRetries int
+	ARPWait    time.Duration
+	Raw        bool
 }
 
 // sweepers lists the whole-run discovery methods (multicast, stateless
@@ -31,6 +36,7 @@ func sweepers(o wireOpts) ([]scanner.Sweeper, error) {
 		dhipSweeper,
 		newMDNS,
 		newSSDP,
+		arpSweeper,
 	} {
 		s, err := mk(o)
 		if err != nil {

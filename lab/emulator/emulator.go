@@ -37,11 +37,12 @@ const (
 	ProfileWeb       = "web-server"
 	ProfilePC        = "office-pc"
 	ProfilePrinter   = "printer"
+	ProfileUniview   = "uniview-camera"
 )
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileWeb, ProfilePC, ProfilePrinter}
+	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -124,6 +125,11 @@ func New(d Device) (*Emulator, error) {
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.axisHTTP)},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.axisRTSP)},
+		}
+	case ProfileUniview:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.univiewHTTP)},
+			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.univiewRTSP)},
 		}
 	case ProfileWeb:
 		e.Services = []Service{

@@ -194,6 +194,36 @@ func (e *Emulator) axisRTSP(c net.Conn, r *request) reply {
 	return rtspNotImplemented(v["CSeq"])
 }
 
+// --- Uniview (PROTOCOLS.md §5.3, §6.3) ---
+//
+// Facts: the LAPI JSON API answers GET /LAPI/V1.0/System/DeviceInfo behind
+// HTTP digest, and unknown LAPI paths answer HTTP 599 with ResponseCode 1
+// (field notes of an NVR302-16S2). No Server header, realm, root page or
+// RTSP banner of Uniview is known, so those replies are SYNTH and carry no
+// vendor marker (the digest realm is "camsweep-lab-synth"): the emulator
+// must not teach the rules anything that a real Uniview would not say.
+
+func (e *Emulator) univiewHTTP(c net.Conn, r *request) reply {
+	switch {
+	case r.Target == "/":
+		return reply{data: e.render(c, "root", nil), keep: true}
+	case r.Target == "/LAPI/V1.0/System/DeviceInfo":
+		return reply{data: e.render(c, "lapi401", nil), keep: true}
+	case hasPathPrefix(r.Target, "/LAPI"):
+		return reply{data: e.render(c, "lapi599", map[string]any{"Path": r.Target}), keep: true}
+	default:
+		return reply{data: e.render(c, "notfound", nil), keep: true}
+	}
+}
+
+func (e *Emulator) univiewRTSP(c net.Conn, r *request) reply {
+	v := e.rtspVars(r)
+	if r.Method == "OPTIONS" {
+		return reply{data: e.render(c, "rtsp-options", v), keep: true}
+	}
+	return reply{data: e.render(c, "rtsp-401", v), keep: true}
+}
+
 // --- Not cameras ---
 
 func (e *Emulator) nginxHTTP(c net.Conn, r *request) reply {

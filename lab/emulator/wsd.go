@@ -40,7 +40,7 @@ type qname struct{ space, local string }
 // wsdServices returns the WS-Discovery service of profiles that have one.
 func (e *Emulator) wsdServices() []UDPService {
 	switch e.Device.Profile {
-	case ProfileHikvision, ProfileDahua, ProfileAxis, ProfilePC:
+	case ProfileHikvision, ProfileDahua, ProfileAxis, ProfileUniview, ProfilePC:
 		return []UDPService{{Port: wsdPort, Name: "ws-discovery", Group: wsdGroup, Handle: e.wsdHandler(hostAddrs)}}
 	}
 	return nil
@@ -248,6 +248,20 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 		scopes := []string{
 			"Profile/Streaming", "Profile/G", "hardware/" + model, "name/AXIS%20" + model,
 			"Profile/M", "Profile/T", "location/",
+		}
+		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
+	case ProfileUniview:
+		// SYNTH: no verbatim Uniview ProbeMatch is known (PROTOCOLS.md
+		// §1.3, §12). The ONVIF-standard envelope and scope shape of the
+		// generic gSOAP camera, with name/UNV (the brand on Uniview
+		// devices) and hardware/<model>.
+		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
+		msg := "uuid:" + uuidString([16]byte(id[16:32]), 4)
+		for _, a := range addrs {
+			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
+		}
+		scopes := []string{
+			"type/video_encoder", "Profile/Streaming", "hardware/" + model, "name/UNV", "location/",
 		}
 		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
 	default: // ProfilePC

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/arp"
+	"github.com/camsweep/camsweep/vendors/oui"
+)
+
+// Privilege modes of the run record.
+const (
+	privilegeRaw          = "raw (CAP_NET_RAW: ARP sweep of directly connected subnets)"
+	privilegeUnprivileged = "unprivileged (no CAP_NET_RAW: tcp connect; MACs from the kernel neighbour table)"
+)
+
+func privilegeMode() string {
+	if arp.CanRaw() {
+		return privilegeRaw
+	}
+	return privilegeUnprivileged
+}
+
+// arpSweeper is the ARP sweep of the directly connected subnets (or -i's);
+// without CAP_NET_RAW it says so once and is left out: the neighbour table
+// still gives the MACs of on-link hosts the TCP probes touched.
+func arpSweeper(o wireOpts) (scanner.Sweeper, error) {
+	if !o.Raw {
+		o.Log.Warn().Msg("no CAP_NET_RAW: skipping the ARP sweep; MACs come from the kernel neighbour table (run as root or grant cap_net_raw for layer 2 discovery)")
+		return nil, nil
+	}
+	return arp.New(arp.Config{
+		Iface:   o.Iface,
+		Retries: o.ARPRetries,
+		Wait:    o.ARPWait,
+		Log:     o.Log.With().Str("sweeper", "arp").Logger(),
+	})
+}
+
+// loadOUI is the built-in MAC registry, with --oui-file laid over it.
+func loadOUI(path string) (*oui.Table, error) {
+	t, err := oui.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return t, nil
+	}
+	user, err := oui.LoadFile(path)
+	if err != nil {
+		return nil, usageErr("--oui-file: %v", err)
+	}
+	return t.Merge(user), nil
+}

@@ -1,0 +1,425 @@
+// Package arp sweeps the directly connected IPv4 subnets with ARP requests
+// (RFC 826) and reports who answered, with the MAC.
+//
+// What is sent: one broadcast "who-has" request per in-scope address that
+// lies in a subnet of a usable interface (or of -i), in the scope's order,
+// each paced by the engine's budget, from the interface's own MAC and
+// address; addresses that did not answer are asked again Retries times.
+// What comes back: ARP replies (op 2) and gratuitous announcements, read
+// through an AF_PACKET socket (pcapgo.EthernetHandle, pure Go) with a BPF
+// filter for EtherType 0x0806. A match is a reply whose sender address is
+// on the link: it becomes "arp" evidence with Evidence.MAC set (fields
+// arp.mac, arp.method = request or gratuitous, arp.interface). A reply from
+// outside the scope is reported too and the engine never probes it; the
+// sweep never sends to an address outside the scope.
+//
+// Raw sockets need CAP_NET_RAW; CanRaw tells whether the process has it.
+// Without it the caller skips this sweeper and takes MACs from the kernel
+// neighbour table (scanner/neigh) instead.
+package arp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/rs/zerolog"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Defaults.
+const (
+	DefaultRetries = 1
+	DefaultWait    = time.Second
+	// retryGap lets the first replies arrive before a retry round starts.
+	retryGap = 200 * time.Millisecond
+	// maxResponders bounds what a flood of forged replies can make the
+	// sweep remember.
+	maxResponders = 1 << 16
+)
+
+// Link is one directly connected IPv4 subnet of one interface.
+type Link struct {
+	Name   string
+	Index  int
+	MAC    [6]byte
+	Prefix netip.Prefix // the interface's address with the subnet's length
+}
+
+// Conn sends and receives frames on one interface. pcapgo's EthernetHandle
+// (receive) plus a packet socket (send) satisfy it on Linux; tests pass a
+// fake.
+type Conn interface {
+	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	WritePacketData([]byte) error
+	Close() error
+}
+
+// Config configures a Sweeper.
+type Config struct {
+	Iface   string        // only this interface; "" = every usable one
+	Retries int           // extra rounds for silent addresses; <0 = DefaultRetries
+	Wait    time.Duration // wait for late replies after the last request; 0 = DefaultWait
+	Log     zerolog.Logger
+	// Links lists the subnets to sweep; default: the interfaces' IPv4
+	// subnets (LinksOf).
+	Links func(iface string) ([]Link, error)
+	// Open opens a Conn on an interface; default: OpenLink (AF_PACKET).
+	Open func(Link) (Conn, error)
+	Now  func() time.Time
+}
+
+// Sweeper is the ARP sweep.
+type Sweeper struct{ cfg Config }
+
+var _ scanner.Sweeper = (*Sweeper)(nil)
+
+// New validates cfg and fills in the defaults.
+func New(cfg Config) (*Sweeper, error) {
+	if cfg.Retries < 0 {
+		cfg.Retries = DefaultRetries
+	}
+	if cfg.Retries > 10 {
+		return nil, fmt.Errorf("arp: %d retries (at most 10)", cfg.Retries)
+	}
+	if cfg.Wait < 0 {
+		return nil, errors.New("arp: negative wait")
+	}
+	if cfg.Wait == 0 {
+		cfg.Wait = DefaultWait
+	}
+	if cfg.Links == nil {
+		cfg.Links = LinksOf
+	}
+	if cfg.Open == nil {
+		cfg.Open = OpenLink
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Sweeper{cfg: cfg}, nil
+}
+
+// Name implements scanner.Sweeper.
+func (s *Sweeper) Name() string { return "arp" }
+
+// LinksOf lists the IPv4 subnets of the interfaces that are up, have an
+// Ethernet MAC and are neither loopback nor point-to-point; with iface set,
+// only that interface's.
+func LinksOf(iface string) ([]Link, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("arp: interfaces: %w", err)
+	}
+	var out []Link
+	for _, ifi := range ifs {
+		if iface != "" && ifi.Name != iface {
+			continue
+		}
+		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&(net.FlagLoopback|net.FlagPointToPoint) != 0 || len(ifi.HardwareAddr) != 6 {
+			continue
+		}
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok {
+				continue
+			}
+			ip, ok := netip.AddrFromSlice(ipn.IP)
+			ones, bits := ipn.Mask.Size()
+			if !ok || !ip.Unmap().Is4() || bits != 32 || ones >= 31 {
+				continue
+			}
+			out = append(out, Link{Name: ifi.Name, Index: ifi.Index, MAC: [6]byte(ifi.HardwareAddr), Prefix: netip.PrefixFrom(ip.Unmap(), ones)})
+		}
+	}
+	return out, nil
+}
+
+// Sweep implements scanner.Sweeper.
+func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
+	links, err := s.cfg.Links(s.cfg.Iface)
+	if err != nil {
+		return err
+	}
+	links = linksInScope(links, scope)
+	if len(links) == 0 {
+		s.cfg.Log.Debug().Msg("no directly connected subnet in scope")
+		return nil
+	}
+	// One Conn per interface, shared by its subnets.
+	type port struct {
+		conn  Conn
+		links []Link
+	}
+	ports := map[int]*port{}
+	var order []int
+	for _, l := range links {
+		p := ports[l.Index]
+		if p == nil {
+			c, err := s.cfg.Open(l)
+			if err != nil {
+				for _, q := range ports {
+					q.conn.Close()
+				}
+				return fmt.Errorf("arp: %s: %w", l.Name, err)
+			}
+			p = &port{conn: c}
+			ports[l.Index] = p
+			order = append(order, l.Index)
+		}
+		p.links = append(p.links, l)
+	}
+	st := newState(s.cfg.Now, emit)
+	var wg sync.WaitGroup
+	for _, idx := range order {
+		p := ports[idx]
+		wg.Go(func() { s.receive(p.conn, p.links, st) })
+	}
+	err = s.send(ctx, scope, pace, links, func(idx int, frame []byte) error { return ports[idx].conn.WritePacketData(frame) }, st)
+	if err == nil {
+		wait := time.NewTimer(s.cfg.Wait)
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			wait.Stop()
+		}
+	}
+	for _, p := range ports {
+		p.conn.Close() // ends the blocked reads
+	}
+	wg.Wait()
+	if n := st.dropped(); n > 0 {
+		s.cfg.Log.Warn().Int("dropped", n).Msg("ARP replies beyond the responder limit were ignored")
+	}
+	if err != nil && ctx.Err() != nil {
+		return nil // interrupted: what was heard is already emitted
+	}
+	return err
+}
+
+// linksInScope keeps the subnets that hold at least one in-scope address.
+func linksInScope(links []Link, scope scanner.Scope) []Link {
+	var out []Link
+	for _, l := range links {
+		p := l.Prefix.Masked()
+		if scope.Contains(p.Addr()) || scope.Contains(l.Prefix.Addr()) || overlaps(scope, p) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// overlaps samples the subnet for an in-scope address; scopes are CIDRs
+// and ranges, so the first, a middle and the last host are a good test,
+// and a full walk of a small subnet settles the rest.
+func overlaps(scope scanner.Scope, p netip.Prefix) bool {
+	if p.Bits() >= 20 {
+		for a := p.Addr(); p.Contains(a); a = a.Next() {
+			if scope.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return true // a large subnet: let the walk of the scope decide
+}
+
+// send walks the scope once per round and asks every in-subnet address
+// that has not answered yet.
+func (s *Sweeper) send(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, links []Link, write func(int, []byte) error, st *state) error {
+	buf := gopacket.NewSerializeBuffer()
+	for round := 0; round <= s.cfg.Retries; round++ {
+		if round > 0 {
+			t := time.NewTimer(retryGap)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+		it := scope.Iter()
+		for {
+			a, ok := it.Next()
+			if !ok {
+				break
+			}
+			l, ok := linkFor(links, a)
+			if !ok || a == l.Prefix.Addr() || st.answered(a) {
+				continue
+			}
+			if err := pace.Wait(ctx); err != nil {
+				return err
+			}
+			frame, err := Request(buf, l.MAC, l.Prefix.Addr(), a)
+			if err != nil {
+				return err
+			}
+			if err := write(l.Index, frame); err != nil {
+				return fmt.Errorf("arp: send on %s: %w", l.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func linkFor(links []Link, a netip.Addr) (Link, bool) {
+	for _, l := range links {
+		if l.Prefix.Contains(a) {
+			return l, true
+		}
+	}
+	return Link{}, false
+}
+
+var broadcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// Request builds a broadcast who-has frame for target from src into buf
+// and returns its bytes (valid until buf is reused).
+func Request(buf gopacket.SerializeBuffer, srcMAC [6]byte, srcIP, target netip.Addr) ([]byte, error) {
+	sip, tip := srcIP.As4(), target.As4()
+	eth := layers.Ethernet{SrcMAC: srcMAC[:], DstMAC: broadcast, EthernetType: layers.EthernetTypeARP}
+	arp := layers.ARP{
+		AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4,
+		HwAddressSize: 6, ProtAddressSize: 4, Operation: layers.ARPRequest,
+		SourceHwAddress: srcMAC[:], SourceProtAddress: sip[:],
+		DstHwAddress: make([]byte, 6), DstProtAddress: tip[:],
+	}
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{}, &eth, &arp); err != nil {
+		return nil, fmt.Errorf("arp: build request: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// receive reads frames until the Conn is closed.
+func (s *Sweeper) receive(c Conn, links []Link, st *state) {
+	for {
+		b, _, err := c.ZeroCopyReadPacketData()
+		if err != nil {
+			if isClosed(err) {
+				return
+			}
+			// A closed handle can report its error in several ways; a
+			// persistent error must not spin.
+			if st.readErr() > 100 {
+				s.cfg.Log.Warn().Err(err).Msg("ARP receive stopped")
+				return
+			}
+			continue
+		}
+		st.handle(b, links)
+	}
+}
+
+func isClosed(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) ||
+		strings.Contains(err.Error(), "file already closed") || strings.Contains(err.Error(), "use of closed")
+}
+
+// state is what the receivers share: who answered, with which MAC.
+type state struct {
+	mu       sync.Mutex
+	seen     map[netip.Addr][6]byte
+	drops    int
+	readErrs int
+	now      func() time.Time
+	emit     func(device.Evidence)
+}
+
+func newState(now func() time.Time, emit func(device.Evidence)) *state {
+	return &state{seen: map[netip.Addr][6]byte{}, now: now, emit: emit}
+}
+
+func (st *state) answered(a netip.Addr) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.seen[a]
+	return ok
+}
+
+func (st *state) dropped() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.drops
+}
+
+func (st *state) readErr() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.readErrs++
+	return st.readErrs
+}
+
+// handle turns one frame into evidence the first time a sender address (or
+// a new MAC for it) is heard. A repeat costs a parse and a map look-up and
+// allocates nothing.
+func (st *state) handle(b []byte, links []Link) {
+	p, err := ParseFrame(b)
+	if err != nil {
+		return
+	}
+	method := "request"
+	switch {
+	case p.Gratuitous():
+		method = "gratuitous"
+	case p.Op != OpReply:
+		return // someone else's question
+	}
+	var link *Link
+	for i := range links {
+		if p.SenderMAC == links[i].MAC {
+			return // our own frame, seen on the way out
+		}
+		if link == nil && links[i].Prefix.Contains(p.SenderIP) {
+			link = &links[i]
+		}
+	}
+	if link == nil || p.SenderIP == link.Prefix.Addr() || p.SenderMAC == [6]byte{} || p.SenderMAC[0]&1 != 0 {
+		return // not on this link, or a sender that is no unicast host
+	}
+	st.mu.Lock()
+	prev, ok := st.seen[p.SenderIP]
+	switch {
+	case ok && prev == p.SenderMAC:
+		st.mu.Unlock()
+		return
+	case !ok && len(st.seen) >= maxResponders:
+		st.drops++
+		st.mu.Unlock()
+		return
+	}
+	st.seen[p.SenderIP] = p.SenderMAC
+	st.mu.Unlock()
+	mac := formatMAC(p.SenderMAC)
+	f := map[string]string{"arp.mac": mac, "arp.method": method, "arp.interface": link.Name}
+	if ok {
+		f["arp.previous_mac"] = formatMAC(prev) // two MACs claim the address
+	}
+	st.emit(device.Evidence{Source: device.SourceARP, Addr: p.SenderIP, MAC: mac, Fields: f, Time: st.now()})
+}
+
+func formatMAC(hw [6]byte) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 17)
+	for i, x := range hw {
+		b[i*3], b[i*3+1] = hex[x>>4], hex[x&0xf]
+		if i < 5 {
+			b[i*3+2] = ':'
+		}
+	}
+	return string(b)
+}
