@@ -125,7 +125,6 @@ func (s *Sweeper) Name() string { return "ssdp" }
 type responder struct {
 	from      netip.AddrPort
 	server    string
-	location  string
 	usn       string
 	sts       []string
 	locations []string
