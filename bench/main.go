@@ -110,7 +110,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}()
 	b := &bench{cfg: cfg, spec: spec, bin: bin, state: state, labUp: time.Since(t0)}
 	b.labProcs, b.labRSS = emulatorRSS(state)
-	fmt.Printf("bench: lab up in %s: %d emulator processes, %.0f MiB RSS; raw outputs in %s\n",
+	fmt.Printf("bench: lab up in %s: %d emulator processes, %.0f MiB PSS; raw outputs in %s\n",
 		b.labUp.Round(10*time.Millisecond), b.labProcs, float64(b.labRSS)/1024, cfg.raw)
 	// Let the emulators settle (the multicast joins, the page cache) before
 	// the first timed run.

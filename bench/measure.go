@@ -438,7 +438,9 @@ func peakPerSecond(ts []int64, from, to int64) int {
 	return best
 }
 
-// emulatorRSS sums the RSS of the lab's emulator processes (KiB).
+// emulatorRSS sums the proportional set size (PSS) of the lab's emulator
+// processes (KiB): their RSS would count the binary's shared text once per
+// process.
 func emulatorRSS(state string) (procs int, kib int64) {
 	files, _ := filepath.Glob(filepath.Join(state, "*.pid"))
 	for _, f := range files {
@@ -446,12 +448,12 @@ func emulatorRSS(state string) (procs int, kib int64) {
 		if err != nil {
 			continue
 		}
-		st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/status")
+		st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/smaps_rollup")
 		if err != nil {
 			continue
 		}
 		for l := range strings.Lines(string(st)) {
-			if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			if v, ok := strings.CutPrefix(l, "Pss:"); ok {
 				n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
 				kib += n
 				procs++

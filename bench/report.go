@@ -77,7 +77,7 @@ func (b *bench) report() string {
 	p("- machine: %s\n", machine())
 	p("- camsweep: %s (%s)\n", version(b.bin, "version"), version("git", "describe", "--tags", "--always", "--dirty"))
 	p("- nmap: %s\n", version(b.cfg.nmap, "--version"))
-	p("- lab: %s — %d cameras (%d on the jump host's /22, %d routed), %d other hosts; up in %s; %d emulator processes, %.0f MiB RSS together\n",
+	p("- lab: %s — %d cameras (%d on the jump host's /22, %d routed), %d other hosts; up in %s; %d emulator processes, %.0f MiB PSS together\n",
 		b.cfg.specPath, cams, primaryCams, cctvCams, others, b.labUp.Round(10*time.Millisecond), b.labProcs, float64(b.labRSS)/1024)
 	p("- pairs: %d, in alternation camsweep, nmap, camsweep, nmap, …; raw outputs in %s\n\n", b.cfg.pairs, b.cfg.raw)
 

@@ -28,8 +28,10 @@ import (
 // Defaults chosen for fragile embedded devices: a camera's web server often
 // serves one connection at a time and some reboot under bursts.
 const (
-	DefaultRate     = 300 // packets (or connection attempts) per second, whole run
-	DefaultHostRate = 20  // per host
+	DefaultRate = 300 // packets (or connection attempts) per second, whole run
+	// DefaultHostRate keeps any one device at no more than three new
+	// connections in any one-second window: a token every 345 ms, burst 1.
+	DefaultHostRate = 2.9
 	// Hosts in flight. Many hosts at once cost a device nothing (each has
 	// its own budget) and hide the connect timeouts of absent addresses.
 	DefaultConcurrency = 256
