@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ func main() {
 		pairs     = flag.Int("pairs", 3, "camsweep/nmap pairs to run (A B A B …)")
 		quick     = flag.Bool("quick", false, "one pair only")
 		out       = flag.String("out", "bench/results/LATEST.md", "where to write the results")
+		tools     = flag.String("tools", "camsweep,nmap", "which tools to run in each pair, comma-separated (camsweep alone: a quick check of camsweep's figures)")
 		keep      = flag.String("raw", "", "directory for the raw outputs (default: a new directory under /tmp)")
 	)
 	flag.Parse()
@@ -47,7 +49,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := config{specPath: *specPath, bin: *bin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep}
+	cfg := config{specPath: *specPath, bin: *bin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep, tools: strings.Split(*tools, ",")}
 	if err := run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -57,6 +59,7 @@ func main() {
 type config struct {
 	specPath, bin, nmap, out, raw string
 	pairs                         int
+	tools                         []string
 }
 
 func writeSpecFile(path string) error {
@@ -117,15 +120,18 @@ func run(ctx context.Context, cfg config) (err error) {
 	time.Sleep(2 * time.Second)
 
 	for p := 1; p <= cfg.pairs; p++ {
-		for _, tool := range []string{"camsweep", "nmap"} {
+		for _, tool := range cfg.tools {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			var r *runResult
-			if tool == "camsweep" {
+			switch tool {
+			case "camsweep":
 				r = b.runCamsweep(ctx, p)
-			} else {
+			case "nmap":
 				r = b.runNmap(ctx, p)
+			default:
+				return fmt.Errorf("unknown tool %q in -tools (want camsweep, nmap)", tool)
 			}
 			b.runs = append(b.runs, r)
 			fmt.Println("bench:", r.summary())
