@@ -28,7 +28,10 @@ import (
 // Defaults chosen for fragile embedded devices: a camera's web server often
 // serves one connection at a time and some reboot under bursts.
 const (
-	DefaultRate = 300 // packets (or connection attempts) per second, whole run
+	// DefaultRate is the whole run's budget in packets (or connection
+	// attempts) per second: about 1 Mbit/s of probes, the order of naabu's
+	// and masscan's defaults. Devices are protected by the per-host budget.
+	DefaultRate = 1000
 	// DefaultHostRate keeps any one device at no more than three new
 	// connections in any one-second window: a token every 345 ms, burst 1.
 	DefaultHostRate = 2.9
