@@ -1,9 +1,16 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/lab"
@@ -56,4 +63,50 @@ func hasEvidence(r device.Record, src device.Source, key, val string) bool {
 		}
 	}
 	return false
+}
+
+// TestScan_lab_unprivileged: with CAP_NET_RAW dropped (setpriv, as an
+// operator would run it from a service account), the scan still completes,
+// says it ran unprivileged, skips the ARP sweep, and still knows the MACs of
+// the primary devices it reached over TCP, from the kernel's neighbour table.
+func TestScan_lab_unprivileged(t *testing.T) {
+	needLab(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("setpriv (util-linux) is required in CI: %v", err)
+		}
+		t.Skip("setpriv not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	argv := []string{"setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw", "--",
+		binary, "scan", "--no-state", "198.18.10.0/24", "--zones", filepath.Join(opts.StateDir, "zones.yaml"), "--format", "json"}
+	cmd := lab.Exec(ctx, spec.JumpNS(), argv...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 3) {
+		t.Fatalf("scan: %v\n%s", err, stderr.String())
+	}
+	recs, run := decodeLines(t, out)
+	if !strings.HasPrefix(run.Privilege, "unprivileged") {
+		t.Errorf("run privilege %q, want unprivileged", run.Privilege)
+	}
+	if !strings.Contains(stderr.String(), "CAP_NET_RAW") {
+		t.Errorf("no word about the missing capability on stderr:\n%s", stderr.String())
+	}
+	for _, d := range labDevices(t, func(d lab.Device) bool { return d.Segment == "primary" }) {
+		r, ok := recs[d.Address]
+		if !ok {
+			t.Errorf("%s (%s): no record", d.Name, d.Address)
+			continue
+		}
+		if hasEvidence(r, device.SourceARP, "arp.method", "request") {
+			t.Errorf("%s: ARP sweep evidence without CAP_NET_RAW", d.Name)
+		}
+		if len(r.Ports) > 0 && r.MAC != strings.ToLower(d.MAC) {
+			t.Errorf("%s: mac %q, want %q from the neighbour table", d.Name, r.MAC, d.MAC)
+		}
+	}
 }
