@@ -60,6 +60,10 @@ type scanFlags struct {
 	ouiFile      string
 	arpRetries   int
 	arpWait      time.Duration
+	syslog       string
+	syslogFormat string
+	syslogSpool  string
+	syslogCA     string
 }
 
 const scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
@@ -160,6 +164,10 @@ func newScanCmd() *cobra.Command {
 	fl.StringVar(&f.ouiFile, "oui-file", "", "lay the MAC registry in `FILE` (IEEE CSV, nmap-mac-prefixes or Wireshark manuf) over the built-in one")
 	fl.IntVar(&f.arpRetries, "arp-retries", 1, "ARP requests sent again to in-scope addresses of a directly connected subnet that did not answer")
 	fl.DurationVar(&f.arpWait, "arp-wait", time.Second, "how long the ARP sweep waits for late replies after its last request")
+	fl.StringVar(&f.syslog, "syslog", "", "also send every record to a syslog receiver, `udp|tcp|tls://HOST:PORT` (RFC 5424; octet counting on tcp and tls)")
+	fl.StringVar(&f.syslogFormat, "syslog-format", "cef", "payload of the syslog messages: cef or json")
+	fl.StringVar(&f.syslogSpool, "syslog-spool", "", "keep messages the receiver has not taken in `DIR` (bounded, oldest dropped first) and send them when it returns, also on the next run (default: in memory)")
+	fl.StringVar(&f.syslogCA, "syslog-ca", "", "trust the CA certificates in PEM `FILE` for tls:// (default: the system roots)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "log more to standard error (-v info, -vv debug)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "log only errors")
 	return cmd
@@ -310,7 +318,11 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return err
 	}
 	hostProbers := []scanner.HostProber{tcp}
-	portProbers := []scanner.PortProber{web, rtsp}
+	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version})
+	if err != nil {
+		return err
+	}
+	portProbers := []scanner.PortProber{web, rtsp, onv}
 	methods := []string{}
 	for _, s := range sweeps {
 		methods = append(methods, s.Name())
@@ -379,6 +391,18 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		var ok bool
 		if cw, ok = w.(report.ChangeWriter); !ok {
 			return usageErr("--format %s cannot write changes (use table, json, ecs or cef)", format)
+		}
+	}
+	if f.syslog != "" {
+		sw, err := syslogWriter(ctx, f.syslog, f.syslogFormat, f.syslogSpool, f.syslogCA, hostname,
+			report.Options{Version: version, Hostname: hostname, Catalog: cat}, log)
+		if err != nil {
+			return err
+		}
+		t := &tee{sys: sw, main: w}
+		w = t
+		if cw != nil {
+			cw = t
 		}
 	}
 	runID, start := sweep.NewRunID(time.Now()), time.Now()

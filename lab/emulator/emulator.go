@@ -109,21 +109,21 @@ func New(d Device) (*Emulator, error) {
 	switch d.Profile {
 	case ProfileHikvision:
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.hikvisionHTTP)},
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.hikvisionHTTP))},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
 			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
 		}
 		e.UDP = append(e.UDP, e.sadpService())
 	case ProfileDahua:
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.dahuaHTTP)},
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.dahuaHTTP))},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.dahuaRTSP)},
 			{Port: 37777, Name: "dvrip", Handle: e.dahuaDVRIP},
 		}
 		e.UDP = append(e.UDP, e.dhipService())
 	case ProfileAxis:
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.axisHTTP)},
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.axisHTTP))},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.axisRTSP)},
 		}
 	case ProfileUniview:

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/report"
+	"github.com/camsweep/camsweep/report/syslog"
+	"github.com/camsweep/camsweep/store"
+)
+
+// syslogWriter builds the --syslog writer: scheme://host:port, payload
+// cef or json, an optional spool directory and CA file.
+func syslogWriter(ctx context.Context, target, format, spool, caFile, hostname string, ro report.Options, log zerolog.Logger) (*syslog.Writer, error) {
+	network, addr, err := syslog.ParseURL(target)
+	if err != nil {
+		return nil, usageErr("--syslog: %v", err)
+	}
+	cfg := syslog.Config{Network: network, Addr: addr, SpoolDir: spool, Log: log.With().Str("output", "syslog").Logger()}
+	if caFile != "" {
+		if network != "tls" {
+			return nil, usageErr("--syslog-ca needs a tls:// address")
+		}
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usageErr("--syslog-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("--syslog-ca: no PEM certificate in %s", caFile)
+		}
+		cfg.TLS = &tls.Config{RootCAs: pool}
+	}
+	s, err := syslog.New(ctx, cfg)
+	if err != nil {
+		return nil, usageErr("--syslog: %v", err)
+	}
+	w, err := syslog.NewWriter(ctx, s, syslog.WriterOptions{Format: format, Report: ro, Hostname: hostname})
+	if err != nil {
+		s.Close(ctx)
+		return nil, usageErr("--syslog-format: %v", err)
+	}
+	return w, nil
+}
+
+// tee writes to the syslog writer first, so the run record it adds its
+// losses to reaches the main output too.
+type tee struct {
+	sys  *syslog.Writer
+	main report.Writer
+}
+
+var _ report.ChangeWriter = (*tee)(nil)
+
+func (t *tee) WriteRecord(r *device.Record) error {
+	return errors.Join(t.sys.WriteRecord(r), t.main.WriteRecord(r))
+}
+
+func (t *tee) WriteRun(r *device.RunRecord) error {
+	return errors.Join(t.sys.WriteRun(r), t.main.WriteRun(r))
+}
+
+func (t *tee) WriteChange(c *store.Change) error {
+	err := t.sys.WriteChange(c)
+	if cw, ok := t.main.(report.ChangeWriter); ok {
+		err = errors.Join(err, cw.WriteChange(c))
+	}
+	return err
+}
+
+func (t *tee) Close() error {
+	if err := t.sys.Close(); err != nil {
+		return errors.Join(fmt.Errorf("syslog: %w", err), t.main.Close())
+	}
+	return t.main.Close()
+}
