@@ -130,3 +130,32 @@ func TestONVIF_badRequestsAndOtherPaths(t *testing.T) {
 		t.Errorf("GET answered with SOAP: %q", head)
 	}
 }
+
+// TestONVIF_proberLogsInOnce: the scanner's one WS-Security attempt, with
+// Created shifted by the clock offset, opens the Hikvision profile.
+func TestONVIF_proberLogsInOnce(t *testing.T) {
+	ap := netip.MustParseAddrPort(start(t, hikDev, 80))
+	for _, tc := range []struct{ password, login, model string }{
+		{hikDev.Password, "accepted", hikDev.Model},
+		{"wrong", "rejected", ""},
+	} {
+		cred, err := onvif.NewCredential([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "admin", tc.password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The scanner's clock is an hour off; the device's is what counts.
+		p, err := onvif.New(onvif.Config{Ports: []uint16{ap.Port()}, Credentials: onvif.Credentials{cred},
+			Now: func() time.Time { return fixedNow.Add(time.Hour) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.ProbePort(t.Context(), ap, freePacer{})
+		if err != nil || len(ev) != 1 {
+			t.Fatalf("%v %v", ev, err)
+		}
+		f := ev[0].Fields
+		if f["onvif.auth"] != "required" || f["onvif.login"] != tc.login || f["onvif.model"] != tc.model {
+			t.Errorf("password %q: %v", tc.password, f)
+		}
+	}
+}

@@ -1,11 +1,19 @@
-// Package httpprobe fetches the root page of a web port and turns the
-// answer into evidence.
+// Package httpprobe fetches the root page of a web port, then asks a few
+// unauthenticated follow-up requests, and turns the answers into evidence.
 //
 // Sent: one "GET / HTTP/1.1" with Host, User-Agent, "Accept: */*" and
 // "Connection: close", over TLS on the TLS ports (certificates not checked,
-// no SNI). Read: at most Config.MaxBytes, within Config.Timeout for the
-// whole exchange. A match is any bytes that begin with an HTTP status line
-// (RFC 9112 §4); anything else is ErrNotHTTP.
+// no SNI). When that answer is HTTP, the follow-ups of Config.FollowUps
+// (by default GET /ISAPI/System/deviceInfo, GET /SDK/webLanguage and the
+// Dahua POST /RPC2_Login challenge with an empty password, PROTOCOLS.md
+// §5.1–5.2) go on the same connection while the server keeps it open, on a
+// new one otherwise; each waits for the Pacer and stops the series when
+// it meets silence. None of them logs in or changes anything. Read: at
+// most Config.MaxBytes per answer, within Config.Timeout per exchange. A
+// match is any bytes that begin with an HTTP status line (RFC 9112 §4);
+// anything else is ErrNotHTTP. Follow-up bodies are read for their shape:
+// Hikvision's userCheck/DeviceInfo XML (root, namespace, status) and
+// Dahua's JSON-RPC challenge (realm "Login to <serial>", MAC).
 //
 // The parser follows RFC 9112 loosely, because camera web servers do not:
 // it keeps header names' case and order and the protocol of the status line
@@ -63,6 +71,13 @@ type Config struct {
 	MaxBytes int
 	// UserAgent is sent as is ("camsweep/1.2.0").
 	UserAgent string
+	// FollowUps are asked after GET / when the port answered HTTP; nil
+	// takes DefaultFollowUps, NoFollowUps asks none.
+	FollowUps []FollowUp
+	// Guess names the maker a root page's fields point to ("" when they
+	// do not), so that only that maker's follow-ups are asked; nil asks
+	// them all. The package itself knows no makers.
+	Guess func(root map[string]string) string
 }
 
 // Prober is the "http" PortProber.
@@ -108,6 +123,14 @@ func New(cfg Config) (*Prober, error) {
 	if cfg.Dial == nil {
 		cfg.Dial = (&net.Dialer{}).DialContext
 	}
+	if cfg.FollowUps == nil {
+		cfg.FollowUps = slices.Clone(DefaultFollowUps)
+	}
+	for _, f := range cfg.FollowUps {
+		if err := f.validate(); err != nil {
+			return nil, err
+		}
+	}
 	return &Prober{cfg: cfg}, nil
 }
 
@@ -119,69 +142,50 @@ func (p *Prober) Accepts(port uint16) bool {
 	return slices.Contains(p.cfg.Ports, port) || slices.Contains(p.cfg.TLSPorts, port)
 }
 
-// ProbePort sends one GET / and returns one Evidence for the answer. A port
-// that stays silent, refuses or resets gives no evidence and no error; bytes
-// that are not HTTP give ErrNotHTTP; an answer cut short gives the evidence
-// read so far and the error that cut it.
+// ProbePort sends GET / and returns one Evidence for the answer; when the
+// port answered HTTP it then asks the follow-ups (Config.FollowUps) and
+// adds one Evidence per answer, each with its http.path. A port that stays
+// silent, refuses or resets gives no evidence and no error; bytes that are
+// not HTTP give ErrNotHTTP; an answer cut short gives the evidence read so
+// far and the error that cut it.
 func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
 	overTLS := slices.Contains(p.cfg.TLSPorts, ap.Port())
 	if err := pace.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("http %s: %w", ap, err)
 	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	quiet := func(what string, err error) error {
+	quiet := func(err error) error {
 		switch {
-		case parent.Err() != nil:
-			return fmt.Errorf("http %s: %s: %w", ap, what, parent.Err())
+		case ctx.Err() != nil:
+			return fmt.Errorf("http %s: %w", ap, ctx.Err())
 		case silent(err):
 			return nil
 		}
-		return fmt.Errorf("http %s: %s: %w", ap, what, err)
+		return fmt.Errorf("http %s: %w", ap, err)
 	}
 
-	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
+	c := &conn{p: p, ap: ap, overTLS: overTLS}
+	defer c.close()
+	raw, rerr, _, err := c.roundTrip(ctx, p.request(ap, overTLS))
 	if err != nil {
-		return nil, quiet("connect", err)
+		return nil, quiet(err)
 	}
-	defer conn.Close()
-	stop := bridge(ctx, conn)
-	defer stop()
-
-	if overTLS {
-		// We fingerprint devices, we do not trust them: cameras carry
-		// self-signed certificates for 192.168.1.64, so verifying would
-		// only lose the page. No ServerName means no SNI, which keeps the
-		// handshake to what a bare IP address allows.
-		tc := tls.Client(conn, &tls.Config{
-			InsecureSkipVerify: true, //nolint:gosec // fingerprinting, see above
-			MinVersion:         tls.VersionTLS10,
-			CipherSuites:       allSuites(),
-		})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, quiet("tls handshake", err)
-		}
-		conn = tc
-	}
-
-	if _, err := io.WriteString(conn, p.request(ap, overTLS)); err != nil {
-		return nil, quiet("send", err)
-	}
-	raw, rerr := readResponse(conn, p.cfg.MaxBytes)
 	if len(raw) == 0 {
-		return nil, quiet("read", rerr)
+		return nil, quiet(fmt.Errorf("read: %w", rerr))
 	}
 	r, perr := ParseResponse(raw)
 	if errors.Is(perr, ErrNotHTTP) {
 		return nil, fmt.Errorf("http %s: %w", ap, ErrNotHTTP)
 	}
-	f := r.Fields()
-	f["http.path"] = "/"
-	if overTLS {
-		f["http.tls"] = "true"
+	c.keep(r, rerr)
+	evidence := func(path string, f map[string]string) device.Evidence {
+		f["http.path"] = path
+		if overTLS {
+			f["http.tls"] = "true"
+		}
+		return device.Evidence{Source: device.SourceHTTP, Addr: ap.Addr(), Port: ap.Port(), Fields: f}
 	}
-	ev := []device.Evidence{{Source: device.SourceHTTP, Addr: ap.Addr(), Port: ap.Port(), Fields: f}}
+	root := r.Fields()
+	ev := []device.Evidence{evidence("/", root)}
 	var errs []error
 	if perr != nil {
 		errs = append(errs, perr)
@@ -191,8 +195,18 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	if rerr != nil && !errors.Is(rerr, io.EOF) && (perr != nil || hasFraming(r)) && !r.Complete {
 		errs = append(errs, rerr)
 	}
-	if parent.Err() != nil {
-		errs = append(errs, parent.Err())
+	if ctx.Err() == nil && perr == nil {
+		if fs := p.followUps(root); len(fs) > 0 {
+			err := p.askFollowUps(ctx, c, fs, pace, func(path string, f map[string]string) {
+				ev = append(ev, evidence(path, f))
+			})
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if ctx.Err() != nil && !slices.ContainsFunc(errs, func(e error) bool { return errors.Is(e, ctx.Err()) }) {
+		errs = append(errs, ctx.Err())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return ev, fmt.Errorf("http %s: partial response: %w", ap, err)
@@ -200,19 +214,49 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	return ev, nil
 }
 
-func (p *Prober) request(ap netip.AddrPort, overTLS bool) string {
-	host := ap.String()
-	if (!overTLS && ap.Port() == 80) || (overTLS && ap.Port() == 443) {
-		host = ap.Addr().String()
-		if ap.Addr().Is6() {
-			host = "[" + host + "]"
-		}
+// connect dials ap and, on the TLS ports, shakes hands.
+func (p *Prober) connect(ctx context.Context, ap netip.AddrPort, overTLS bool) (net.Conn, error) {
+	c, err := p.cfg.Dial(ctx, "tcp", ap.String())
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
 	}
+	if !overTLS {
+		return c, nil
+	}
+	stop := bridge(ctx, c)
+	defer stop()
+	// We fingerprint devices, we do not trust them: cameras carry
+	// self-signed certificates for 192.168.1.64, so verifying would only
+	// lose the page. No ServerName means no SNI, which keeps the handshake
+	// to what a bare IP address allows.
+	tc := tls.Client(c, &tls.Config{
+		InsecureSkipVerify: true, //nolint:gosec // fingerprinting, see above
+		MinVersion:         tls.VersionTLS10,
+		CipherSuites:       allSuites(),
+	})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	return tc, nil
+}
+
+func (p *Prober) request(ap netip.AddrPort, overTLS bool) string {
 	return "GET / HTTP/1.1\r\n" +
-		"Host: " + host + "\r\n" +
+		"Host: " + hostHeader(ap, overTLS) + "\r\n" +
 		"User-Agent: " + p.cfg.UserAgent + "\r\n" +
 		"Accept: */*\r\n" +
 		"Connection: close\r\n\r\n"
+}
+
+func hostHeader(ap netip.AddrPort, overTLS bool) string {
+	if (!overTLS && ap.Port() == 80) || (overTLS && ap.Port() == 443) {
+		if ap.Addr().Is6() {
+			return "[" + ap.Addr().String() + "]"
+		}
+		return ap.Addr().String()
+	}
+	return ap.String()
 }
 
 func hasFraming(r *Response) bool {

@@ -76,6 +76,10 @@ func newProber(t *testing.T, cfg Config, ports ...uint16) *Prober {
 	if cfg.TLSPorts == nil {
 		cfg.TLSPorts = []uint16{}
 	}
+	if cfg.FollowUps == nil {
+		// These tests are about GET /; followup_test.go covers the rest.
+		cfg.FollowUps = NoFollowUps
+	}
 	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

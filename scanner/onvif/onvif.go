@@ -6,7 +6,11 @@
 // GetDeviceInformation without credentials. Back: the device clock, and
 // either Manufacturer/Model/FirmwareVersion/SerialNumber/HardwareId or — on
 // most current firmware — a SOAP fault with subcode ter:NotAuthorized, which
-// is a normal answer recorded as onvif.auth=required, not an error.
+// is a normal answer recorded as onvif.auth=required, not an error. Only
+// then, and only when Config.Credentials holds one scoped by CIDR to the
+// probed address, one GetDeviceInformation with a WS-Security UsernameToken
+// PasswordDigest follows, its Created shifted by the device clock offset
+// (onvif.login=accepted or rejected).
 //
 // A match is a SOAP envelope holding a device-service response or fault to
 // either request. Anything else on the port (a web server's 404 page, a
@@ -23,6 +27,7 @@ package onvif
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +72,11 @@ type Config struct {
 	UserAgent string
 	// Now is the local clock the device clock is compared with.
 	Now func() time.Time
+	// Credentials, when one is scoped to the probed address, are tried
+	// once with WS-Security after an anonymous refusal.
+	Credentials Credentials
+	// Rand supplies WS-Security nonces; nil uses crypto/rand.
+	Rand io.Reader
 }
 
 // Prober is the "onvif" PortProber.
@@ -113,6 +123,9 @@ func New(cfg Config) (*Prober, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
 	return &Prober{cfg: cfg}, nil
 }
 
@@ -130,12 +143,15 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	f := map[string]string{}
 	var hints []string
 
-	body, status, err := p.call(ctx, ap, pace, "GetSystemDateAndTime")
+	body, status, err := p.call(ctx, ap, pace, "GetSystemDateAndTime", Request("GetSystemDateAndTime"))
 	if err != nil {
 		return nil, p.quiet(ctx, ap, err)
 	}
 	dt, derr := ParseGetSystemDateAndTime(body)
-	var fault *Fault
+	var (
+		fault  *Fault
+		offset time.Duration
+	)
 	switch {
 	case derr == nil:
 		hints = dt.Hints
@@ -143,8 +159,8 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		f["onvif.tz"] = dt.TZ
 		if !dt.UTC.IsZero() {
 			f["onvif.utc_time"] = dt.UTC.Format(time.RFC3339)
-			off := dt.UTC.Sub(p.cfg.Now().UTC()).Round(time.Second)
-			f["onvif.clock_offset"] = strconv.FormatInt(int64(off/time.Second), 10)
+			offset = dt.UTC.Sub(p.cfg.Now().UTC()).Round(time.Second)
+			f["onvif.clock_offset"] = strconv.FormatInt(int64(offset/time.Second), 10)
 		}
 	case errors.As(derr, &fault):
 		// Some firmware guards even the pre-auth calls; the fault still
@@ -156,7 +172,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		return nil, nil
 	}
 
-	body, status, err = p.call(ctx, ap, pace, "GetDeviceInformation")
+	body, status, err = p.call(ctx, ap, pace, "GetDeviceInformation", Request("GetDeviceInformation"))
 	var errs []error
 	if err != nil {
 		if err = p.quiet(ctx, ap, err); err != nil {
@@ -168,11 +184,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		case ierr == nil:
 			hints = di.Hints
 			f["onvif.auth"] = "none"
-			set(f, "onvif.manufacturer", di.Manufacturer)
-			set(f, "onvif.model", di.Model)
-			set(f, "onvif.firmware", di.FirmwareVersion)
-			set(f, "onvif.serial", di.SerialNumber)
-			set(f, "onvif.hardware_id", di.HardwareID)
+			noteInfo(f, di)
 		case errors.As(ierr, &fault):
 			hints = fault.Hints
 			noteFault(f, fault, status)
@@ -181,6 +193,11 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 			f["onvif.auth"] = "required"
 		default:
 			errs = append(errs, fmt.Errorf("onvif %s: GetDeviceInformation: %w", ap, ierr))
+		}
+		if cred, ok := p.cfg.Credentials.For(ap.Addr()); ok && f["onvif.auth"] == "required" {
+			if err := p.login(ctx, ap, pace, cred, offset, f); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if len(hints) > 0 {
@@ -193,6 +210,44 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	}
 	ev := []device.Evidence{{Source: device.SourceONVIF, Addr: ap.Addr(), Port: ap.Port(), Fields: f, Time: p.cfg.Now()}}
 	return ev, errors.Join(errs...)
+}
+
+// login makes the one authenticated attempt per probe: a second try could
+// count towards the device's lockout (PROTOCOLS.md §2.2, Hikvision locks
+// after a few wrong passwords). The credential appears nowhere in the
+// evidence or the errors.
+func (p *Prober) login(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, cred Credential, offset time.Duration, f map[string]string) error {
+	nonce := make([]byte, 16)
+	if _, err := io.ReadFull(p.cfg.Rand, nonce); err != nil {
+		return fmt.Errorf("onvif %s: nonce: %w", ap, err)
+	}
+	created := p.cfg.Now().Add(offset)
+	body, _, err := p.call(ctx, ap, pace, "GetDeviceInformation", SecureRequest("GetDeviceInformation", cred, nonce, created))
+	if err != nil {
+		if err = p.quiet(ctx, ap, err); err != nil {
+			return fmt.Errorf("%w (with credentials)", err)
+		}
+		return nil
+	}
+	di, err := ParseGetDeviceInformation(body)
+	switch {
+	case err == nil:
+		f["onvif.login"] = "accepted"
+		noteInfo(f, di)
+	case errors.Is(err, ErrNotAuthorized):
+		f["onvif.login"] = "rejected"
+	default:
+		return fmt.Errorf("onvif %s: GetDeviceInformation with credentials: %w", ap, err)
+	}
+	return nil
+}
+
+func noteInfo(f map[string]string, di *DeviceInformation) {
+	set(f, "onvif.manufacturer", di.Manufacturer)
+	set(f, "onvif.model", di.Model)
+	set(f, "onvif.firmware", di.FirmwareVersion)
+	set(f, "onvif.serial", di.SerialNumber)
+	set(f, "onvif.hardware_id", di.HardwareID)
 }
 
 func set(f map[string]string, k, v string) {
@@ -228,7 +283,7 @@ var errTooLarge = errors.New("answer larger than the byte limit")
 
 // call POSTs one bodiless device-service request and returns the answer's
 // body and HTTP status. Every request waits for the pacer first.
-func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, op string) ([]byte, int, error) {
+func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, op string, soap []byte) ([]byte, int, error) {
 	if err := pace.Wait(ctx); err != nil {
 		return nil, 0, err
 	}
@@ -241,7 +296,7 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 			host = "[" + host + "]"
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ap.String()+p.cfg.Path, bytes.NewReader(Request(op)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ap.String()+p.cfg.Path, bytes.NewReader(soap))
 	if err != nil {
 		return nil, 0, err
 	}
