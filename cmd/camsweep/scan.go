@@ -46,6 +46,7 @@ type scanFlags struct {
 	policy       string
 	catalog      string
 	rulesDirs    []string
+	credentials  string
 	failOn       string
 	verbose      int
 	quiet        bool
@@ -157,6 +158,7 @@ func newScanCmd() *cobra.Command {
 	fl.StringVar(&f.policy, "policy", "uk-nil", "which catalog list makes a maker covered: uk-nil, us-ndaa889, fcc-covered, us (both US lists) or all; several joined by commas (see: camsweep vendors)")
 	fl.StringVar(&f.catalog, "catalog", "", "read the vendor catalog from `FILE` instead of the built-in one")
 	fl.StringArrayVar(&f.rulesDirs, "rules", nil, "add the fingerprint rules in `DIR`/*.yaml (check them first with: camsweep rules test DIR); repeatable")
+	fl.StringVar(&f.credentials, "credentials", "", "ONVIF credentials `FILE` (YAML, each entry scoped to CIDRs; one login attempt per device, never logged; default $CAMSWEEP_CREDENTIALS)")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
 	fl.BoolVar(&f.shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
@@ -318,7 +320,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return err
 	}
 	hostProbers := []scanner.HostProber{tcp}
-	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version})
+	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version}, f.credentials)
 	if err != nil {
 		return err
 	}
