@@ -324,7 +324,11 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	portProbers := []scanner.PortProber{web, rtsp, onv}
+	tlsp, err := tlsProber(wireOpts{Timeout: f.timeout, Dial: dial})
+	if err != nil {
+		return err
+	}
+	portProbers := []scanner.PortProber{web, rtsp, onv, tlsp}
 	methods := []string{}
 	for _, s := range sweeps {
 		methods = append(methods, s.Name())

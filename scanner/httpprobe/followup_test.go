@@ -1,0 +1,265 @@
+package httpprobe
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// req is one request as a test server read it.
+type req struct {
+	conn         int // which connection, counting from 1
+	method, path string
+	head, body   string
+}
+
+// httpServer answers every request with answer(r); answer returns the
+// bytes to write and whether to close afterwards. A nil answer stalls.
+type httpServer struct {
+	mu    sync.Mutex
+	reqs  []req
+	conns atomic.Int32
+}
+
+func (s *httpServer) start(t *testing.T, answer func(r req) ([]byte, bool)) netip.AddrPort {
+	return serve(t, func(c net.Conn, done <-chan struct{}) {
+		n := int(s.conns.Add(1))
+		br := bufio.NewReader(c)
+		for {
+			var head strings.Builder
+			for {
+				line, err := br.ReadString('\n')
+				head.WriteString(line)
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			r := req{conn: n, head: head.String()}
+			first, _, _ := strings.Cut(r.head, "\r\n")
+			f := strings.Fields(first)
+			if len(f) == 3 {
+				r.method, r.path = f[0], f[1]
+			}
+			for _, l := range strings.Split(r.head, "\r\n") {
+				if v, ok := strings.CutPrefix(l, "Content-Length: "); ok {
+					cl, _ := strconv.Atoi(v)
+					b := make([]byte, cl)
+					io.ReadFull(br, b)
+					r.body = string(b)
+				}
+			}
+			s.mu.Lock()
+			s.reqs = append(s.reqs, r)
+			s.mu.Unlock()
+			out, closeAfter := answer(r)
+			if out == nil {
+				<-done
+				return
+			}
+			c.Write(out)
+			if closeAfter {
+				return
+			}
+		}
+	})
+}
+
+func (s *httpServer) requests() []req {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
+func paths(ev []map[string]string) []string {
+	var out []string
+	for _, f := range ev {
+		out = append(out, f["http.path"])
+	}
+	return out
+}
+
+const hikRoot = "HTTP/1.1 200 OK\r\nServer: webserver\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+func TestProber_ProbePort_followUps_hikvisionKeepAlive(t *testing.T) {
+	isapi := readFixture(t, "hikvision-dnvrs-401-usercheck.txt")
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		switch r.path {
+		case "/":
+			return []byte(hikRoot), true
+		case "/ISAPI/System/deviceInfo", "/SDK/webLanguage":
+			return isapi, false
+		}
+		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"), true
+	})
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps}, ap.Port())
+	pace := &countingPacer{}
+	ev, err := p.ProbePort(t.Context(), ap, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []map[string]string
+	for _, e := range ev {
+		fs = append(fs, e.Fields)
+	}
+	if got, want := paths(fs), []string{"/", "/ISAPI/System/deviceInfo", "/SDK/webLanguage", "/RPC2_Login"}; !slices.Equal(got, want) {
+		t.Fatalf("paths %q, want %q", got, want)
+	}
+	if f := fs[1]; f["http.status"] != "401" || f["http.xml_root"] != "userCheck" || f["http.isapi.status"] != "401" || f["http.server"] != "DNVRS-Webs" {
+		t.Errorf("ISAPI fields %q", f)
+	}
+	if f := fs[3]; f["http.status"] != "404" || f["http.xml_root"] != "" {
+		t.Errorf("RPC2 fields %q", f)
+	}
+	reqs := s.requests()
+	// GET / closes; the three follow-ups share the second connection.
+	if got := []int{reqs[0].conn, reqs[1].conn, reqs[2].conn, reqs[3].conn}; !slices.Equal(got, []int{1, 2, 2, 2}) {
+		t.Errorf("connections per request %v", got)
+	}
+	if pace.n.Load() != 4 {
+		t.Errorf("pace.Wait called %d times, want 4 (one per request)", pace.n.Load())
+	}
+	post := reqs[3]
+	if post.method != "POST" || post.body != RPC2LoginChallenge ||
+		!strings.Contains(post.head, "Content-Type: application/json\r\n") ||
+		!strings.Contains(post.head, "Content-Length: "+strconv.Itoa(len(RPC2LoginChallenge))+"\r\n") ||
+		!strings.HasSuffix(post.head, "Connection: close\r\n\r\n") {
+		t.Errorf("POST request %q body %q", post.head, post.body)
+	}
+	if !strings.Contains(reqs[1].head, "Connection: keep-alive\r\n") || strings.Contains(reqs[1].head, "Authorization") {
+		t.Errorf("ISAPI request %q", reqs[1].head)
+	}
+}
+
+func TestProber_ProbePort_followUps_dahuaRPC2(t *testing.T) {
+	rpc2 := readFixture(t, "dahua-amcrest-rpc2-login.txt")
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		if r.path == "/RPC2_Login" {
+			return rpc2, true
+		}
+		return []byte("HTTP/1.1 200 OK\r\nCONNECTION: close\r\nCONTENT-LENGTH: 0\r\n\r\n"), true
+	})
+	// The root page names Dahua: only Dahua's follow-up is asked.
+	guess := func(root map[string]string) string {
+		if strings.Contains(root["http.header_names"], "CONNECTION") {
+			return "dahua"
+		}
+		return ""
+	}
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: guess}, ap.Port())
+	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 2 {
+		t.Fatalf("got %d evidence: %v", len(ev), ev)
+	}
+	f := ev[1].Fields
+	if f["http.path"] != "/RPC2_Login" || f["http.rpc2.realm"] != "Login to AMC000N49SSV0M2U46" ||
+		f["http.rpc2.mac"] != "3c:ef:8c:61:01:c0" || f["http.rpc2.error_code"] != "268632079" ||
+		f["http.header_names"] != "X-XSS-Protection,X-Frame-Options,Content-Security-Policy,Strict-Transport-Security,Content-type,CONNECTION,Set-Cookie,CONTENT-LENGTH" {
+		t.Errorf("RPC2 fields %q", f)
+	}
+	if n := len(s.requests()); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+func TestProber_ProbePort_followUps_stopAtSilence(t *testing.T) {
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		if r.path == "/" {
+			return []byte(hikRoot), true
+		}
+		return nil, false // stall
+	})
+	p := newProber(t, Config{Timeout: 300 * time.Millisecond, FollowUps: DefaultFollowUps}, ap.Port())
+	start := time.Now()
+	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 1 || ev[0].Fields["http.server"] != "webserver" {
+		t.Errorf("evidence %v", ev)
+	}
+	if n := len(s.requests()); n != 2 {
+		t.Errorf("%d requests, want 2: silence stops the series", n)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestProber_ProbePort_followUps_redialAfterQuietClose(t *testing.T) {
+	// The server keeps nothing alive but never says so.
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), true
+	})
+	fs := []FollowUp{{Method: "GET", Path: "/a"}, {Method: "GET", Path: "/b"}}
+	p := newProber(t, Config{Timeout: 2 * time.Second, FollowUps: fs}, ap.Port())
+	pace := &countingPacer{}
+	ev, err := p.ProbePort(t.Context(), ap, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]string
+	for _, e := range ev {
+		got = append(got, e.Fields)
+	}
+	if !slices.Equal(paths(got), []string{"/", "/a", "/b"}) {
+		t.Errorf("paths %q", paths(got))
+	}
+	// Each request found its kept connection closed and dialled again;
+	// every attempt waited for the pacer.
+	if c := s.conns.Load(); c != 3 {
+		t.Errorf("%d connections, want 3", c)
+	}
+	if pace.n.Load() < 3 {
+		t.Errorf("pace.Wait %d", pace.n.Load())
+	}
+}
+
+func TestProber_ProbePort_followUps_notAfterGarbage(t *testing.T) {
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) { return []byte("SSH-2.0-dropbear\r\n"), true })
+	p := newProber(t, Config{Timeout: time.Second, FollowUps: DefaultFollowUps}, ap.Port())
+	if _, err := p.ProbePort(t.Context(), ap, &countingPacer{}); err == nil {
+		t.Error("no error for a non-HTTP port")
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("%d requests to a non-HTTP port, want 1", n)
+	}
+}
+
+func TestNew_followUps(t *testing.T) {
+	for _, f := range []FollowUp{
+		{Method: "GET", Path: "ISAPI"},
+		{Method: "GE T", Path: "/"},
+		{Method: "GET", Path: "/a b"},
+		{Method: "POST", Path: "/", ContentType: "x\r\nInjected: 1"},
+	} {
+		if _, err := New(Config{FollowUps: []FollowUp{f}}); err == nil {
+			t.Errorf("New accepted %+v", f)
+		}
+	}
+	p, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.cfg.FollowUps) != 3 {
+		t.Errorf("default follow-ups %v", p.cfg.FollowUps)
+	}
+}
