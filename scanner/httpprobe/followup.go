@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/netquiet"
 )
 
 // RPC2LoginChallenge is the body of the Dahua login's first step with an
@@ -181,7 +182,7 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 		}
 		if err != nil || len(raw) == 0 {
 			c.close()
-			if err != nil && !silent(err) {
+			if err != nil && !netquiet.Silent(err) {
 				errs = append(errs, fmt.Errorf("%s %s: %w", f.Method, f.Path, err))
 			}
 			if err != nil || timedOut(rerr) {

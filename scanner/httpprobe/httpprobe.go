@@ -34,14 +34,13 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/netquiet"
 )
 
 // Defaults for Config's zero values.
@@ -157,7 +156,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		switch {
 		case ctx.Err() != nil:
 			return fmt.Errorf("http %s: %w", ap, ctx.Err())
-		case silent(err):
+		case netquiet.Silent(err):
 			return nil
 		}
 		return fmt.Errorf("http %s: %w", ap, err)
@@ -294,27 +293,6 @@ func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
 		_ = conn.SetDeadline(dl)
 	}
 	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-}
-
-// silent reports the ways a host says nothing: refusal, reset, no route,
-// our own timeout, a close before any byte.
-func silent(err error) bool {
-	var ne net.Error
-	switch {
-	case err == nil,
-		errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, os.ErrDeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE),
-		errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH),
-		errors.As(err, &ne) && ne.Timeout():
-		return true
-	}
-	return false
 }
 
 func allSuites() []uint16 {

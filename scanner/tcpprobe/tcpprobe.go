@@ -15,10 +15,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/netquiet"
 )
 
 // DefaultPorts is the quick sweep of PROTOCOLS.md §10: web, RTSP, the
@@ -192,27 +191,9 @@ func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (state, error) 
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 		return stateClosed, nil
 	}
-	if ctx.Err() != nil || dctx.Err() != nil || silent(err) {
+	if ctx.Err() != nil || dctx.Err() != nil || netquiet.Silent(err) {
 		// The caller reports ctx's end once; our own timeout is "filtered".
 		return stateSilent, nil
 	}
 	return stateSilent, fmt.Errorf("port %d: %w", ap.Port(), err)
-}
-
-// silent reports a closed or filtered port: refusal, reset, timeout, no
-// route.
-func silent(err error) bool {
-	var ne net.Error
-	switch {
-	case errors.Is(err, io.EOF),
-		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, os.ErrDeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH),
-		errors.As(err, &ne) && ne.Timeout():
-		return true
-	}
-	return false
 }

@@ -25,18 +25,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/netquiet"
 )
 
 // DefaultTimeout bounds one handshake when Config.Timeout is zero.
@@ -109,7 +107,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		switch {
 		case parent.Err() != nil:
 			return fmt.Errorf("tls %s: %s: %w", ap, what, parent.Err())
-		case silent(err):
+		case netquiet.Silent(err):
 			return nil
 		}
 		return fmt.Errorf("tls %s: %s: %w", ap, what, err)
@@ -216,27 +214,6 @@ func clean(s string) string {
 		s = strings.ToValidUTF8(s[:maxValue], "")
 	}
 	return s
-}
-
-// silent reports the ways a host says nothing: refusal, reset, no route,
-// our own timeout, a close before any byte.
-func silent(err error) bool {
-	var ne net.Error
-	switch {
-	case err == nil,
-		errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, os.ErrDeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE),
-		errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH),
-		errors.As(err, &ne) && ne.Timeout():
-		return true
-	}
-	return false
 }
 
 func allSuites() []uint16 {
