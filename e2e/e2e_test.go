@@ -198,9 +198,9 @@ func TestScan_lab_flagsCoveredCamerasOnPrimaryOnly(t *testing.T) {
 		w := want{mac: d.Segment == spec.Jump.Segment}
 		onPrimary := d.Segment == spec.Jump.Segment
 		switch d.Profile {
-		case "hikvision-camera", "dahua-camera":
+		case "hikvision-camera", "hikvision-rtsp", "dahua-camera":
 			w.camera = true
-			w.vendor = map[string]string{"hikvision-camera": "Hikvision", "dahua-camera": "Dahua"}[d.Profile]
+			w.vendor = map[string]string{"hikvision-camera": "Hikvision", "hikvision-rtsp": "Hikvision", "dahua-camera": "Dahua"}[d.Profile]
 			w.flagged = onPrimary
 			w.finding = device.FindingCoveredIsolated
 			if onPrimary {

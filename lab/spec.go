@@ -67,6 +67,9 @@ type Device struct {
 	Realm    string `yaml:"realm,omitempty"`
 	Server   string `yaml:"server,omitempty"`
 	Password string `yaml:"password,omitempty"`
+	// Brand is the OEM label of a relabelled Hikvision- or Dahua-platform
+	// device ("Amcrest", "LTS"); empty for the maker's own firmware.
+	Brand string `yaml:"brand,omitempty"`
 	// Host, when set, puts the device in a namespace shared with the other
 	// devices of that host, on its own macvlan interface (see multi.go).
 	Host string `yaml:"host,omitempty"`
@@ -269,13 +272,17 @@ func (v *validator) validate(s *Spec) error {
 		}
 		macs[hw.String()] = d.Name
 		for _, f := range []struct{ key, val string }{
-			{"model", d.Model}, {"serial", d.Serial}, {"firmware", d.Firmware}, {"server", d.Server}, {"password", d.Password},
+			{"model", d.Model}, {"serial", d.Serial}, {"firmware", d.Firmware}, {"server", d.Server}, {"password", d.Password}, {"brand", d.Brand},
 		} {
 			if f.val != "" && !valueRe.MatchString(f.val) {
 				return v.errf(v.at("devices", i, f.key), "%s %q: want up to 64 letters, digits, spaces or ._/()+-", f.key, f.val)
 			}
 		}
 		switch d.Profile {
+		case emulator.ProfileHikvisionRTSP:
+			if !realmRe.MatchString(d.Realm) {
+				return v.errf(v.at("devices", i, "realm"), "realm %q of device %q: want the 5-character token of \"IP Camera(XXXXX)\"", d.Realm, d.Name)
+			}
 		case emulator.ProfileHikvision:
 			if !realmRe.MatchString(d.Realm) {
 				return v.errf(v.at("devices", i, "realm"), "realm %q of device %q: want the 5-character token of \"IP Camera(XXXXX)\"", d.Realm, d.Name)
@@ -291,8 +298,11 @@ func (v *validator) validate(s *Spec) error {
 				return v.errf(v.at("devices", i, "serial"), "serial %q of device %q: Dahua realms are \"Login to <serial>\"", d.Serial, d.Name)
 			}
 		}
-		if d.Realm != "" && d.Profile != emulator.ProfileHikvision {
+		if d.Realm != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileHikvisionRTSP {
 			return v.errf(v.at("devices", i, "realm"), "realm %q: only hikvision-camera devices take a realm", d.Realm)
+		}
+		if d.Brand != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua {
+			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
 		}
 	}
 	if err := v.validateAlso(s); err != nil {
@@ -411,5 +421,6 @@ func (d Device) emulatorDevice() emulator.Device {
 	return emulator.Device{
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
+		Brand: d.Brand,
 	}
 }

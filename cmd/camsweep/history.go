@@ -39,15 +39,20 @@ func (r *recorder) begin(runID string) error {
 	if r.begun {
 		return nil
 	}
+	// Records keep coming after an interrupt (the sweep writes what it
+	// has): a cancelled context must not lose them or the run.
+	if err := r.st.BeginRun(context.WithoutCancel(r.ctx), runID, r.start); err != nil {
+		return err
+	}
 	r.begun = true
-	return r.st.BeginRun(r.ctx, runID, r.start)
+	return nil
 }
 
 func (r *recorder) WriteRecord(rec *device.Record) error {
 	if err := r.begin(rec.RunID); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	if err := r.st.AddRecord(r.ctx, rec); err != nil {
+	if err := r.st.AddRecord(context.WithoutCancel(r.ctx), rec); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	if r.records {

@@ -34,6 +34,12 @@ func (e *Emulator) dhipReply(req []byte, from netip.AddrPort) [][]byte {
 	self := localAddrFor(from)
 	mask, gw := ifaceFacts(self)
 	mac := e.Device.MAC.String()
+	// OEM firmware names its label in Vendor/Manufacturer (§4.1 notes:
+	// Dahua, General, Private or the OEM's name).
+	vendor := "Dahua"
+	if e.Device.Brand != "" {
+		vendor = e.Device.Brand
+	}
 	// Field order and types as the real camera sends them (sorted keys).
 	type v4 struct {
 		DefaultGateway string
@@ -73,8 +79,8 @@ func (e *Emulator) dhipReply(req []byte, from netip.AddrPort) [][]byte {
 		DeviceClass: "IPC", DeviceType: e.Device.Model, Find: "BC", FindVersion: 1, HttpPort: 80,
 		IPv4Address: v4{DefaultGateway: gw, IPAddress: self.String(), SubnetMask: mask},
 		IPv6Address: v6{IPAddress: "/0", LinkLocalAddress: linkLocal(e.Device.MAC) + "/64"},
-		Init:        2714, MachineName: e.Device.Serial, Manufacturer: "Dahua", Port: 37777,
-		SerialNo: e.Device.Serial, UnLoginFuncMask: 1, Vendor: "Dahua", Version: e.Device.Firmware,
+		Init:        2714, MachineName: e.Device.Serial, Manufacturer: vendor, Port: 37777,
+		SerialNo: e.Device.Serial, UnLoginFuncMask: 1, Vendor: vendor, Version: e.Device.Firmware,
 		VideoInputChannels: 1,
 	}
 	body, err := json.Marshal(map[string]any{

@@ -38,11 +38,15 @@ const (
 	ProfilePC        = "office-pc"
 	ProfilePrinter   = "printer"
 	ProfileUniview   = "uniview-camera"
+	// ProfileHikvisionRTSP is a Hikvision-platform device that exposes only
+	// RTSP on 554 (no web UI, no SDK port, no discovery responder): the
+	// hikvision-camera RTSP replies and nothing else.
+	ProfileHikvisionRTSP = "hikvision-rtsp"
 )
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter}
+	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -65,6 +69,11 @@ type Device struct {
 	// Password, when set, is the admin password the RTSP digest check
 	// accepts; empty means no credentials are ever accepted.
 	Password string
+	// Brand is the OEM label of a relabelled Hikvision- or Dahua-platform
+	// device ("Amcrest", "LTS"); empty means the maker's own firmware. It
+	// goes where real OEM firmware puts its label: the WS-Discovery name
+	// scope and, on Dahua, the DHIP Vendor/Manufacturer.
+	Brand string
 }
 
 // Timeouts bound every connection.
@@ -101,7 +110,11 @@ func New(d Device) (*Emulator, error) {
 	if !KnownProfile(d.Profile) {
 		return nil, fmt.Errorf("emulator: unknown profile %q", d.Profile)
 	}
-	tpl, err := loadTemplates(d.Profile)
+	tplDir := d.Profile
+	if d.Profile == ProfileHikvisionRTSP {
+		tplDir = ProfileHikvision
+	}
+	tpl, err := loadTemplates(tplDir)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +127,10 @@ func New(d Device) (*Emulator, error) {
 			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
 		}
 		e.UDP = append(e.UDP, e.sadpService())
+	case ProfileHikvisionRTSP:
+		e.Services = []Service{
+			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
+		}
 	case ProfileDahua:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.dahuaHTTP))},

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/xml"
 	"fmt"
@@ -227,6 +228,13 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 			"MAC/" + strings.ToLower(e.Device.MAC.String()), "hardware/" + model,
 			"name/HIKVISION%20" + model, "location/city/hangzhou",
 		}
+		if e.Device.Brand != "" {
+			// OEM firmware keeps the structure (and the tnshik/hikwsd
+			// namespaces) but changes name/ (§1.3). SYNTH: the exact OEM
+			// name value is not captured; "<Brand> <model>" mirrors
+			// "HIKVISION <model>".
+			scopes[6] = "name/" + scopeValue(e.Device.Brand) + "%20" + model
+		}
 		return fmt.Appendf(nil, hikvisionProbeMatches, epr, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
 	case ProfileDahua:
 		epr := "uuid:" + uuidString([16]byte(id[:16]), 4)
@@ -235,7 +243,7 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
 		}
 		scopes := []string{
-			"location/country/china", "name/Dahua", "hardware/" + model, "Profile/Streaming",
+			"location/country/china", "name/" + scopeValue(cmp.Or(e.Device.Brand, "Dahua")), "hardware/" + model, "Profile/Streaming",
 			"type/Network_Video_Transmitter", "extension/unique_identifier/1", "Profile/T",
 		}
 		return fmt.Appendf(nil, dahuaProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
