@@ -70,3 +70,41 @@ func TestScan_lab_httpFollowUps(t *testing.T) {
 		t.Fatal("no Hikvision or Dahua device in the lab spec")
 	}
 }
+
+// TestScan_lab_httpFollowUpsOnlyWhereUseful: the follow-ups go only to the
+// maker whose devices answer them (the rules judge the root page): no Dahua
+// RPC2 login challenge to a Hikvision camera, no ISAPI request to a Dahua
+// one, and none at all to the web server, the PC or the printer.
+func TestScan_lab_httpFollowUpsOnlyWhereUseful(t *testing.T) {
+	recs, _, _ := labScan(t)
+	asked := func(r device.Record, path string) bool {
+		for _, ev := range r.Evidence {
+			if ev.Source == device.SourceHTTP && ev.Fields["http.path"] == path {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range spec.Devices {
+		r, ok := recs[d.Address]
+		if !ok {
+			continue
+		}
+		switch d.Profile {
+		case "hikvision-camera":
+			if asked(r, "/RPC2_Login") {
+				t.Errorf("%s: Dahua's RPC2_Login asked of a Hikvision camera", d.Name)
+			}
+		case "dahua-camera":
+			if asked(r, "/ISAPI/System/deviceInfo") || asked(r, "/SDK/webLanguage") {
+				t.Errorf("%s: Hikvision's ISAPI asked of a Dahua camera", d.Name)
+			}
+		case "web-server", "office-pc", "printer":
+			for _, p := range []string{"/ISAPI/System/deviceInfo", "/SDK/webLanguage", "/RPC2_Login"} {
+				if asked(r, p) {
+					t.Errorf("%s: %s asked of a device the rules call no camera", d.Name, p)
+				}
+			}
+		}
+	}
+}

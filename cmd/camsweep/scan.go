@@ -298,7 +298,10 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	web, err := httpprobe.New(httpprobe.Config{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version})
+	// Follow-up requests go only to the makers whose devices answer them,
+	// as the rules judge the root page.
+	guess := func(root map[string]string) string { return fp.GuessMaker(device.SourceHTTP, root) }
+	web, err := httpprobe.New(httpprobe.Config{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Guess: guess})
 	if err != nil {
 		return err
 	}
