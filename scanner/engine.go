@@ -82,6 +82,7 @@ type Engine struct {
 	global *rate.Limiter
 
 	found  found
+	absent absent // prefixes where silence to ARP proves absence
 	probed atomic.Uint64
 	alive  atomic.Uint64
 }
@@ -176,18 +177,41 @@ feed:
 	return ctx.Err()
 }
 
-// sweep runs every sweeper at once and keeps what they find for the
-// per-host phase.
+// sweep runs the sweepers and keeps what they find for the per-host phase.
+// Sweepers whose silence proves absence (ARP) run first; the others then
+// run at once over a scope without the addresses those proved absent.
 func (e *Engine) sweep(ctx context.Context) {
-	if len(e.cfg.Sweepers) == 0 {
+	var first, rest []Sweeper
+	for _, s := range e.cfg.Sweepers {
+		if _, ok := s.(Absence); ok {
+			first = append(first, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	e.runSweepers(ctx, first, e.cfg.Scope)
+	for _, s := range first {
+		if ctx.Err() == nil {
+			e.absent = append(e.absent, s.(Absence).Covered()...)
+		}
+	}
+	scope := e.cfg.Scope
+	if len(e.absent) > 0 {
+		scope = presentScope{Scope: scope, absent: e.absent, found: &e.found}
+	}
+	e.runSweepers(ctx, rest, scope)
+}
+
+func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope) {
+	if len(sweepers) == 0 || ctx.Err() != nil {
 		return
 	}
 	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1)}
 	now := e.cfg.Now
 	var wg sync.WaitGroup
-	for _, s := range e.cfg.Sweepers {
+	for _, s := range sweepers {
 		wg.Go(func() {
-			err := s.Sweep(ctx, e.cfg.Scope, pace, func(ev device.Evidence) {
+			err := s.Sweep(ctx, scope, pace, func(ev device.Evidence) {
 				if !ev.Addr.IsValid() {
 					return
 				}
@@ -265,6 +289,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)}
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
 	h.Evidence = e.found.take(addr)
+	if len(h.Evidence) == 0 && e.absent.covers(addr) {
+		return h // silent to ARP on its own subnet: nobody is there
+	}
 	stamp(&h)
 	if len(h.Evidence) > 0 {
 		// A sweep heard from it: probers must not give up on it for silence.

@@ -310,3 +310,78 @@ func TestNew_sweepersNeedScope(t *testing.T) {
 		t.Error("sweepers without a scope accepted")
 	}
 }
+
+// l2Sweeper answers for one address and proves absence on its prefix.
+type l2Sweeper struct {
+	present netip.Addr
+	prefix  netip.Prefix
+}
+
+func (l l2Sweeper) Name() string { return "arp" }
+func (l l2Sweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	emit(device.Evidence{Source: device.SourceARP, Addr: l.present, MAC: "44:a6:42:00:00:01", Fields: map[string]string{"arp.method": "request"}})
+	return nil
+}
+func (l l2Sweeper) Covered() []netip.Prefix { return []netip.Prefix{l.prefix} }
+
+// seenSweeper records which addresses its scope yields.
+type seenSweeper struct {
+	mu   sync.Mutex
+	seen []netip.Addr
+}
+
+func (s *seenSweeper) Name() string { return "udp" }
+func (s *seenSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	it := scope.Iter()
+	for a, ok := it.Next(); ok; a, ok = it.Next() {
+		s.mu.Lock()
+		s.seen = append(s.seen, a)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// countingTCP counts the hosts it is asked to probe.
+type countingTCP struct {
+	mu    sync.Mutex
+	hosts []netip.Addr
+}
+
+func (c *countingTCP) Name() string { return "tcp" }
+func (c *countingTCP) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+	c.mu.Lock()
+	c.hosts = append(c.hosts, addr)
+	c.mu.Unlock()
+	return nil, nil
+}
+
+func TestEngine_Run_absenceSkipsSilentOnLinkAddresses(t *testing.T) {
+	// Addresses 198.18.0.1-4; the L2 sweep covers 198.18.0.0/30 (.1-.3)
+	// and heard only .2. The UDP sweep and the TCP probes must skip .1 and
+	// .3 but still reach .2 and .4 (outside the covered prefix).
+	present := netip.MustParseAddr("198.18.0.2")
+	udp := &seenSweeper{}
+	tcp := &countingTCP{}
+	e, err := New(Config{Targets: addrs(4), Scope: listScope{4},
+		Sweepers:    []Sweeper{udp, l2Sweeper{present: present, prefix: netip.MustParsePrefix("198.18.0.0/30")}},
+		HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Addr{present, netip.MustParseAddr("198.18.0.4")}
+	slices.SortFunc(udp.seen, netip.Addr.Compare)
+	slices.SortFunc(tcp.hosts, netip.Addr.Compare)
+	if !slices.Equal(udp.seen, want) {
+		t.Errorf("UDP sweep saw %v, want %v", udp.seen, want)
+	}
+	if !slices.Equal(tcp.hosts, want) {
+		t.Errorf("TCP probed %v, want %v", tcp.hosts, want)
+	}
+	if len(hosts) != 1 || hosts[0].Addr != present || hosts[0].MAC == "" {
+		t.Errorf("hosts %+v, want only %s with its MAC", hosts, present)
+	}
+}

@@ -25,6 +25,17 @@ type Sweeper interface {
 	Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error
 }
 
+// Absence is implemented by a sweeper whose silence proves an address is
+// not there: ARP on a directly connected subnet, since an IPv4 host on
+// Ethernet must answer ARP to receive anything at all. After Sweep returns,
+// Covered lists the prefixes it swept completely (nil after an interrupt).
+// The engine runs such sweepers first and spends no further packet — no
+// UDP discovery probe, no TCP connect — on an in-scope address of a covered
+// prefix that did not answer.
+type Absence interface {
+	Covered() []netip.Prefix
+}
+
 // Scope is what a run may touch.
 type Scope interface {
 	// Iter returns a fresh iterator over the addresses to probe.
@@ -49,6 +60,13 @@ func (f *found) add(ev device.Evidence) {
 	f.hosts[ev.Addr] = append(f.hosts[ev.Addr], ev)
 }
 
+// has reports whether anything was heard from addr.
+func (f *found) has(addr netip.Addr) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.hosts[addr]) > 0
+}
+
 // take removes and returns the evidence of addr.
 func (f *found) take(addr netip.Addr) []device.Evidence {
 	f.mu.Lock()
@@ -65,4 +83,42 @@ func (f *found) rest() map[netip.Addr][]device.Evidence {
 	m := f.hosts
 	f.hosts = nil
 	return m
+}
+
+// absent holds the prefixes an Absence sweeper covered.
+type absent []netip.Prefix
+
+func (a absent) covers(addr netip.Addr) bool {
+	for _, p := range a {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// presentScope is a Scope whose iteration skips the addresses an Absence
+// sweeper proved absent.
+type presentScope struct {
+	Scope
+	absent absent
+	found  *found
+}
+
+func (s presentScope) Iter() AddrSource {
+	return &presentIter{it: s.Scope.Iter(), s: s}
+}
+
+type presentIter struct {
+	it AddrSource
+	s  presentScope
+}
+
+func (p *presentIter) Next() (netip.Addr, bool) {
+	for {
+		a, ok := p.it.Next()
+		if !ok || !p.s.absent.covers(a) || p.s.found.has(a) {
+			return a, ok
+		}
+	}
 }

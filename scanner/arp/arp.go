@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +81,23 @@ type Config struct {
 }
 
 // Sweeper is the ARP sweep.
-type Sweeper struct{ cfg Config }
+type Sweeper struct {
+	cfg Config
+
+	mu      sync.Mutex
+	covered []netip.Prefix
+}
+
+var _ scanner.Absence = (*Sweeper)(nil)
+
+// Covered lists the subnets whose in-scope addresses the last Sweep asked,
+// every round, without interruption: there, an address that did not answer
+// is not there (scanner.Absence).
+func (s *Sweeper) Covered() []netip.Prefix {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.covered)
+}
 
 var _ scanner.Sweeper = (*Sweeper)(nil)
 
@@ -204,6 +221,15 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	wg.Wait()
 	if n := st.dropped(); n > 0 {
 		s.cfg.Log.Warn().Int("dropped", n).Msg("ARP replies beyond the responder limit were ignored")
+	}
+	if err == nil && ctx.Err() == nil {
+		covered := make([]netip.Prefix, len(links))
+		for i, l := range links {
+			covered[i] = l.Prefix.Masked()
+		}
+		s.mu.Lock()
+		s.covered = covered
+		s.mu.Unlock()
 	}
 	if err != nil && ctx.Err() != nil {
 		return nil // interrupted: what was heard is already emitted
