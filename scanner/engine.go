@@ -275,11 +275,14 @@ type pacer struct {
 	global, host *rate.Limiter
 }
 
+// Wait takes the host's token last, right before the packet leaves:
+// waiting for the global budget after it could bunch two of a host's
+// packets closer than its rate allows.
 func (p pacer) Wait(ctx context.Context) error {
-	if err := p.host.Wait(ctx); err != nil {
+	if err := p.global.Wait(ctx); err != nil {
 		return err
 	}
-	return p.global.Wait(ctx)
+	return p.host.Wait(ctx)
 }
 
 func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host {
