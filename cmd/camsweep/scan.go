@@ -78,6 +78,8 @@ expanded in memory, so a /8 costs nothing up front. camsweep never probes 0.0.0.
 address of a CIDR of /30 or wider; it says so when that removes an address you named.
 
 WHAT IS SENT (read-only, paced for fragile embedded devices):
+  0. with CAP_NET_RAW, an ARP request to every target on a directly connected subnet;
+     a target there that does not answer is absent and gets nothing more.
   1. discovery, for all targets at once: one probe multicast on each interface (or the
      one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
      typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
