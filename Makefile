@@ -18,17 +18,20 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/camsweep
 
-# deps installs what the tests need on a fresh machine: Go modules, and the
-# lab's iproute2 (root only; the lab tests need root anyway).
+# deps installs what the tests need on a fresh machine: Go modules; as root,
+# the Debian packages of the lab tests (iproute2 for the namespaces,
+# avahi-daemon as a real mDNS responder, Node.js and npm for the onvif
+# interop client) through scripts/apt-install, which never lets a daemon
+# start in the root namespace; and the pinned npm onvif client (npm ci into
+# e2e/onvifjs/node_modules). With CI set, a failed install fails; elsewhere
+# the tests that need what is missing say so and skip.
 deps:
 	$(GO) mod download
-	@if ! command -v ip >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing iproute2 for the lab"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
-		else \
-			echo "note: iproute2 (ip) is missing; the lab tests need root and iproute2"; \
-		fi; \
+	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm || [ -z "$$CI" ]; \
+	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs and npm"; fi
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix e2e/onvifjs --no-audit --no-fund --loglevel=error >/dev/null || \
+			{ if [ -n "$$CI" ]; then exit 1; fi; echo "note: npm ci in e2e/onvifjs failed; the onvif interop test will skip"; }; \
 	fi
 
 # test runs the unit tests with the race detector and the lab end-to-end
@@ -83,8 +86,7 @@ BENCH_DIR   := bin/bench
 bench:
 	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench needs Linux and root (network namespaces)"; exit 1; fi
 	@$(MAKE) --no-print-directory deps
-	@command -v nmap >/dev/null 2>&1 || { echo "installing nmap from Debian"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nmap >/dev/null; }
+	@scripts/apt-install nmap:nmap
 	@mkdir -p $(BENCH_DIR)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
 	$(GO) build -o $(BENCH_DIR)/bench ./bench

@@ -61,6 +61,15 @@ func run(m *testing.M) int {
 	}
 	if labErr == nil {
 		spec.Prefix = prefix
+		// A real mDNS responder next to the web server's emulator when
+		// avahi-daemon is installed (avahi_test.go fails in CI without it).
+		if _, err := exec.LookPath("avahi-daemon"); err == nil {
+			for i := range spec.Devices {
+				if spec.Devices[i].Name == avahiDevice {
+					spec.Devices[i].Avahi = true
+				}
+			}
+		}
 		opts = lab.Options{Binary: binary, StateDir: filepath.Join(workdir, "lab")}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		labErr = lab.Up(ctx, spec, opts)

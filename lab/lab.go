@@ -120,7 +120,10 @@ func Up(ctx context.Context, spec *Spec, opts Options) (err error) {
 			return fmt.Errorf("lab up: %w", err)
 		}
 	}
-	return startEmulators(ctx, spec, bin, dir, specPath, opts.ReadyTimeout)
+	if err := startEmulators(ctx, spec, bin, dir, specPath, opts.ReadyTimeout); err != nil {
+		return err
+	}
+	return startAvahi(ctx, spec, dir, opts.ReadyTimeout)
 }
 
 // build creates the namespaces and wires them. It runs one ip process per
@@ -442,10 +445,11 @@ func alive(pid int) bool {
 	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
-// isEmulator reports whether pid runs "... lab serve ...".
+// isEmulator reports whether pid runs "... lab serve ..." or is a lab's
+// avahi-daemon (lab/avahi.go).
 func isEmulator(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && bytes.Contains(b, []byte("\x00lab\x00serve\x00"))
+	return err == nil && (bytes.Contains(b, []byte("\x00lab\x00serve\x00")) || isAvahi(b))
 }
 
 // namespaces lists the named network namespaces starting with prefix.

@@ -76,6 +76,9 @@ type Device struct {
 	// Also, when set, gives the device a second interface on another
 	// segment: a dual-homed camera (see dualhome.go).
 	Also *Leg `yaml:"also,omitempty"`
+	// Avahi, when set, also runs Debian's avahi-daemon in the device's
+	// namespace, publishing AvahiInstance (see avahi.go).
+	Avahi bool `yaml:"avahi,omitempty"`
 }
 
 // SpecError is a problem at one line of a spec file.
@@ -303,6 +306,11 @@ func (v *validator) validate(s *Spec) error {
 		}
 		if d.Brand != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua {
 			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
+		}
+	}
+	for i, d := range s.Devices {
+		if d.Avahi && d.Host != "" {
+			return v.errf(v.at("devices", i, "avahi"), "device %q: avahi needs a namespace of its own, not host %q", d.Name, d.Host)
 		}
 	}
 	if err := v.validateAlso(s); err != nil {
