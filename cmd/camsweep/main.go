@@ -77,6 +77,6 @@ passwords and never changes a device's settings.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCmd(), newLabCmd(), newRulesCmd(), newVendorsCmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd())
+	root.AddCommand(newScanCmd(), newLabCmd(), newRulesCmd(), newVendorsCmd(), newOUICmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd())
 	return root
 }
