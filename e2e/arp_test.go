@@ -14,6 +14,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/lab"
+	"github.com/camsweep/camsweep/lab/emulator"
 	"github.com/camsweep/camsweep/vendors/oui"
 )
 
@@ -107,6 +108,45 @@ func TestScan_lab_unprivileged(t *testing.T) {
 		}
 		if len(r.Ports) > 0 && r.MAC != strings.ToLower(d.MAC) {
 			t.Errorf("%s: mac %q, want %q from the neighbour table", d.Name, r.MAC, d.MAC)
+		}
+		// The ARP-only device answered no connect, but the kernel
+		// resolved it for them: the neighbour table is its evidence.
+		if d.Profile == emulator.ProfileARPOnly && (r.MAC != strings.ToLower(d.MAC) || !hasEvidence(r, device.SourceARP, "arp.method", "kernel-neighbour")) {
+			t.Errorf("%s: arp-only device without kernel-neighbour evidence and MAC %s: %+v", d.Name, d.MAC, r)
+		}
+	}
+}
+
+// TestScan_lab_arpOnlyDevice: a device that answers nothing but ARP (every
+// other reply blackholed in its namespace) is found by the ARP sweep alone,
+// with its MAC and the registry's name, no open port and no other evidence,
+// and its Hikvision OUI makes only a "possible" covered device (medium).
+func TestScan_lab_arpOnlyDevice(t *testing.T) {
+	recs, _, _ := labScan(t)
+	ds := labDevices(t, func(d lab.Device) bool { return d.Profile == emulator.ProfileARPOnly })
+	if len(ds) == 0 {
+		t.Fatal("the lab spec has no arp-only device")
+	}
+	for _, d := range ds {
+		r, ok := recs[d.Address]
+		if !ok {
+			t.Errorf("%s (%s): not found", d.Name, d.Address)
+			continue
+		}
+		var sources []string
+		for _, ev := range r.Evidence {
+			sources = append(sources, string(ev.Source))
+		}
+		if strings.Join(sources, ",") != "arp,oui" || len(r.Ports) != 0 || r.MAC != strings.ToLower(d.MAC) {
+			t.Errorf("%s: evidence %v ports %v mac %s; want arp,oui only, no port, mac %s", d.Name, sources, r.Ports, r.MAC, d.MAC)
+		}
+		if r.Camera || r.Flagged || r.Confidence > 0.5 {
+			t.Errorf("%s: camera %v flagged %v confidence %.2f from an OUI alone", d.Name, r.Camera, r.Flagged, r.Confidence)
+		}
+		for _, f := range r.Findings {
+			if f.Severity > device.SeverityMedium || !strings.HasPrefix(f.Summary, "possible ") {
+				t.Errorf("%s: finding %+v, want at most a medium \"possible\"", d.Name, f)
+			}
 		}
 	}
 }

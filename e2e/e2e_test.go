@@ -217,6 +217,10 @@ func TestScan_lab_flagsCoveredCamerasOnPrimaryOnly(t *testing.T) {
 			}
 		case "axis-camera":
 			w.camera, w.vendor, w.finding = true, "Axis", device.FindingCameraOnPrimary
+		case "arp-only":
+			// Only ARP answers: the Hikvision OUI (weight 0.3) makes a
+			// "possible" covered device, medium, never flagged or a camera.
+			w.vendor, w.finding = "Hikvision", device.FindingCoveredOnPrimary
 		case "uniview-camera":
 			// Covered by the default policy, uk-nil, as a policy judgement.
 			w.camera, w.vendor, w.flagged, w.finding = true, "Uniview", true, device.FindingCoveredOnPrimary

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/camsweep/camsweep/lab/emulator"
 )
 
 // ErrUnsupported is returned by Check when the lab cannot run here.
@@ -184,6 +187,9 @@ func build(ctx context.Context, spec *Spec) error {
 		plug(d.Segment, e.ns, "eth0")
 		fmt.Fprintf(&e.script, "link set eth0 address %s\nlink set eth0 up\naddr add %s/%d dev eth0\nroute add default via %s\n",
 			d.MAC, d.Address, spec.prefixLen(d.Segment), spec.segment(d.Segment).Gateway)
+		if d.Profile == emulator.ProfileARPOnly {
+			e.script.WriteString(arpOnlyRoutes(spec.segment(d.Segment).CIDR))
+		}
 		if d.Also != nil {
 			plug(d.Also.Segment, e.ns, "eth1")
 			e.script.WriteString(d.Also.script())
@@ -535,4 +541,24 @@ func Status(ctx context.Context, prefix string) (State, error) {
 // ("ip netns exec ns argv..."), e.g. the scanner in spec.JumpNS().
 func Exec(ctx context.Context, ns string, argv ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, argv...)...)
+}
+
+// arpOnlyRoutes blackholes every reply of an arp-only device: the two
+// halves of its own subnet (more specific than the connected route) and
+// the default route. The kernel answers ARP requests for a local address
+// without a route lookup toward the asker, so ARP replies still go out,
+// while the TCP resets and ICMP errors a bare namespace would send are
+// dropped: the device answers nothing but ARP.
+func arpOnlyRoutes(cidr string) string {
+	p := netip.MustParsePrefix(cidr).Masked()
+	var b strings.Builder
+	if p.Bits() < 32 {
+		lo := netip.PrefixFrom(p.Addr(), p.Bits()+1)
+		hiAddr := p.Addr().As4()
+		hiAddr[(p.Bits())/8] |= 0x80 >> (p.Bits() % 8)
+		hi := netip.PrefixFrom(netip.AddrFrom4(hiAddr), p.Bits()+1)
+		fmt.Fprintf(&b, "route add blackhole %s\nroute add blackhole %s\n", lo, hi)
+	}
+	b.WriteString("route replace blackhole default\n")
+	return b.String()
 }

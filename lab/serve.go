@@ -76,5 +76,8 @@ func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) er
 	wg.Go(func() { _ = e.ServeUDP(ctx, pcs) })
 	err = e.Serve(ctx, lns)
 	wg.Wait()
+	// A device with no service (arp-only) still waits for its end, so the
+	// lab sees its emulator alive like any other.
+	<-ctx.Done()
 	return err
 }

@@ -309,6 +309,9 @@ func (v *validator) validate(s *Spec) error {
 		}
 	}
 	for i, d := range s.Devices {
+		if d.Profile == emulator.ProfileARPOnly && (d.Host != "" || d.Also != nil || d.Avahi) {
+			return v.errf(v.at("devices", i, "profile"), "device %q: an arp-only device needs a namespace of its own, with one interface and nothing else running", d.Name)
+		}
 		if d.Avahi && d.Host != "" {
 			return v.errf(v.at("devices", i, "avahi"), "device %q: avahi needs a namespace of its own, not host %q", d.Name, d.Host)
 		}

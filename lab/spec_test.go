@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/lab/emulator"
 )
 
 // baseSpec is valid; the cases below break one line of it. Line numbers in
@@ -66,7 +68,7 @@ func TestParseSpec_errors(t *testing.T) {
 		{"name: dh", "name: cam", `lab.yaml:21: duplicate device name "cam"`},
 		{"name: cam", "name: a-very-long-camera", `lab.yaml:13: device name "a-very-long-camera": want 1 to 15 lower-case letters, digits or "-", starting with a letter`},
 		{"name: cam", "name: Cam", `lab.yaml:13: device name "Cam": want 1 to 15 lower-case letters, digits or "-", starting with a letter`},
-		{"profile: hikvision-camera", "profile: hikvision-nvr", `lab.yaml:15: unknown profile "hikvision-nvr" (want one of hikvision-camera, hikvision-rtsp, dahua-camera, axis-camera, uniview-camera, web-server, office-pc, printer)`},
+		{"profile: hikvision-camera", "profile: no-such-profile", `lab.yaml:15: unknown profile "no-such-profile" (want one of ` + strings.Join(emulator.Profiles(), ", ") + `)`},
 		{"prefix: cswt-", "prefix: camsweeptest-", `lab.yaml:1: prefix "camsweeptest-": want 2 to 7 lower-case letters or digits and a final "-" (e.g. "csw-")`},
 		{"prefix: cswt-", "prefix: ''", `lab.yaml:1: prefix "": want 2 to 7 lower-case letters or digits and a final "-" (e.g. "csw-")`},
 		{"  - name: cctv", "  - name: cctvsegment1", `lab.yaml:7: segment name "cctvsegment1": want 1 to 10 lower-case letters or digits`},

@@ -61,7 +61,8 @@ type Config struct {
 	Concurrency int
 	HostTimeout time.Duration
 	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
-	// namespace the scan runs in; nil disables MAC lookup.
+	// namespace the scan runs in; nil disables MAC lookup. It is asked once
+	// per probed host, alive or not, so it should cache (neigh.Cached).
 	Neighbours func() (map[netip.Addr]string, error)
 	// OUI describes a MAC as "oui" evidence fields (mac.vendor, mac.local…;
 	// vendors/oui Table.Fields); nil, or a nil result, adds nothing. It is
@@ -347,9 +348,19 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			add(p.Name(), ev, err)
 		}
 	}
-	if h.Alive() && h.MAC == "" && e.cfg.Neighbours != nil {
+	// The kernel resolved every on-link address the probes touched: a MAC
+	// in its table names the host, and for a host that answered nothing
+	// else it is the proof it is there (an ARP-only device, found without
+	// raw sockets: with them the ARP sweep already said so).
+	if h.MAC == "" && e.cfg.Neighbours != nil {
 		if tbl, err := e.cfg.Neighbours(); err == nil {
-			h.MAC = tbl[addr]
+			if mac := tbl[addr]; mac != "" {
+				if !h.Alive() {
+					h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceARP, Addr: addr, MAC: mac,
+						Fields: map[string]string{"arp.method": "kernel-neighbour"}, Time: e.cfg.Now()})
+				}
+				h.MAC = mac
+			}
 		} else {
 			log.Debug().Err(err).Msg("neighbour table")
 		}

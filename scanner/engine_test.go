@@ -143,6 +143,38 @@ func TestEngine_Run_liveHostsOnlyWithFollowUps(t *testing.T) {
 	}
 }
 
+// TestEngine_Run_neighbourTableFindsARPOnlyHost: a host that answered no
+// probe but that the kernel resolved (it answers ARP only) is reported, with
+// the MAC and one "arp" evidence saying where it came from; dead hosts the
+// kernel could not resolve are not.
+func TestEngine_Run_neighbourTableFindsARPOnlyHost(t *testing.T) {
+	silent := netip.MustParseAddr("198.18.0.2") // even: fakeTCP finds nothing open
+	e, err := New(Config{Targets: addrs(4), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6,
+		Neighbours: func() (map[netip.Addr]string, error) {
+			return map[netip.Addr]string{silent: "c0:56:e3:00:00:02"}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *device.Host
+	for i := range hosts {
+		if hosts[i].Addr == silent {
+			found = &hosts[i]
+		}
+	}
+	if len(hosts) != 3 || found == nil {
+		t.Fatalf("got %d hosts (%v), want the 2 odd ones and %s", len(hosts), hosts, silent)
+	}
+	if found.MAC != "c0:56:e3:00:00:02" || len(found.Evidence) != 1 || found.Evidence[0].Source != device.SourceARP ||
+		found.Evidence[0].Fields["arp.method"] != "kernel-neighbour" || len(found.Ports) != 0 {
+		t.Errorf("ARP-only host: %+v", *found)
+	}
+}
+
 func TestEngine_Run_globalRateBoundsWallTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tcp := &fakeTCP{ports: []uint16{80}}

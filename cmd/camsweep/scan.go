@@ -356,7 +356,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		HostRate:     f.hostRate,
 		Concurrency:  f.concurrency,
 		HostTimeout:  f.hostTimeout,
-		Neighbours:   func() (map[netip.Addr]string, error) { return neigh.Lookup(neigh.DefaultPath) },
+		Neighbours:   neigh.Cached(neigh.DefaultPath, 200*time.Millisecond, time.Now),
 		OUI:          ouiTable.Fields,
 		Log:          log,
 	})

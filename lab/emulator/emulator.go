@@ -42,11 +42,16 @@ const (
 	// RTSP on 554 (no web UI, no SDK port, no discovery responder): the
 	// hikvision-camera RTSP replies and nothing else.
 	ProfileHikvisionRTSP = "hikvision-rtsp"
+	// ProfileARPOnly is a device that answers nothing but ARP: its
+	// emulator serves nothing, and the lab blackholes every reply its
+	// kernel would send (TCP RSTs, ICMP), so only ARP, which the kernel
+	// answers without consulting routes, gets out (lab/lab.go).
+	ProfileARPOnly = "arp-only"
 )
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter}
+	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -109,6 +114,9 @@ type Emulator struct {
 func New(d Device) (*Emulator, error) {
 	if !KnownProfile(d.Profile) {
 		return nil, fmt.Errorf("emulator: unknown profile %q", d.Profile)
+	}
+	if d.Profile == ProfileARPOnly {
+		return &Emulator{Device: d, Now: time.Now, Timeouts: DefaultTimeouts}, nil
 	}
 	tplDir := d.Profile
 	if d.Profile == ProfileHikvisionRTSP {

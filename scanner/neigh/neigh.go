@@ -19,6 +19,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/camsweep/camsweep/device"
 )
@@ -126,4 +128,27 @@ func Lookup(path string) (map[netip.Addr]string, error) {
 		}
 	}
 	return m, nil
+}
+
+// Cached returns a Lookup of path that rereads the table at most once per
+// ttl, so the engine may ask for every host it probed (a /16 of dead
+// addresses) without reading the file tens of thousands of times. An entry
+// the kernel made for a host's first connect attempt is seen as long as ttl
+// is shorter than the connect timeout. Safe for concurrent use.
+func Cached(path string, ttl time.Duration, now func() time.Time) func() (map[netip.Addr]string, error) {
+	var (
+		mu   sync.Mutex
+		at   time.Time
+		tbl  map[netip.Addr]string
+		last error
+	)
+	return func() (map[netip.Addr]string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if t := now(); at.IsZero() || t.Sub(at) >= ttl {
+			tbl, last = Lookup(path)
+			at = t
+		}
+		return tbl, last
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var fixture = filepath.Join("..", "..", "testdata", "neigh", "proc-net-arp.txt")
@@ -102,4 +103,33 @@ func FuzzParseProcNetARP(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCached: the table is reread once ttl has passed, not on every call.
+func TestCached(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "arp")
+	write := func(mac string) {
+		t.Helper()
+		tbl := "IP address       HW type     Flags       HW address            Mask     Device\n" +
+			"198.18.10.27     0x1         0x2         " + mac + "     *        eth0\n"
+		if err := os.WriteFile(path, []byte(tbl), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Unix(1000, 0)
+	lookup := Cached(path, time.Second, func() time.Time { return now })
+	a := netip.MustParseAddr("198.18.10.27")
+	write("c0:56:e3:1b:10:27")
+	if m, err := lookup(); err != nil || m[a] != "c0:56:e3:1b:10:27" {
+		t.Fatalf("first lookup: %v %v", m, err)
+	}
+	write("c0:56:e3:1b:10:28")
+	now = now.Add(500 * time.Millisecond)
+	if m, _ := lookup(); m[a] != "c0:56:e3:1b:10:27" {
+		t.Errorf("reread before ttl: %v", m)
+	}
+	now = now.Add(600 * time.Millisecond)
+	if m, _ := lookup(); m[a] != "c0:56:e3:1b:10:28" {
+		t.Errorf("not reread after ttl: %v", m)
+	}
 }
