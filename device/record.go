@@ -85,10 +85,14 @@ type RunRecord struct {
 	Policy     string         `json:"policy"`
 	// Catalog names the vendor catalog the verdicts rest on: file,
 	// version and date ("catalog.yaml 2026.11.26 (2026-11-26)").
-	Catalog     string   `json:"catalog,omitempty"`
-	Zones       string   `json:"zones"` // the zones file, or a note that none was given
-	Rate        float64  `json:"rate"`
-	ExitStatus  int      `json:"exit_status"`
-	Interrupted bool     `json:"interrupted"`
-	Errors      []string `json:"errors,omitempty"`
+	Catalog string  `json:"catalog,omitempty"`
+	Zones   string  `json:"zones"` // the zones file, or a note that none was given
+	Rate    float64 `json:"rate"`
+	// PhasesMS is the wall time of each discovery sweep (arp, wsd, sadp…)
+	// and of the per-host probing ("hosts"), in milliseconds; sweeps other
+	// than ARP run at the same time.
+	PhasesMS    map[string]int64 `json:"phases_ms,omitempty"`
+	ExitStatus  int              `json:"exit_status"`
+	Interrupted bool             `json:"interrupted"`
+	Errors      []string         `json:"errors,omitempty"`
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -29,9 +30,12 @@ import (
 // serves one connection at a time and some reboot under bursts.
 const (
 	// DefaultRate is the whole run's budget in packets (or connection
-	// attempts) per second: about 1 Mbit/s of probes, the order of naabu's
-	// and masscan's defaults. Devices are protected by the per-host budget.
-	DefaultRate = 1000
+	// attempts) per second: at most 2 Mbit/s of small probes, a load no
+	// switch or uplink notices (nmap -T3 and naabu send faster). It sets how
+	// long the run's broadcast and unicast sweeps take: a /22 ARP sweep with
+	// its retry round is about 1800 frames, under a second. Devices are
+	// protected by the per-host budget, not by this one.
+	DefaultRate = 2000
 	// DefaultHostRate keeps any one device at no more than three new
 	// connections in any one-second window: a token every 345 ms, burst 1.
 	DefaultHostRate = 2.9
@@ -86,12 +90,19 @@ type Engine struct {
 	absent absent // prefixes where silence to ARP proves absence
 	probed atomic.Uint64
 	alive  atomic.Uint64
+
+	mu     sync.Mutex
+	phases map[string]time.Duration
 }
 
 // Stats counts what a run did.
 type Stats struct {
 	Probed uint64 // addresses whose probing started
 	Alive  uint64 // hosts that answered anything
+	// Phases is the wall time of each sweeper (by name) and of the
+	// per-host phase ("hosts"), for the run record: where a run's time
+	// goes, and the ARP sweep's own time (issue 4's /22 figure).
+	Phases map[string]time.Duration
 }
 
 // New validates cfg and fills in defaults.
@@ -135,7 +146,20 @@ func burst(r float64) int { return max(1, int(r/10)) }
 
 // Stats returns the counters so far; safe to call during Run.
 func (e *Engine) Stats() Stats {
-	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load()}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load(), Phases: maps.Clone(e.phases)}
+}
+
+// timePhase records how long a phase took (the last run's, per name).
+func (e *Engine) timePhase(name string, start time.Time) {
+	d := e.cfg.Now().Sub(start)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.phases == nil {
+		e.phases = map[string]time.Duration{}
+	}
+	e.phases[name] = d
 }
 
 // Run scans every target and sends each host that answered anything on out,
@@ -146,6 +170,7 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	defer close(out)
 	e.sweep(ctx)
+	defer e.timePhase("hosts", e.cfg.Now())
 	jobs := make(chan netip.Addr)
 	var wg sync.WaitGroup
 	for range e.cfg.Concurrency {
@@ -212,6 +237,7 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 	var wg sync.WaitGroup
 	for _, s := range sweepers {
 		wg.Go(func() {
+			defer e.timePhase(s.Name(), now())
 			err := s.Sweep(ctx, scope, pace, func(ev device.Evidence) {
 				if !ev.Addr.IsValid() {
 					return

@@ -416,4 +416,10 @@ func TestEngine_Run_absenceSkipsSilentOnLinkAddresses(t *testing.T) {
 	if len(hosts) != 1 || hosts[0].Addr != present || hosts[0].MAC == "" {
 		t.Errorf("hosts %+v, want only %s with its MAC", hosts, present)
 	}
+	ph := e.Stats().Phases
+	for _, name := range []string{udp.Name(), l2Sweeper{}.Name(), "hosts"} {
+		if _, ok := ph[name]; !ok {
+			t.Errorf("no phase time for %q: %v", name, ph)
+		}
+	}
 }

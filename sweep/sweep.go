@@ -102,6 +102,12 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	err := <-runErr
 	st := cfg.Engine.Stats()
 	rr.Probed = st.Probed
+	for name, d := range st.Phases {
+		if rr.PhasesMS == nil {
+			rr.PhasesMS = map[string]int64{}
+		}
+		rr.PhasesMS[name] = d.Milliseconds()
+	}
 	rr.End = now()
 	rr.DurationMS = rr.End.Sub(rr.Start).Milliseconds()
 	rr.Interrupted = ctx.Err() != nil

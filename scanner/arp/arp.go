@@ -41,8 +41,13 @@ import (
 // Defaults.
 const (
 	DefaultRetries = 1
-	DefaultWait    = time.Second
-	// retryGap lets the first replies arrive before a retry round starts.
+	// DefaultWait is how long replies are awaited after the last request.
+	// A host on the link answers ARP in microseconds to a few milliseconds
+	// (embedded devices under load: tens); half a second is ample.
+	DefaultWait = 500 * time.Millisecond
+	// retryGap is the least time an address has to answer before it is
+	// asked again: a round shorter than this (a small subnet) is followed
+	// by a pause, a longer one (a /22 takes half a second) is not.
 	retryGap = 200 * time.Millisecond
 	// maxResponders bounds what a flood of forged replies can make the
 	// sweep remember.
@@ -268,9 +273,10 @@ func overlaps(scope scanner.Scope, p netip.Prefix) bool {
 // that has not answered yet.
 func (s *Sweeper) send(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, links []Link, write func(int, []byte) error, st *state) error {
 	buf := gopacket.NewSerializeBuffer()
+	var roundStart time.Time
 	for round := 0; round <= s.cfg.Retries; round++ {
-		if round > 0 {
-			t := time.NewTimer(retryGap)
+		if gap := retryGap - s.cfg.Now().Sub(roundStart); round > 0 && gap > 0 {
+			t := time.NewTimer(gap)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -278,6 +284,7 @@ func (s *Sweeper) send(ctx context.Context, scope scanner.Scope, pace scanner.Pa
 				return ctx.Err()
 			}
 		}
+		roundStart = s.cfg.Now()
 		it := scope.Iter()
 		for {
 			a, ok := it.Next()
