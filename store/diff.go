@@ -44,6 +44,9 @@ type Change struct {
 
 // ChangedFields lists the fields that differ between two records of one
 // device. Ports and confidence are left out: they wobble with packet loss.
+// A MAC or serial that is known in one record and not in the other is no
+// change: the MAC is seen only from the device's own segment, a serial
+// only when a protocol that tells it answered.
 func ChangedFields(a, b *device.Record) []string {
 	var f []string
 	add := func(name string, x, y string) {
@@ -51,15 +54,20 @@ func ChangedFields(a, b *device.Record) []string {
 			f = append(f, name)
 		}
 	}
+	known := func(name string, x, y string) {
+		if x != "" && y != "" {
+			add(name, x, y)
+		}
+	}
 	add("ip", a.IP, b.IP)
-	add("mac", a.MAC, b.MAC)
+	known("mac", a.MAC, b.MAC)
 	add("zone", a.Zone.Name+"/"+a.Zone.Kind, b.Zone.Name+"/"+b.Zone.Kind)
 	add("device_type", string(a.DeviceType), string(b.DeviceType))
 	add("vendor", deref(a.Vendor), deref(b.Vendor))
 	add("brand", a.Brand, b.Brand)
 	add("model", a.Model, b.Model)
 	add("firmware", a.Firmware, b.Firmware)
-	add("serial", a.Serial, b.Serial)
+	known("serial", a.Serial, b.Serial)
 	add("findings", strings.Join(ids(a), ","), strings.Join(ids(b), ","))
 	return f
 }
@@ -182,7 +190,15 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 
 	var changes []Change
 	now := rr.End.UTC().Format(timeFmt)
-	for key, r := range cur {
+	prevRecs := make(map[string]*device.Record, len(assets))
+	for k, a := range assets {
+		prevRecs[k] = a.rec
+	}
+	keyOf := match(prevRecs, cur)
+	seenKeys := map[string]bool{}
+	for ck, r := range cur {
+		key := keyOf[ck]
+		seenKeys[key] = true
 		a, known := assets[key]
 		var prev *device.Record
 		if known {
@@ -198,7 +214,7 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 	}
 	if !rr.Interrupted {
 		for key, a := range assets {
-			if _, seen := cur[key]; seen || a.missed >= o.MissingAfter {
+			if seenKeys[key] || a.missed >= o.MissingAfter {
 				continue
 			}
 			if o.InScope != nil && !o.InScope(a.rec.IP) {
@@ -267,7 +283,11 @@ func (s *Store) Diff(ctx context.Context, a, b Run) ([]Change, error) {
 		return nil, err
 	}
 	var changes []Change
-	for key, r := range db {
+	keyOf := match(da, db)
+	seenKeys := map[string]bool{}
+	for bk, r := range db {
+		key := keyOf[bk]
+		seenKeys[key] = true
 		prev := da[key]
 		returned := false
 		if prev == nil {
@@ -279,7 +299,7 @@ func (s *Store) Diff(ctx context.Context, a, b Run) ([]Change, error) {
 	}
 	if !b.Interrupted {
 		for key, r := range da {
-			if _, ok := db[key]; !ok {
+			if !seenKeys[key] {
 				changes = append(changes, Change{Schema: SchemaChange, Kind: ChangeMissing, Key: key, RunID: b.ID, Misses: 1, Record: r})
 			}
 		}

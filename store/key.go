@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/camsweep/camsweep/device"
@@ -58,4 +59,67 @@ func globalMAC(s string) (string, bool) {
 		parts[i] = hex.EncodeToString([]byte{x})
 	}
 	return strings.Join(parts, ":"), true
+}
+
+// identifiers lists every stable identifier of a record in Key's order of
+// preference (global MAC, serial, endpoint reference), without the
+// zone-and-IP fallback, which names a place rather than a device.
+func identifiers(r *device.Record) []string {
+	var ids []string
+	if mac, ok := globalMAC(r.MAC); ok {
+		ids = append(ids, "mac:"+mac)
+	}
+	c := *r
+	c.MAC = ""
+	if k := Key(&c); strings.HasPrefix(k, "serial:") {
+		ids = append(ids, k)
+		c.Serial = ""
+	}
+	if k := Key(&c); strings.HasPrefix(k, "epr:") {
+		ids = append(ids, k)
+	}
+	return ids
+}
+
+// match maps the keys of the devices seen now (cur) to the keys under which
+// the same devices were known before (known), so that a device keeps its
+// history when the identifier its key came from appears or disappears: a
+// camera scanned from its own segment has a MAC (key mac:…), scanned across
+// a router it has none (key serial:…). A current key is kept when it is
+// known; otherwise the first of its other identifiers that names exactly
+// one known device not already claimed gives that device's key. Unmatched
+// keys map to themselves.
+func match(known, cur map[string]*device.Record) map[string]string {
+	out := make(map[string]string, len(cur))
+	claimed := map[string]bool{}
+	for k := range cur {
+		if known[k] != nil {
+			out[k] = k
+			claimed[k] = true
+		}
+	}
+	index := map[string][]string{} // identifier -> known keys carrying it
+	for k, r := range known {
+		for _, id := range identifiers(r) {
+			index[id] = append(index[id], k)
+		}
+	}
+	keys := make([]string, 0, len(cur))
+	for k := range cur {
+		if _, ok := out[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys) // deterministic when two devices would claim one
+	for _, k := range keys {
+		out[k] = k
+		for _, id := range identifiers(cur[k]) {
+			if cands := index[id]; len(cands) == 1 && !claimed[cands[0]] {
+				out[k] = cands[0]
+				claimed[cands[0]] = true
+				break
+			}
+		}
+	}
+	return out
 }

@@ -239,3 +239,46 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("home: %s", p)
 	}
 }
+
+// TestStore_FinishRun_identityKeptWhenMACComesAndGoes: a camera seen from
+// its own segment (MAC and serial) and then across a router (serial only,
+// another address) is one device that changed address, not a new device
+// and a missing one; the history stays under its first key, in FinishRun
+// and in Diff, and a third sweep with the MAC again matches directly.
+func TestStore_FinishRun_identityKeptWhenMACComesAndGoes(t *testing.T) {
+	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
+	o := FinishOptions{MissingAfter: 1}
+	hik := "Hikvision"
+	onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
+	onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
+	routed := *onLink
+	routed.IP, routed.MAC = "198.18.20.21", ""
+	other := rec("198.18.10.30", "00:40:8c:00:00:02", "core", false)
+
+	sweep(t, s, 0, o, onLink, other)
+	if got := kinds(sweep(t, s, 1, o, &routed, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+		t.Errorf("run 2 (MAC gone): %s", got)
+	}
+	if got := kinds(sweep(t, s, 2, o, onLink, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+		t.Errorf("run 3 (MAC back): %s", got)
+	}
+	runs, err := s.Runs(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := s.Diff(t.Context(), runs[2], runs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(ch); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+		t.Errorf("diff run 1 → run 2: %s", got)
+	}
+	// Two known devices carrying one serial are ambiguous: no match.
+	twin := *onLink
+	twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
+	s2 := openT(t, filepath.Join(t.TempDir(), "h2.db"))
+	sweep(t, s2, 0, o, onLink, &twin)
+	if got := kinds(sweep(t, s2, 1, o, &routed)); !strings.Contains(got, "new") {
+		t.Errorf("ambiguous serial matched a device: %s", got)
+	}
+}
