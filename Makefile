@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # the race detector do not starve each other.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 12m
 
-.PHONY: all build test unit lint fuzz demo bench bench-micro generate deps clean
+.PHONY: all build test unit lint fuzz demo bench bench-scale bench-micro generate deps clean
 
 all: build
 
@@ -21,14 +21,15 @@ build:
 # deps installs what the tests need on a fresh machine: Go modules; as root,
 # the Debian packages of the lab tests (iproute2 for the namespaces,
 # avahi-daemon as a real mDNS responder, Node.js and npm for the onvif
-# interop client) through scripts/apt-install, which never lets a daemon
-# start in the root namespace; and the pinned npm onvif client (npm ci into
+# interop client, rsyslog and its GnuTLS driver as a real syslog receiver)
+# through scripts/apt-install, which never lets a daemon start in the root
+# namespace; and the pinned npm onvif client (npm ci into
 # e2e/onvifjs/node_modules). With CI set, a failed install fails; elsewhere
 # the tests that need what is missing say so and skip.
 deps:
 	$(GO) mod download
-	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm || [ -z "$$CI" ]; \
-	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs and npm"; fi
+	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' || [ -z "$$CI" ]; \
+	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs, npm, rsyslog and rsyslog-gnutls"; fi
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix e2e/onvifjs --no-audit --no-fund --loglevel=error >/dev/null || \
 			{ if [ -n "$$CI" ]; then exit 1; fi; echo "note: npm ci in e2e/onvifjs failed; the onvif interop test will skip"; }; \
@@ -91,6 +92,17 @@ bench:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
 	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -spec bench/lab.yaml -bin $(BENCH_DIR)/camsweep -pairs $(BENCH_PAIRS) -out bench/results/LATEST.md
+
+# bench-scale scans the sparse /16 scale lab once (65,534 addresses, 300
+# live, on the jump host's segment) and writes bench/results/SCALE.md: wall
+# time beside the bound (addresses × probes) / rate + wait, and peak RSS.
+bench-scale:
+	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench-scale needs Linux and root (network namespaces)"; exit 1; fi
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(BENCH_DIR)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	$(GO) build -o $(BENCH_DIR)/bench ./bench
+	$(BENCH_DIR)/bench -scale -bin $(BENCH_DIR)/camsweep
 
 # bench-micro runs the Go micro-benchmarks (parsers, rules, encoders).
 bench-micro:

@@ -35,6 +35,7 @@ func main() {
 		out       = flag.String("out", "bench/results/LATEST.md", "where to write the results")
 		tools     = flag.String("tools", "camsweep,nmap", "which tools to run in each pair, comma-separated (camsweep alone: a quick check of camsweep's figures)")
 		keep      = flag.String("raw", "", "directory for the raw outputs (default: a new directory under /tmp)")
+		scale     = flag.Bool("scale", false, "instead: one camsweep scan of the sparse /16 scale lab (bench/scale.go); -out defaults to bench/results/SCALE.md")
 	)
 	flag.Parse()
 	if *writeSpec != "" {
@@ -50,6 +51,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := config{specPath: *specPath, bin: *bin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep, tools: strings.Split(*tools, ",")}
+	if *scale {
+		if !isFlagSet("out") {
+			cfg.out = "bench/results/SCALE.md"
+		}
+		if err := runScale(ctx, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -149,4 +160,10 @@ func run(ctx context.Context, cfg config) (err error) {
 	fmt.Print(md)
 	fmt.Printf("\nbench: wrote %s\n", cfg.out)
 	return nil
+}
+
+func isFlagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

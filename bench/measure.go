@@ -53,6 +53,9 @@ type runResult struct {
 	// during the run: over the cameras, over every device.
 	PeakCam, PeakAll       int
 	PeakCamDev, PeakAllDev string
+	// Phases is camsweep's run record phases_ms: each sweep's wall time
+	// (the ARP sweep's is issue 4's figure) and the per-host phase's.
+	Phases map[string]int64
 }
 
 func (r *runResult) summary() string {
@@ -208,13 +211,20 @@ func (b *bench) scoreCamsweep(r *runResult, path string) error {
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var rec struct {
-			Schema string  `json:"schema"`
-			IP     string  `json:"ip"`
-			Camera bool    `json:"camera"`
-			Vendor *string `json:"vendor"`
-			Model  string  `json:"model"`
+			Schema string           `json:"schema"`
+			IP     string           `json:"ip"`
+			Camera bool             `json:"camera"`
+			Vendor *string          `json:"vendor"`
+			Model  string           `json:"model"`
+			Phases map[string]int64 `json:"phases_ms"`
 		}
-		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Schema != "camsweep.device/v1" {
+		if json.Unmarshal(sc.Bytes(), &rec) != nil {
+			continue
+		}
+		if rec.Schema == "camsweep.run/v1" {
+			r.Phases = rec.Phases
+		}
+		if rec.Schema != "camsweep.device/v1" {
 			continue
 		}
 		r.Live++

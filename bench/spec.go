@@ -23,6 +23,23 @@ const (
 	cctvCams      = 60
 )
 
+// layout is what a generated lab holds: the jump host's segment with
+// cameras and other hosts, and optionally a routed segment of cameras.
+type layout struct {
+	prefix                string
+	primary, cctv         string // CIDRs; cctv "" = none
+	primaryCams, cctvCams int
+	others                []otherHosts
+	primaryZone, cctvZone string
+}
+
+// benchLayout is the benchmark lab (bench/lab.yaml).
+var benchLayout = layout{
+	prefix: benchPrefix, primary: primaryCIDR, cctv: cctvCIDR,
+	primaryCams: primaryCams, cctvCams: cctvCams, others: others,
+	primaryZone: "bench-primary", cctvZone: "bench-cctv",
+}
+
 type maker struct {
 	profile, name string
 	ouis          []string
@@ -44,25 +61,45 @@ var makers = []maker{
 
 // others are the non-camera hosts of the primary segment: profile, host
 // (shared namespace), name stem, OUI, how many.
-var others = []struct {
+type otherHosts struct {
 	profile, host, stem, oui string
 	n                        int
-}{
+}
+
+var others = []otherHosts{
 	{"office-pc", "pcs", "pc", "00:1b:21", 150},      // Intel Corporate
 	{"printer", "printers", "prn", "00:1b:78", 40},   // Hewlett-Packard
 	{"web-server", "servers", "srv", "00:25:90", 20}, // Super Micro Computer
 }
 
 // benchSpec builds the benchmark lab's spec.
-func benchSpec() *lab.Spec {
+func benchSpec() *lab.Spec { return genSpec(benchLayout) }
+
+// genSpec draws a lab of layout l from a fixed seed: the same layout always
+// gives the same spec. The gateway is .1 and the jump host .2 of each
+// segment's first /24.
+func genSpec(l layout) *lab.Spec {
 	r := rand.New(rand.NewPCG(9, 2544))
+	host := func(cidr string, n int) string {
+		a := netip.MustParsePrefix(cidr).Masked().Addr()
+		for range n {
+			a = a.Next()
+		}
+		return a.String()
+	}
 	s := &lab.Spec{
-		Prefix: benchPrefix,
+		Prefix: l.prefix,
 		Segments: []lab.Segment{
-			{Name: "primary", CIDR: primaryCIDR, Gateway: "198.18.100.1", Zone: lab.Zone{Name: "bench-primary", Kind: "primary"}},
-			{Name: "cctv", CIDR: cctvCIDR, Gateway: "198.18.104.1", Zone: lab.Zone{Name: "bench-cctv", Kind: "isolated"}},
+			{Name: "primary", CIDR: l.primary, Gateway: host(l.primary, 1), Zone: lab.Zone{Name: l.primaryZone, Kind: "primary"}},
 		},
-		Jump: lab.Jump{Segment: "primary", Address: "198.18.100.2"},
+		Jump: lab.Jump{Segment: "primary", Address: host(l.primary, 2)},
+	}
+	if l.cctv != "" {
+		s.Segments = append(s.Segments, lab.Segment{Name: "cctv", CIDR: l.cctv, Gateway: host(l.cctv, 1), Zone: lab.Zone{Name: l.cctvZone, Kind: "isolated"}})
+	}
+	total := l.primaryCams
+	for _, o := range l.others {
+		total += o.n
 	}
 	mac := func(oui string, i int) string {
 		return fmt.Sprintf("%s:%02x:%02x:%02x", oui, 0x10+i/65536, (i/256)%256, i%256)
@@ -98,12 +135,12 @@ func benchSpec() *lab.Spec {
 
 	// Primary: 250 distinct addresses of the /22 (not .1, the gateway, nor
 	// .2, the jump host), 40 of them cameras.
-	addrs := pick(r, netip.MustParsePrefix(primaryCIDR), primaryCams+primaryOthers)
+	addrs := pick(r, netip.MustParsePrefix(l.primary), total)
 	roles := r.Perm(len(addrs))
 	k := 0
 	var pcs []netip.Addr
 	for i, a := range addrs {
-		if roles[i] < primaryCams {
+		if roles[i] < l.primaryCams {
 			s.Devices = append(s.Devices, camera("primary", "p", a, k))
 			k++
 		} else {
@@ -111,7 +148,7 @@ func benchSpec() *lab.Spec {
 		}
 	}
 	i := 0
-	for _, o := range others {
+	for _, o := range l.others {
 		for j := range o.n {
 			seq++
 			s.Devices = append(s.Devices, lab.Device{
@@ -124,8 +161,10 @@ func benchSpec() *lab.Spec {
 			i++
 		}
 	}
-	for k, a := range pick(r, netip.MustParsePrefix(cctvCIDR), cctvCams) {
-		s.Devices = append(s.Devices, camera("cctv", "c", a, k))
+	if l.cctv != "" {
+		for k, a := range pick(r, netip.MustParsePrefix(l.cctv), l.cctvCams) {
+			s.Devices = append(s.Devices, camera("cctv", "c", a, k))
+		}
 	}
 	return s
 }

@@ -35,6 +35,17 @@ const (
 	SourceOUI   Source = "oui"
 )
 
+// Sources of the proprietary ports and their discovery.
+const (
+	// SourceDVRIP is Dahua's private protocol on TCP 37777 (the realm
+	// request before any login); SourceDVRIP5050 is its legacy binary
+	// discovery on UDP 5050.
+	SourceDVRIP     Source = "dvrip"
+	SourceDVRIP5050 Source = "dvrip5050"
+	// SourceHikSDK is the Hikvision SDK port (TCP 8000).
+	SourceHikSDK Source = "hiksdk"
+)
+
 // Evidence is one observation of one address by one method. Fields holds
 // flat dotted keys ("http.server", "rtsp.realm") documented in
 // vendors/FIELDS.md; rules may only read documented keys.

@@ -36,7 +36,7 @@ func TestScan_lab_avahi(t *testing.T) {
 	}
 	var got map[string]string
 	for _, ev := range r.Evidence {
-		if ev.Source == device.SourceMDNS && ev.Fields["mdns.instance"] == lab.AvahiInstance {
+		if ev.Source == device.SourceMDNS && ev.Fields["mdns.instance"] == lab.AvahiInstance && ev.Fields["mdns.service"] == lab.AvahiService {
 			got = ev.Fields
 		}
 	}
@@ -44,6 +44,17 @@ func TestScan_lab_avahi(t *testing.T) {
 		t.Fatalf("%s: no mdns evidence of %q; evidence %+v", d.Name, lab.AvahiInstance, r.Evidence)
 	}
 	t.Logf("avahi evidence: %v", got)
+	// The second type is not in the first query: the enumeration lists it
+	// and the follow-up asks for it.
+	extra := false
+	for _, ev := range r.Evidence {
+		if ev.Source == device.SourceMDNS && ev.Fields["mdns.service"] == lab.AvahiExtraService && ev.Fields["mdns.txt.model"] == lab.AvahiExtraModel {
+			extra = true
+		}
+	}
+	if !extra {
+		t.Errorf("%s: no evidence of %s (model=%s) from the follow-up query: %+v", d.Name, lab.AvahiExtraService, lab.AvahiExtraModel, r.Evidence)
+	}
 	if got["mdns.service"] != lab.AvahiService || got["mdns.port"] != strconv.Itoa(lab.AvahiPort) ||
 		!strings.EqualFold(got["mdns.host"], lab.AvahiHost+".local") || !strings.Contains(got["mdns.addrs"], d.Address) {
 		t.Errorf("%s: mdns %v, want %s %s port %d on %s.local at %s", d.Name, got, lab.AvahiInstance, lab.AvahiService, lab.AvahiPort, lab.AvahiHost, d.Address)

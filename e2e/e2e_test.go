@@ -207,9 +207,9 @@ func TestScan_lab_flagsCoveredCamerasOnPrimaryOnly(t *testing.T) {
 		w := want{mac: d.Segment == spec.Jump.Segment}
 		onPrimary := d.Segment == spec.Jump.Segment
 		switch d.Profile {
-		case "hikvision-camera", "hikvision-rtsp", "dahua-camera":
-			w.camera = true
-			w.vendor = map[string]string{"hikvision-camera": "Hikvision", "hikvision-rtsp": "Hikvision", "dahua-camera": "Dahua"}[d.Profile]
+		case "hikvision-camera", "hikvision-rtsp", "hikvision-nvr", "dahua-camera":
+			w.camera = true // an NVR counts: it records camera video
+			w.vendor = map[string]string{"hikvision-camera": "Hikvision", "hikvision-rtsp": "Hikvision", "hikvision-nvr": "Hikvision", "dahua-camera": "Dahua"}[d.Profile]
 			w.flagged = onPrimary
 			w.finding = device.FindingCoveredIsolated
 			if onPrimary {
@@ -224,6 +224,12 @@ func TestScan_lab_flagsCoveredCamerasOnPrimaryOnly(t *testing.T) {
 		case "uniview-camera":
 			// Covered by the default policy, uk-nil, as a policy judgement.
 			w.camera, w.vendor, w.flagged, w.finding = true, "Uniview", true, device.FindingCoveredOnPrimary
+		case "xiongmai-dvr":
+			// Covered by uk-nil as a policy judgement, like Uniview (xmeye_test.go).
+			w.camera, w.vendor, w.flagged, w.finding = true, "Xiongmai", onPrimary, device.FindingCoveredIsolated
+			if onPrimary {
+				w.finding = device.FindingCoveredOnPrimary
+			}
 		}
 		if d.Also != nil {
 			// Dual-homed: scanned on CCTV, a leg on primary (policy_test.go).

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,22 @@ type onvifJSResult struct {
 			SerialNumber    string `json:"serialNumber"`
 		} `json:"info"`
 		InfoError string `json:"infoError"`
+		Services  []struct {
+			Namespace string `json:"namespace"`
+			XAddr     string `json:"xaddr"`
+		} `json:"services"`
+		ServicesError     string            `json:"servicesError"`
+		CapabilitiesError string            `json:"capabilitiesError"`
+		URI               map[string]string `json:"uri"`
+		HostName          string            `json:"hostName"`
+		HostNameError     string            `json:"hostNameError"`
+		Scopes            []string          `json:"scopes"`
+		ScopesError       string            `json:"scopesError"`
+		Interfaces        []struct {
+			Name      string `json:"name"`
+			HwAddress string `json:"hwAddress"`
+		} `json:"interfaces"`
+		InterfacesError string `json:"interfacesError"`
 	} `json:"targets"`
 	Discovery *struct {
 		Found []struct {
@@ -76,9 +93,13 @@ type onvifJSResult struct {
 // TestOnvifJS_lab: the npm onvif client, run inside the jump namespace,
 // finds the primary segment's ONVIF cameras with its WS-Discovery probe and
 // queries every emulated ONVIF camera by unicast: GetSystemDateAndTime from
-// all, GetDeviceInformation with the lab password (WS-Security digest) where
+// all, GetDeviceInformation with the lab password (WS-Security digest, or
+// the client's own HTTP Digest fallback on the digest-only hik-cam) where
 // the spec sets one, anonymously on Dahua, and refused on Hikvision and Axis
-// without credentials. The emulators speak ONVIF as a real client expects.
+// without credentials; GetServices and GetCapabilities from all, whose
+// XAddrs the client then posts to; GetHostname, GetScopes and
+// GetNetworkInterfaces as each vendor's access policy allows. The
+// emulators speak ONVIF as a real client expects.
 func TestOnvifJS_lab(t *testing.T) {
 	needLab(t)
 	node := needOnvifJS(t)
@@ -159,6 +180,37 @@ func TestOnvifJS_lab(t *testing.T) {
 				t.Logf("%s (%s): %s %s serial %s", d.Name, d.Address, r.Info.Manufacturer, r.Info.Model, r.Info.SerialNumber)
 			}
 		}
+		checkOnvifJSDevice(t, d, r.ServicesError, r.CapabilitiesError, r.URI, len(r.Services), firstXAddr(r.Services))
+		hostOK := d.Password != "" || d.Profile != "hikvision-camera"
+		wantHost := d.Serial
+		if d.Profile == "axis-camera" {
+			wantHost = "axis-" + strings.ReplaceAll(d.MAC, ":", "")
+		}
+		switch {
+		case hostOK && r.HostNameError != "":
+			t.Errorf("%s: getHostname: %s", d.Name, r.HostNameError)
+		case hostOK && r.HostName != wantHost:
+			t.Errorf("%s: getHostname %q, want %q", d.Name, r.HostName, wantHost)
+		case !hostOK && r.HostNameError == "":
+			t.Errorf("%s: getHostname answered %q without credentials", d.Name, r.HostName)
+		}
+		scopesOK := d.Password != "" || d.Profile == "dahua-camera"
+		switch {
+		case scopesOK && (r.ScopesError != "" || !slices.ContainsFunc(r.Scopes, func(s string) bool { return strings.HasSuffix(s, "/hardware/"+strings.ReplaceAll(d.Model, " ", "%20")) })):
+			t.Errorf("%s: getScopes %v: %s", d.Name, r.Scopes, r.ScopesError)
+		case !scopesOK && r.ScopesError == "":
+			t.Errorf("%s: getScopes answered %v without credentials", d.Name, r.Scopes)
+		}
+		switch {
+		case d.Password == "" && r.InterfacesError == "":
+			t.Errorf("%s: getNetworkInterfaces answered %+v without credentials", d.Name, r.Interfaces)
+		case d.Password != "" && r.InterfacesError != "":
+			t.Errorf("%s: getNetworkInterfaces: %s", d.Name, r.InterfacesError)
+		case d.Password != "" && (len(r.Interfaces) == 0 || r.Interfaces[0].HwAddress != d.MAC):
+			t.Errorf("%s: getNetworkInterfaces %+v, want eth0 with %s first", d.Name, r.Interfaces, d.MAC)
+		case d.Password != "" && d.Also != nil && (len(r.Interfaces) != 2 || r.Interfaces[1].HwAddress != d.Also.MAC):
+			t.Errorf("%s (dual-homed): getNetworkInterfaces %+v, want both legs", d.Name, r.Interfaces)
+		}
 	}
 	for name := range byName {
 		if !seen[name] {
@@ -197,4 +249,32 @@ func TestOnvifJS_lab(t *testing.T) {
 		}
 	}
 	t.Logf("onvif client discovered %d devices", len(res.Discovery.Found))
+}
+
+func firstXAddr(svcs []struct {
+	Namespace string `json:"namespace"`
+	XAddr     string `json:"xaddr"`
+}) string {
+	if len(svcs) == 0 {
+		return ""
+	}
+	return svcs[0].XAddr
+}
+
+// checkOnvifJSDevice: GetServices and GetCapabilities answered, the device
+// service first at the address asked, and the client's service URIs point
+// back at the device.
+func checkOnvifJSDevice(t *testing.T, d lab.Device, servicesErr, capsErr string, uri map[string]string, nServices int, first string) {
+	t.Helper()
+	if servicesErr != "" || nServices < 2 || first != "http://"+d.Address+"/onvif/device_service" {
+		t.Errorf("%s: getServices: %d services, first %q: %s", d.Name, nServices, first, servicesErr)
+	}
+	if capsErr != "" {
+		t.Errorf("%s: getCapabilities: %s", d.Name, capsErr)
+	}
+	for _, k := range []string{"device", "media", "events"} {
+		if !strings.HasPrefix(uri[k], "http://"+d.Address+"/onvif/") {
+			t.Errorf("%s: client URI %s = %q, want one at %s", d.Name, k, uri[k], d.Address)
+		}
+	}
 }

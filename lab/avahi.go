@@ -31,6 +31,11 @@ const (
 	AvahiPort     = 80
 	// AvahiHost is the host name the daemon announces (not the machine's).
 	AvahiHost = "camsweep-avahi"
+	// AvahiExtraService is a second service type, one the scanner's first
+	// query does not ask for: it learns it from the _services enumeration
+	// and asks for it in its follow-up (scanner/mdns).
+	AvahiExtraService = "_device-info._tcp"
+	AvahiExtraModel   = "camsweep-lab"
 )
 
 const avahiConf = `# Written by camsweep lab: a real mDNS responder for the lab (lab/avahi.go).
@@ -66,6 +71,11 @@ var avahiServiceFile = `<?xml version="1.0" standalone='no'?>
     <type>` + AvahiService + `</type>
     <port>` + strconv.Itoa(AvahiPort) + `</port>
     <txt-record>path=/</txt-record>
+  </service>
+  <service>
+    <type>` + AvahiExtraService + `</type>
+    <port>0</port>
+    <txt-record>model=` + AvahiExtraModel + `</txt-record>
   </service>
 </service-group>
 `

@@ -16,8 +16,9 @@ import (
 // unicast WS-Discovery probe to its CCTV address is answered from that
 // address (the emulator's wildcard UDP socket would otherwise pick the
 // office address as source for a reply to the office network), and its
-// XAddrs list both addresses (emulator hostAddrs), which is the evidence
-// the policy reads. The office address still answers ARP and TCP there;
+// XAddrs list both addresses (emulator hostAddrs), as does its ONVIF
+// GetNetworkInterfaces answer (emulator Interfaces): the evidence the policy
+// reads. The office address still answers ARP and TCP there;
 // replies go back through the router (namespaces have rp_filter off). The
 // leg has multicast off, so multicast discovery on the office segment does
 // not reach the device there: it is heard on its CCTV address by unicast,

@@ -79,6 +79,10 @@ type Device struct {
 	// Avahi, when set, also runs Debian's avahi-daemon in the device's
 	// namespace, publishing AvahiInstance (see avahi.go).
 	Avahi bool `yaml:"avahi,omitempty"`
+	// ONVIFAuth "digest" makes the ONVIF device service take HTTP Digest
+	// only and ignore WS-Security tokens; empty takes both, as Hikvision
+	// and Dahua firmware do (lab/emulator/onvif.go).
+	ONVIFAuth string `yaml:"onvif_auth,omitempty"`
 }
 
 // SpecError is a problem at one line of a spec file.
@@ -296,13 +300,34 @@ func (v *validator) validate(s *Spec) error {
 			if d.Serial == "" {
 				return v.errf(v.at("devices", i), "device %q needs a serial", d.Name)
 			}
+		case emulator.ProfileHikvisionNVR:
+			if d.Server != "" && d.Server != "DNVRS-Webs" {
+				return v.errf(v.at("devices", i, "server"), "server %q of device %q: a Hikvision NVR's web server is DNVRS-Webs (or leave it out)", d.Server, d.Name)
+			}
+			if d.Serial == "" || d.Model == "" {
+				return v.errf(v.at("devices", i), "device %q needs a model and a serial (SADP reports both)", d.Name)
+			}
 		case emulator.ProfileDahua:
 			if d.Serial == "" || strings.Contains(d.Serial, " ") {
 				return v.errf(v.at("devices", i, "serial"), "serial %q of device %q: Dahua realms are \"Login to <serial>\"", d.Serial, d.Name)
 			}
+		case emulator.ProfileXiongmai:
+			if d.Serial == "" || strings.Contains(d.Serial, " ") {
+				return v.errf(v.at("devices", i, "serial"), "serial %q of device %q: the XMEye reply's SN needs one, without spaces", d.Serial, d.Name)
+			}
 		}
 		if d.Realm != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileHikvisionRTSP {
 			return v.errf(v.at("devices", i, "realm"), "realm %q: only hikvision-camera devices take a realm", d.Realm)
+		}
+		if d.ONVIFAuth != "" {
+			switch {
+			case d.ONVIFAuth != emulator.ONVIFAuthDigest:
+				return v.errf(v.at("devices", i, "onvif_auth"), "onvif_auth %q of device %q: want %q or nothing", d.ONVIFAuth, d.Name, emulator.ONVIFAuthDigest)
+			case d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua && d.Profile != emulator.ProfileAxis:
+				return v.errf(v.at("devices", i, "onvif_auth"), "onvif_auth: device %q (%s) has no ONVIF device service", d.Name, d.Profile)
+			case d.Password == "":
+				return v.errf(v.at("devices", i, "onvif_auth"), "onvif_auth: device %q needs a password for HTTP Digest to accept", d.Name)
+			}
 		}
 		if d.Brand != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua {
 			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
@@ -432,6 +457,6 @@ func (d Device) emulatorDevice() emulator.Device {
 	return emulator.Device{
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
-		Brand: d.Brand,
+		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth,
 	}
 }

@@ -61,12 +61,14 @@ func (p *Policy) Lists() []string { return slices.Clone(p.lists) }
 func (p *Policy) Zones() *Zones { return p.zones }
 
 // addressKeys are the evidence fields that name another address of the
-// device itself (FIELDS.md): another XAddr, the address and gateway a SADP
-// or DHIP reply reports, the addresses an mDNS answer gives its host.
+// device itself (FIELDS.md): another XAddr, another interface of an ONVIF
+// GetNetworkInterfaces answer, the address and gateway a SADP, DHIP or
+// XMEye reply reports, the addresses an mDNS answer gives its host.
 var addressKeys = []string{
-	"wsd.other_addrs",
+	"wsd.other_addrs", "onvif.other_addrs",
 	"sadp.ipv4_address", "sadp.ipv4_gateway", "sadp.ipv6_address", "sadp.ipv6_gateway",
 	"dhip.ipv4_address", "dhip.ipv4_gateway", "dhip.ipv6_address",
+	"xmeye.ipv4_address", "xmeye.ipv4_gateway",
 	"mdns.addrs",
 }
 
@@ -78,8 +80,9 @@ type Elsewhere struct {
 	Fields []string // the evidence keys that named it, sorted ("wsd.other_addrs")
 }
 
-// PrimaryAddrs returns the addresses h's own evidence names (another XAddr,
-// the SADP or DHIP reported address or gateway, mDNS addresses) that lie in
+// PrimaryAddrs returns the addresses h's own evidence names (another XAddr
+// or ONVIF interface, the SADP, DHIP or XMEye reported address or gateway,
+// mDNS addresses) that lie in
 // a zone of kind primary other than the zone of h.Addr, sorted and without
 // repeats. Only zones the zones file defines count: the "unzoned" fallback
 // is primary to catch a forgotten subnet, but a factory-default address

@@ -261,11 +261,16 @@ func TestEvaluate_multihomed(t *testing.T) {
 	}{
 		{"wsd other xaddr", "198.18.20.31", hik, []device.Evidence{ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31")},
 			device.FindingCoveredMultihomed, device.SeverityHigh, "scanned on isolated zone cctv also reaches 198.18.10.31 (wsd.other_addrs) on primary zone office"},
+		{"onvif second interface", "198.18.20.31", hik, []device.Evidence{ev(device.SourceONVIF, "onvif.other_addrs", "198.18.10.31 2001:db8::31"), ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31")},
+			device.FindingCoveredMultihomed, device.SeverityHigh, "also reaches 198.18.10.31 (onvif.other_addrs, wsd.other_addrs) on primary zone office"},
 		{"sadp gateway", "198.18.20.31", hik, []device.Evidence{ev(device.SourceSADP, "sadp.ipv4_address", "198.18.20.31", "sadp.ipv4_gateway", "198.18.10.1")},
 			device.FindingCoveredMultihomed, device.SeverityHigh, "198.18.10.1 (sadp.ipv4_gateway)"},
 		{"dhip address into sensitive zone", "198.18.20.32", device.Identity{Vendor: "dahua", DeviceType: device.TypeCamera, Confidence: 0.9},
 			[]device.Evidence{ev(device.SourceDHIP, "dhip.ipv4_address", "198.18.5.32", "dhip.ipv6_address", "fe80::1/64")},
 			device.FindingCoveredMultihomed, device.SeverityCritical, "198.18.5.32 (dhip.ipv4_address) on sensitive primary zone core"},
+		{"xmeye gateway", "198.18.20.70", device.Identity{Vendor: "xiongmai", DeviceType: device.TypeDVR, Confidence: 0.9},
+			[]device.Evidence{ev(device.SourceXMEye, "xmeye.ipv4_address", "198.18.20.70", "xmeye.ipv4_gateway", "198.18.10.1")},
+			device.FindingCoveredMultihomed, device.SeverityHigh, "198.18.10.1 (xmeye.ipv4_gateway) on primary zone office"},
 		{"several addresses, sorted, once", "198.18.20.31", hik, []device.Evidence{
 			ev(device.SourceWSD, "wsd.other_addrs", "198.18.10.31 198.18.5.9"), ev(device.SourceSADP, "sadp.ipv4_gateway", "198.18.10.31")},
 			device.FindingCoveredMultihomed, device.SeverityCritical, "reaches 198.18.5.9 (wsd.other_addrs) on sensitive primary zone core, 198.18.10.31 (sadp.ipv4_gateway, wsd.other_addrs) on primary zone office"},

@@ -29,13 +29,22 @@ import (
 // Defaults chosen for fragile embedded devices: a camera's web server often
 // serves one connection at a time and some reboot under bursts.
 const (
-	// DefaultRate is the whole run's budget in packets (or connection
-	// attempts) per second: at most 2 Mbit/s of small probes, a load no
-	// switch or uplink notices (nmap -T3 and naabu send faster). It sets how
-	// long the run's broadcast and unicast sweeps take: a /22 ARP sweep with
-	// its retry round is about 1800 frames, under a second. Devices are
-	// protected by the per-host budget, not by this one.
-	DefaultRate = 2000
+	// DefaultRate is the whole run's budget in IP packets (or connection
+	// attempts) per second: about 1 Mbit/s of probes, the order of naabu's
+	// defaults. Devices are protected by the per-host budget; this one
+	// protects the routers in between. Every datagram to an address on a
+	// routed subnet makes its last router resolve that address, and the
+	// pending entry lives about three seconds: the unicast discovery sweeps
+	// (five or more datagrams per address, in step) at 1000 pps make some
+	// 200 new entries a second. At 2000 pps the lab's kernel table (1024
+	// entries by default, as on many small routers) overflowed and eleven
+	// routed cameras' replies were lost (bench lab, 2026-11-26).
+	DefaultRate = 1000
+	// DefaultL2Rate is the ARP sweep's own budget in frames per second. ARP
+	// requests never leave the segment and leave no state in any router,
+	// so they are paced apart from the IP budget: a /22 with its retry
+	// round (about 1800 frames) takes under a second.
+	DefaultL2Rate = 2000
 	// DefaultHostRate keeps any one device at no more than three new
 	// connections in any one-second window: a token every 345 ms, burst 1.
 	DefaultHostRate = 2.9
@@ -62,6 +71,9 @@ type Config struct {
 	PortProbers []PortProber
 	Rate        float64 // global packets per second
 	HostRate    float64 // per-host packets per second
+	// L2Rate paces the sweepers whose silence proves absence (ARP), which
+	// run alone before the others, in frames per second.
+	L2Rate      float64
 	Concurrency int
 	HostTimeout time.Duration
 	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
@@ -124,6 +136,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.HostRate == 0 {
 		cfg.HostRate = DefaultHostRate
+	}
+	if cfg.L2Rate < 0 {
+		return nil, errors.New("scanner: negative layer 2 rate")
+	}
+	if cfg.L2Rate == 0 {
+		cfg.L2Rate = DefaultL2Rate
 	}
 	if cfg.HostRate > cfg.Rate {
 		cfg.HostRate = cfg.Rate
@@ -215,7 +233,7 @@ func (e *Engine) sweep(ctx context.Context) {
 			rest = append(rest, s)
 		}
 	}
-	e.runSweepers(ctx, first, e.cfg.Scope)
+	e.runSweepers(ctx, first, e.cfg.Scope, rate.NewLimiter(rate.Limit(e.cfg.L2Rate), burst(e.cfg.L2Rate)))
 	for _, s := range first {
 		if ctx.Err() == nil {
 			e.absent = append(e.absent, s.(Absence).Covered()...)
@@ -225,14 +243,14 @@ func (e *Engine) sweep(ctx context.Context) {
 	if len(e.absent) > 0 {
 		scope = presentScope{Scope: scope, absent: e.absent, found: &e.found}
 	}
-	e.runSweepers(ctx, rest, scope)
+	e.runSweepers(ctx, rest, scope, e.global)
 }
 
-func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope) {
+func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope, budget *rate.Limiter) {
 	if len(sweepers) == 0 || ctx.Err() != nil {
 		return
 	}
-	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1)}
+	pace := pacer{global: budget, host: rate.NewLimiter(rate.Inf, 1)}
 	now := e.cfg.Now
 	var wg sync.WaitGroup
 	for _, s := range sweepers {
@@ -324,8 +342,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	}
 	stamp(&h)
 	if len(h.Evidence) > 0 {
-		// A sweep heard from it: probers must not give up on it for silence.
-		ctx = WithKnownAlive(ctx)
+		// A sweep heard from it: probers must not give up on it for silence,
+		// and may follow what it announced (an ONVIF XAddr).
+		ctx = WithSwept(WithKnownAlive(ctx), slices.Clone(h.Evidence))
 	}
 
 	add := func(name string, ev []device.Evidence, err error) {
@@ -365,6 +384,23 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 		for _, p := range e.cfg.PortProbers {
 			if !p.Accepts(port) {
 				continue
+			}
+			if ctx.Err() != nil {
+				h.Partial = true
+				break
+			}
+			ev, err := p.ProbePort(ctx, netip.AddrPortFrom(addr, port), pace)
+			add(p.Name(), ev, err)
+		}
+	}
+	for _, p := range e.cfg.PortProbers {
+		hp, ok := p.(PortHinter)
+		if !ok || ctx.Err() != nil {
+			continue
+		}
+		for _, port := range hp.HintPorts(ctx, addr) {
+			if port == 0 || (slices.Contains(h.Ports, port) && p.Accepts(port)) {
+				continue // already asked above
 			}
 			if ctx.Err() != nil {
 				h.Partial = true

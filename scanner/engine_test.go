@@ -423,3 +423,71 @@ func TestEngine_Run_absenceSkipsSilentOnLinkAddresses(t *testing.T) {
 		}
 	}
 }
+
+// hintingProber is a PortProber on port 80 that also hints the ports its
+// host's swept evidence names in "wsd.xaddrs" (a port number, for the test).
+type hintingProber struct {
+	mu    sync.Mutex
+	calls []netip.AddrPort
+	swept []int
+}
+
+func (h *hintingProber) Name() string             { return "onvif" }
+func (h *hintingProber) Accepts(port uint16) bool { return port == 80 }
+func (h *hintingProber) HintPorts(ctx context.Context, addr netip.Addr) []uint16 {
+	var out []uint16
+	for _, ev := range Swept(ctx) {
+		if ev.Addr == addr && ev.Fields["wsd.xaddrs"] != "" {
+			out = append(out, 8899, 80) // 80 was probed already
+		}
+	}
+	return out
+}
+func (h *hintingProber) ProbePort(ctx context.Context, ap netip.AddrPort, pace Pacer) ([]device.Evidence, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, ap)
+	h.swept = append(h.swept, len(Swept(ctx)))
+	return nil, pace.Wait(ctx)
+}
+
+type xaddrSweeper struct{ at netip.Addr }
+
+func (x xaddrSweeper) Name() string { return "wsd" }
+func (x xaddrSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	emit(device.Evidence{Source: device.SourceWSD, Addr: x.at, Fields: map[string]string{"wsd.xaddrs": "8899"}})
+	return nil
+}
+
+// TestEngine_Run_hintedPortsAndSweptEvidence: a PortHinter is asked about
+// the ports its host's sweep evidence names, once each, with that evidence
+// on the context; hosts without it are not.
+func TestEngine_Run_hintedPortsAndSweptEvidence(t *testing.T) {
+	at := netip.MustParseAddr("198.18.0.3")
+	hp := &hintingProber{}
+	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{xaddrSweeper{at}},
+		HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, PortProbers: []PortProber{hp}, Rate: 1e6, HostRate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(t, e, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, c := range hp.calls {
+		if c.Addr() == at {
+			got = append(got, c.String())
+			if hp.swept[i] != 1 {
+				t.Errorf("%s: %d swept evidence on the context", c, hp.swept[i])
+			}
+		} else if hp.swept[i] != 0 {
+			t.Errorf("%s: swept evidence of another host", c)
+		}
+	}
+	if want := []string{"198.18.0.3:80", "198.18.0.3:8899"}; !slices.Equal(got, want) {
+		t.Errorf("calls at %s: %v, want %v", at, got, want)
+	}
+	if len(hp.calls) != 3 { // 198.18.0.1:80, and the two above
+		t.Errorf("calls %v", hp.calls)
+	}
+}

@@ -31,3 +31,15 @@ type PortProber interface {
 	Accepts(port uint16) bool
 	ProbePort(ctx context.Context, addr netip.AddrPort, pace Pacer) ([]device.Evidence, error)
 }
+
+// PortHinter is a PortProber that may know ports worth a visit beyond those
+// a HostProber found open: an ONVIF device service that WS-Discovery
+// announced at http://<addr>:8899/onvif/device_service while the connect
+// sweep only knocks on 80 and 8080. After the open ports, the engine asks
+// HintPorts with the host's context (see Swept) and calls ProbePort once
+// for each hinted port it has not already called this prober with. Only
+// ports of addr itself may be hinted; a closed one costs one connection
+// attempt, paced like any other.
+type PortHinter interface {
+	HintPorts(ctx context.Context, addr netip.Addr) []uint16
+}

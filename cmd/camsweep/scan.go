@@ -18,6 +18,7 @@ import (
 	"github.com/camsweep/camsweep/policy"
 	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/arp"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
 	"github.com/camsweep/camsweep/scanner/neigh"
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
@@ -61,6 +62,7 @@ type scanFlags struct {
 	ouiFile      string
 	arpRetries   int
 	arpWait      time.Duration
+	arpRate      float64
 	syslog       string
 	syslogFormat string
 	syslogSpool  string
@@ -84,16 +86,28 @@ WHAT IS SENT (read-only, paced for fragile embedded devices):
      one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
      typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
      (UDP 5353) and SSDP (UDP 1900; the device description at LOCATION is fetched only
-     from in-scope addresses); replies are collected for a short window. Routed
-     subnets never see multicast: the unicast probes are what find cameras there.
+     from in-scope addresses), and for Xiongmai XMEye (UDP 34569) one broadcast to
+     255.255.255.255 pinned to each of those interfaces instead of the multicast;
+     replies are collected for a short window. Routed subnets never see multicast or
+     broadcast: the unicast probes are what find cameras there. Dahua's legacy search
+     (UDP 5050) goes by unicast only.
   2. per host: a TCP connect to each of --ports (default 80,443,554,8000,8080,8443,
      37777,34567,5000). An address silent on the first three ports that no discovery
      reply came from counts as absent and is not tried further;
   3. on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this
-     is fingerprinting, not trust); on open RTSP ports one OPTIONS and, when that
-     shows no authentication realm, one DESCRIBE without credentials.
+     is fingerprinting, not trust), then a few unauthenticated follow-ups (maker
+     pages, /favicon.ico unless the page is clearly no camera's); on open RTSP ports
+     one OPTIONS and, when that shows no authentication realm, one DESCRIBE without
+     credentials; on 37777 the Dahua DVRIP realm request that precedes a login (no
+     login follows); on 8000, after a second of listening, nmap's "GET / HTTP/1.0";
+     on 80, 8080, 8899 and 2000 (and the port of an XAddr WS-Discovery announced for
+     the same address) the ONVIF device service, at most 6 SOAP requests per device:
+     clock, services, identity, interfaces, host name, scopes, anonymously; with a
+     --credentials entry for the address, one login (WS-Security, or HTTP Digest when
+     the device asks for it) after an anonymous refusal.
 No password is ever guessed and no setting is ever changed. Every packet or connection
-waits for the global budget (--rate) and the per-host budget (--host-rate).
+waits for the global budget (--rate, 1000/s) and the per-host budget (--host-rate, 2.9/s);
+ARP requests, which stay on the segment, have their own budget (--arp-rate, 2000/s).
 
 ZONES: --zones FILE names your networks and their kind (primary, isolated, ...):
   zones:
@@ -166,8 +180,9 @@ func newScanCmd() *cobra.Command {
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of --shuffle and --shard order")
 	fl.StringVar(&f.shard, "shard", "", "scan only shard `K/N` of the targets (split one range across N jump hosts)")
 	fl.StringVar(&f.ouiFile, "oui-file", "", "lay the MAC registry in `FILE` (IEEE CSV, nmap-mac-prefixes or Wireshark manuf) over the built-in one")
-	fl.IntVar(&f.arpRetries, "arp-retries", 1, "ARP requests sent again to in-scope addresses of a directly connected subnet that did not answer")
-	fl.DurationVar(&f.arpWait, "arp-wait", time.Second, "how long the ARP sweep waits for late replies after its last request")
+	fl.IntVar(&f.arpRetries, "arp-retries", arp.DefaultRetries, "ARP requests sent again to in-scope addresses of a directly connected subnet that did not answer")
+	fl.DurationVar(&f.arpWait, "arp-wait", arp.DefaultWait, "how long the ARP sweep waits for late replies after its last request")
+	fl.Float64Var(&f.arpRate, "arp-rate", scanner.DefaultL2Rate, "the ARP sweep's own budget in frames per second (ARP stays on the segment and leaves no router state, so it is paced apart from --rate)")
 	fl.StringVar(&f.syslog, "syslog", "", "also send every record to a syslog receiver, `udp|tcp|tls://HOST:PORT` (RFC 5424; octet counting on tcp and tls)")
 	fl.StringVar(&f.syslogFormat, "syslog-format", "cef", "payload of the syslog messages: cef or json")
 	fl.StringVar(&f.syslogSpool, "syslog-spool", "", "keep messages the receiver has not taken in `DIR` (bounded, oldest dropped first) and send them when it returns, also on the next run (default: in memory)")
@@ -302,7 +317,12 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	}
 	// Follow-up requests go only to the makers whose devices answer them,
 	// as the rules judge the root page.
-	guess := func(root map[string]string) string { return fp.GuessMaker(device.SourceHTTP, root) }
+	guess := func(root map[string]string) string {
+		if g := fp.GuessMaker(device.SourceHTTP, root); g != fingerprint.NotACamera {
+			return g
+		}
+		return httpprobe.NotACamera
+	}
 	web, err := httpprobe.New(httpprobe.Config{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Guess: guess})
 	if err != nil {
 		return err
@@ -315,8 +335,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.arpRetries < 0 || f.arpWait < 0 {
-		return usageErr("--arp-retries and --arp-wait must not be negative")
+	if f.arpRetries < 0 || f.arpWait < 0 || f.arpRate <= 0 {
+		return usageErr("--arp-retries and --arp-wait must not be negative, --arp-rate must be positive")
 	}
 	privilege := privilegeMode()
 	sweeps, err := sweepers(wireOpts{Iface: f.iface, Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log,
@@ -333,7 +353,15 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	portProbers := []scanner.PortProber{web, rtsp, onv, tlsp}
+	dvr, err := dvripProber(wireOpts{Timeout: f.timeout, Dial: dial})
+	if err != nil {
+		return err
+	}
+	hik, err := hiksdkProber(wireOpts{Timeout: f.timeout, Dial: dial})
+	if err != nil {
+		return err
+	}
+	portProbers := []scanner.PortProber{web, rtsp, onv, tlsp, dvr, hik}
 	methods := []string{}
 	for _, s := range sweeps {
 		methods = append(methods, s.Name())
@@ -354,6 +382,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		ReportStrays: iterOpts.Shard <= 1,
 		Rate:         f.rate,
 		HostRate:     f.hostRate,
+		L2Rate:       f.arpRate,
 		Concurrency:  f.concurrency,
 		HostTimeout:  f.hostTimeout,
 		Neighbours:   neigh.Cached(neigh.DefaultPath, 200*time.Millisecond, time.Now),
@@ -432,6 +461,13 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 			}}}
 	}
 
+	if errOut := cmd.ErrOrStderr(); !f.quiet && isTerminal(errOut) {
+		p := newProgress(w, errOut, eng.Stats, set.Count(), time.Now)
+		go p.run(time.Second)
+		defer p.finish()
+		w = p
+	}
+
 	zonesNote := "none given: every address treated as primary"
 	if f.zones != "" {
 		zonesNote = f.zones
@@ -489,4 +525,11 @@ func tokenTexts(toks []targets.Token) []string {
 		s[i] = strings.TrimSpace(t.Text)
 	}
 	return s
+}
+
+// isTerminal reports whether w is a terminal (the progress line and the
+// default table format are for people, not pipes).
+func isTerminal(w io.Writer) bool {
+	fd, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(fd.Fd()))
 }

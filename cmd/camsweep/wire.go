@@ -34,6 +34,8 @@ func sweepers(o wireOpts) ([]scanner.Sweeper, error) {
 		wsdSweeper,
 		sadpSweeper,
 		dhipSweeper,
+		dvrip5050Sweeper,
+		xmeyeSweeper,
 		newMDNS,
 		newSSDP,
 		arpSweeper,

@@ -13,8 +13,10 @@ import (
 // where every user of the machine can read them.
 const credentialsEnv = "CAMSWEEP_CREDENTIALS"
 
-// onvifProber asks the ONVIF device service on the web ports: the device
-// clock, GetDeviceInformation without credentials, and one login where a
+// onvifProber asks the ONVIF device service on the web ports (and on the
+// port of an XAddr WS-Discovery announced for the address): the device
+// clock, services, identity, network interfaces, host name and scopes, at
+// most onvif.MaxRequests per device, anonymously, and one login where a
 // credential of the credentials file covers the address.
 func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 	var creds onvif.Credentials

@@ -7,10 +7,14 @@
 //                 "username": "admin", "password": "..."}]}
 //
 // and reads one JSON object on stdout: the WS-Discovery probe matches and,
-// per target, getSystemDateAndTime and getDeviceInformation results. The
-// password never appears in the output. Cams are built with autoconnect off:
-// connect() would call GetCapabilities/GetServices/GetProfiles, which the
-// emulators do not implement; only the device-service calls are exercised.
+// per target, the results of getSystemDateAndTime, getDeviceInformation,
+// getServices (without capabilities), getCapabilities, getHostname,
+// getScopes and getNetworkInterfaces: the device-service calls the
+// emulators implement, as the client parses them (getServices and
+// getCapabilities fill cam.uri, which getNetworkInterfaces then posts to).
+// The password never appears in the output. Cams are built with
+// autoconnect off: connect() would go on to the media service
+// (GetProfiles), which the emulators do not implement.
 'use strict';
 
 const { Cam, Discovery } = require('onvif');
@@ -25,9 +29,9 @@ function readStdin() {
 	});
 }
 
-function call(cam, method) {
+function call(cam, method, ...args) {
 	return new Promise((resolve) => {
-		cam[method]((err, data) => {
+		cam[method](...args, (err, data) => {
 			if (err) {
 				resolve({ error: String(err && err.message || err) });
 			} else {
@@ -35,6 +39,13 @@ function call(cam, method) {
 			}
 		});
 	});
+}
+
+function asList(x) {
+	if (x === undefined || x === null) {
+		return [];
+	}
+	return Array.isArray(x) ? x : [x];
 }
 
 async function query(t) {
@@ -59,6 +70,42 @@ async function query(t) {
 		out.infoError = info.error;
 	} else {
 		out.info = info.data;
+	}
+	const services = await call(cam, 'getServices', false);
+	if (services.error) {
+		out.servicesError = services.error;
+	} else {
+		out.services = asList(services.data).map((s) => ({ namespace: String(s.namespace), xaddr: String(s.XAddr) }));
+	}
+	const caps = await call(cam, 'getCapabilities');
+	if (caps.error) {
+		out.capabilitiesError = caps.error;
+	}
+	// Both fill cam.uri: service name to the path the client will post to.
+	out.uri = {};
+	for (const [k, v] of Object.entries(cam.uri || {})) {
+		out.uri[k] = v && v.href ? String(v.href) : String(v);
+	}
+	const host = await call(cam, 'getHostname');
+	if (host.error) {
+		out.hostNameError = host.error;
+	} else {
+		out.hostName = String(host.data && host.data.name);
+	}
+	const scopes = await call(cam, 'getScopes');
+	if (scopes.error) {
+		out.scopesError = scopes.error;
+	} else {
+		out.scopes = asList(scopes.data).map((s) => String(s.scopeItem));
+	}
+	const nis = await call(cam, 'getNetworkInterfaces');
+	if (nis.error) {
+		out.interfacesError = nis.error;
+	} else {
+		out.interfaces = asList(nis.data).map((n) => ({
+			name: String(n.info && n.info.name),
+			hwAddress: String(n.info && n.info.hwAddress),
+		}));
 	}
 	return out;
 }

@@ -9,7 +9,11 @@
 // Hikvision's HTTP/1.0 status line and UTF-8 BOM, Dahua's upper-case header
 // names, the two spaces after Hikvision's RTSP "Date:". The binary ports follow
 // §10: Hikvision 8000 answers the 16-byte nmap signature once the client has
-// sent 16 bytes; Dahua 37777 answers a DVRIP realm request with the realm text.
+// sent 16 bytes; Dahua 37777 answers a DVRIP realm request with the realm text
+// and UDP 5050 the legacy DVRIP search (§4.2). Hikvision and Dahua web servers
+// serve a favicon of arbitrary bytes (Favicon). The hikvision-nvr profile is a
+// recorder on the same platform: DNVRS-Webs web server, SADP, port 8000; no
+// ONVIF, WS-Discovery or RTSP, whose NVR replies were not captured.
 //
 // Listeners use raw TCP rather than net/http because net/http canonicalises
 // header names, which would erase the quirks the scanner's rules look for.
@@ -47,11 +51,19 @@ const (
 	// kernel would send (TCP RSTs, ICMP), so only ARP, which the kernel
 	// answers without consulting routes, gets out (lab/lab.go).
 	ProfileARPOnly = "arp-only"
+	// ProfileHikvisionNVR is a Hikvision-platform NVR: the hikvision-camera
+	// web replies with Server DNVRS-Webs (§5.1), SADP with the recorder's
+	// model and channel count, and the SDK port 8000.
+	ProfileHikvisionNVR = "hikvision-nvr"
+	// ProfileXiongmai is a Xiongmai NETSurveillance/XMEye DVR: XMEye
+	// discovery on UDP 34569 (broadcast and unicast), the Sofia port
+	// 34567 and the uc-httpd web page (lab/emulator/xmeye.go).
+	ProfileXiongmai = "xiongmai-dvr"
 )
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly}
+	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -79,6 +91,10 @@ type Device struct {
 	// goes where real OEM firmware puts its label: the WS-Discovery name
 	// scope and, on Dahua, the DHIP Vendor/Manufacturer.
 	Brand string
+	// ONVIFAuth is how the ONVIF device service checks credentials: empty
+	// for WS-Security and HTTP Digest both, ONVIFAuthDigest for HTTP Digest
+	// only, WS-Security tokens ignored (onvif.go).
+	ONVIFAuth string
 }
 
 // Timeouts bound every connection.
@@ -106,6 +122,9 @@ type Emulator struct {
 	// Now is the clock for Date headers; a seam for tests.
 	Now      func() time.Time
 	Timeouts Timeouts
+	// NetInterfaces, when set, replaces the namespace's interfaces in the
+	// ONVIF GetNetworkInterfaces answer (Interfaces); a seam for tests.
+	NetInterfaces func() []NetInterface
 
 	tpl *templates
 }
@@ -119,8 +138,12 @@ func New(d Device) (*Emulator, error) {
 		return &Emulator{Device: d, Now: time.Now, Timeouts: DefaultTimeouts}, nil
 	}
 	tplDir := d.Profile
-	if d.Profile == ProfileHikvisionRTSP {
+	switch d.Profile {
+	case ProfileHikvisionRTSP, ProfileHikvisionNVR:
 		tplDir = ProfileHikvision
+	}
+	if d.Profile == ProfileHikvisionNVR && d.Server == "" {
+		d.Server = "DNVRS-Webs"
 	}
 	tpl, err := loadTemplates(tplDir)
 	if err != nil {
@@ -139,6 +162,12 @@ func New(d Device) (*Emulator, error) {
 		e.Services = []Service{
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
 		}
+	case ProfileHikvisionNVR:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.hikvisionHTTP)},
+			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
+		}
+		e.UDP = append(e.UDP, e.sadpService())
 	case ProfileDahua:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.dahuaHTTP))},
@@ -146,6 +175,7 @@ func New(d Device) (*Emulator, error) {
 			{Port: 37777, Name: "dvrip", Handle: e.dahuaDVRIP},
 		}
 		e.UDP = append(e.UDP, e.dhipService())
+		e.UDP = append(e.UDP, e.dvripSearchService())
 	case ProfileAxis:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.axisHTTP))},
@@ -156,6 +186,12 @@ func New(d Device) (*Emulator, error) {
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.univiewHTTP)},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.univiewRTSP)},
 		}
+	case ProfileXiongmai:
+		e.Services = []Service{
+			{Port: 80, Name: "http", Handle: e.httpHandler(e.xiongmaiHTTP)},
+			{Port: 34567, Name: "sofia", Handle: e.xmeyeSofia},
+		}
+		e.UDP = append(e.UDP, e.xmeyeService())
 	case ProfileWeb:
 		e.Services = []Service{
 			{Port: 80, Name: "http", Handle: e.httpHandler(e.nginxHTTP)},

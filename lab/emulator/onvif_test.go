@@ -5,9 +5,11 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,9 +86,10 @@ func TestONVIF_wsSecurityOpensDeviceInformation(t *testing.T) {
 		name, req, status string
 	}{
 		{"right password", wsseRequest("admin", hikDev.Password, nonce, created), "200"},
-		{"wrong password", wsseRequest("admin", "guess", nonce, created), "401"},
-		{"other user", wsseRequest("root", hikDev.Password, nonce, created), "401"},
-		{"stale", wsseRequest("admin", hikDev.Password, nonce, fixedNow.Add(-time.Hour).Format(time.RFC3339)), "401"},
+		{"wrong password", wsseRequest("admin", "guess", nonce, created), "400"},
+		{"other user", wsseRequest("root", hikDev.Password, nonce, created), "400"},
+		{"stale", wsseRequest("admin", hikDev.Password, nonce, fixedNow.Add(-time.Hour).Format(time.RFC3339)), "400"},
+		{"no token", strings.Replace(wsseRequest("admin", "x", nonce, created), "UsernameToken", "NoToken", 2), "401"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			head, body := dial(t, addr).do(post(tc.req))
@@ -94,8 +97,11 @@ func TestONVIF_wsSecurityOpensDeviceInformation(t *testing.T) {
 				t.Fatalf("head %q", head)
 			}
 			if tc.status != "200" {
-				if !strings.Contains(head, "WWW-Authenticate: Digest") {
-					t.Error("no digest challenge beside the fault")
+				// ONVIF Core §5.9.1: a refused token is 400 without a
+				// challenge; no credentials at all is Hikvision's 401 with
+				// one.
+				if strings.Contains(head, "WWW-Authenticate: Digest") != (tc.status == "401") {
+					t.Errorf("challenge in %q", head)
 				}
 				if _, err := onvif.ParseGetDeviceInformation([]byte(body)); !errors.Is(err, onvif.ErrNotAuthorized) {
 					t.Errorf("err %v", err)
@@ -120,7 +126,7 @@ func TestONVIF_badRequestsAndOtherPaths(t *testing.T) {
 	if !strings.HasPrefix(head, "HTTP/1.1 400 ") || !strings.Contains(body, "ter:WellFormed") {
 		t.Errorf("garbage: %q %q", head, body)
 	}
-	head, body = cl.do(post(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetScopes xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>`))
+	head, body = cl.do(post(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetProfiles xmlns="http://www.onvif.org/ver10/media/wsdl"/></s:Body></s:Envelope>`))
 	if !strings.HasPrefix(head, "HTTP/1.1 500 ") || !strings.Contains(body, "ter:ActionNotSupported") {
 		t.Errorf("unsupported: %q %q", head, body)
 	}
@@ -157,5 +163,143 @@ func TestONVIF_proberLogsInOnce(t *testing.T) {
 		if f["onvif.auth"] != "required" || f["onvif.login"] != tc.login || f["onvif.model"] != tc.model {
 			t.Errorf("password %q: %v", tc.password, f)
 		}
+	}
+}
+
+// startEmu is start with a hook on the emulator before it serves.
+func startEmu(t *testing.T, d Device, hook func(*Emulator)) netip.AddrPort {
+	t.Helper()
+	e, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Now = func() time.Time { return fixedNow }
+	e.Timeouts = Timeouts{Read: 300 * time.Millisecond, Idle: 300 * time.Millisecond}
+	if hook != nil {
+		hook(e)
+	}
+	svc, _ := e.Service(80)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { ServeListener(ctx, ln, svc.Handle) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
+func probeONVIF(t *testing.T, ap netip.AddrPort, creds ...onvif.Credential) map[string]string {
+	t.Helper()
+	p, err := onvif.New(onvif.Config{Ports: []uint16{ap.Port()}, Credentials: creds, Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.ProbePort(t.Context(), ap, freePacer{})
+	if err != nil || len(ev) != 1 {
+		t.Fatalf("%v %v", ev, err)
+	}
+	return ev[0].Fields
+}
+
+func loopbackCred(t *testing.T, password string) onvif.Credential {
+	t.Helper()
+	c, err := onvif.NewCredential([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "admin", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestONVIF_operationsByVendor: what each profile answers anonymously,
+// read by the scanner's prober.
+func TestONVIF_operationsByVendor(t *testing.T) {
+	for _, tt := range []struct {
+		d    Device
+		want map[string]string
+	}{
+		{hikDev, map[string]string{
+			"onvif.access.get_services": "none", "onvif.access.get_device_information": "required", "onvif.access.get_network_interfaces": "required",
+			"onvif.access.get_hostname": "required", "onvif.access.get_scopes": "required",
+			"onvif.services":      "device:17.12 media:17.12 media2:17.12 events:17.12 imaging:17.12 deviceio:17.12 analytics:17.12",
+			"onvif.service.media": "http://127.0.0.1:PORT/onvif/Media", "onvif.service.device": "http://127.0.0.1:PORT/onvif/device_service",
+		}},
+		{dahuaDev, map[string]string{
+			"onvif.access.get_device_information": "none", "onvif.access.get_hostname": "none", "onvif.access.get_scopes": "none",
+			"onvif.access.get_network_interfaces": "required", "onvif.hostname": dahuaDev.Serial, "onvif.hostname_dhcp": "false",
+			"onvif.scope.name": "Dahua", "onvif.scope.hardware": dahuaDev.Model, "onvif.hint": "dahua-unique-identifier",
+			"onvif.service.media": "http://127.0.0.1:PORT/onvif/media_service",
+		}},
+		{axisDev, map[string]string{
+			"onvif.access.get_hostname": "none", "onvif.hostname": "axis-accc8e123456", "onvif.access.get_scopes": "required",
+			"onvif.vendor_services": "http://www.axis.com/vapix/ws/action1", "onvif.service.media2": "http://127.0.0.1:PORT/onvif/services",
+		}},
+	} {
+		t.Run(tt.d.Profile, func(t *testing.T) {
+			ap := startEmu(t, tt.d, nil)
+			f := probeONVIF(t, ap)
+			for k, v := range tt.want {
+				v = strings.ReplaceAll(v, "PORT", strconv.Itoa(int(ap.Port())))
+				if f[k] != v {
+					t.Errorf("%s = %q, want %q", k, f[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestONVIF_digestOnly: a device service that takes HTTP Digest only
+// ignores a right token and is opened by the prober's Digest fallback.
+func TestONVIF_digestOnly(t *testing.T) {
+	d := hikDev
+	d.ONVIFAuth = ONVIFAuthDigest
+	ap := startEmu(t, d, nil)
+	head, _ := dial(t, ap.String()).do(post(wsseRequest("admin", d.Password, []byte("0123456789abcdef"), fixedNow.Format(time.RFC3339))))
+	if !strings.HasPrefix(head, "HTTP/1.1 401 ") || !strings.Contains(head, `WWW-Authenticate: Digest qop="auth", realm="IP Camera(C2875)"`) {
+		t.Errorf("token on a digest-only device: %q", head)
+	}
+	f := probeONVIF(t, ap, loopbackCred(t, d.Password))
+	for k, v := range map[string]string{
+		"onvif.login": "accepted", "onvif.login_method": "http-digest", "onvif.model": d.Model,
+		"onvif.access.get_network_interfaces": "credential", "onvif.mac": "44:a6:42:46:67:24",
+	} {
+		if f[k] != v {
+			t.Errorf("%s = %q, want %q", k, f[k], v)
+		}
+	}
+	// Both ways on the default device.
+	f = probeONVIF(t, startEmu(t, hikDev, nil), loopbackCred(t, hikDev.Password))
+	if f["onvif.login_method"] != "ws-security" || f["onvif.login"] != "accepted" {
+		t.Errorf("default device: %v", f)
+	}
+}
+
+// TestONVIF_networkInterfacesBothLegs: a dual-homed camera's two
+// interfaces, and the one the prober did not ask through as another
+// address.
+func TestONVIF_networkInterfacesBothLegs(t *testing.T) {
+	ap := startEmu(t, hikDev, func(e *Emulator) {
+		e.NetInterfaces = func() []NetInterface {
+			return []NetInterface{
+				{Name: "eth0", MAC: mac("24:28:fd:5a:20:25"), Addrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}},
+				{Name: "eth1", MAC: mac("24:28:fd:5a:10:25"), Addrs: []netip.Prefix{netip.MustParsePrefix("198.18.10.25/32")}},
+			}
+		}
+	})
+	f := probeONVIF(t, ap, loopbackCred(t, hikDev.Password))
+	for k, v := range map[string]string{
+		"onvif.interfaces": "eth0,eth1", "onvif.mac": "24:28:fd:5a:20:25", "onvif.macs": "24:28:fd:5a:20:25,24:28:fd:5a:10:25",
+		"onvif.ipv4_manual": "127.0.0.1/8,198.18.10.25/32", "onvif.other_addrs": "198.18.10.25", "onvif.dhcp": "false",
+	} {
+		if f[k] != v {
+			t.Errorf("%s = %q, want %q", k, f[k], v)
+		}
+	}
+	// Without the seam, outside a lab namespace: one eth0 with the
+	// device's MAC at the address asked.
+	f = probeONVIF(t, startEmu(t, dahuaDev, nil), loopbackCred(t, dahuaDev.Password))
+	if f["onvif.mac"] != "08:ed:ed:61:01:c0" || f["onvif.ipv4_manual"] != "127.0.0.1/24" || f["onvif.other_addrs"] != "" || f["onvif.login"] != "accepted" {
+		t.Errorf("dahua: %v", f)
 	}
 }

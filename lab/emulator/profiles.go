@@ -57,6 +57,8 @@ func (e *Emulator) hikvisionHTTP(c net.Conn, r *request) reply {
 	switch {
 	case r.Target == "/" || r.Target == "/index.asp":
 		return reply{data: e.render(c, "root", nil)}
+	case r.Target == "/favicon.ico":
+		return e.faviconReply()
 	case hasPathPrefix(r.Target, "/ISAPI"), hasPathPrefix(r.Target, "/SDK"), hasPathPrefix(r.Target, "/PSIA"):
 		// Current firmware answers every protected URL with the userCheck 401.
 		return reply{data: e.render(c, "isapi401", map[string]any{"HTTPRealm": md5hex("realm:" + e.Device.Serial)[:24]}), keep: true}
@@ -87,7 +89,10 @@ var hikSDKReply = []byte{0, 0, 0, 0x10, 0, 0, 0, 0x1e, 0, 0, 0, 0x1e, 0, 0, 0, 0
 
 // hikvisionSDK stays silent until the client has sent 16 bytes, then sends
 // the 16-byte header and closes, as the camera's port 8000 does to a probe
-// it does not understand.
+// it does not understand. nmap records the reply but not which of its
+// probes drew it, so the 16-byte threshold is this emulator's assumption
+// (a real header is at least that long); camsweep's 18-byte probe meets
+// it either way.
 func (e *Emulator) hikvisionSDK(_ context.Context, c net.Conn) {
 	c.SetReadDeadline(time.Now().Add(e.Timeouts.Idle))
 	buf := make([]byte, 16)
@@ -96,6 +101,10 @@ func (e *Emulator) hikvisionSDK(_ context.Context, c net.Conn) {
 	}
 	c.SetWriteDeadline(time.Now().Add(e.Timeouts.Read))
 	c.Write(hikSDKReply)
+	// Read the rest of the probe until the client closes: closing with
+	// unread bytes would send a reset, which may drop the reply unread.
+	c.SetReadDeadline(time.Now().Add(e.Timeouts.Read))
+	io.Copy(io.Discard, io.LimitReader(c, 4<<10))
 }
 
 // --- Dahua (PROTOCOLS.md §5.2, §6.2, §10) ---
@@ -104,6 +113,8 @@ func (e *Emulator) dahuaHTTP(c net.Conn, r *request) reply {
 	switch {
 	case r.Target == "/" || r.Target == "/index.html":
 		return reply{data: e.render(c, "root", nil)}
+	case r.Target == "/favicon.ico":
+		return e.faviconReply()
 	case r.Target == "/RPC2_Login" && r.Method == "POST":
 		var req struct {
 			ID json.RawMessage `json:"id"`

@@ -43,6 +43,12 @@ func (e *Emulator) sadpReply(req []byte, from netip.AddrPort) [][]byte {
 	if model == "" {
 		model = "IPCamera"
 	}
+	// A recorder reports its IP channels and a disk (SADP DigitalChannelNum,
+	// DiskNumber); a camera one channel and none.
+	channels, disks := "1", "0"
+	if e.Device.Profile == ProfileHikvisionNVR {
+		channels, disks = "8", "1"
+	}
 	var b bytes.Buffer
 	el := func(name, value string) {
 		b.WriteString("<" + name + ">")
@@ -66,13 +72,13 @@ func (e *Emulator) sadpReply(req []byte, from netip.AddrPort) [][]byte {
 	el("IPv6MaskLen", "64")
 	el("DHCP", "false")
 	el("AnalogChannelNum", "0")
-	el("DigitalChannelNum", "1")
+	el("DigitalChannelNum", channels)
 	el("SoftwareVersion", e.Device.Firmware+"build 210726")
 	el("DSPVersion", "V7.3 build 210624")
 	el("BootTime", e.Now().Add(-72*3600e9).UTC().Format("2006-01-02 15:04:05"))
 	el("Encrypt", "true")
 	el("ResetAbility", "false")
-	el("DiskNumber", "0")
+	el("DiskNumber", disks)
 	el("Activated", "true")
 	el("PasswordResetAbility", "true")
 	el("PasswordResetModeSecond", "true")

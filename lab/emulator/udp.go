@@ -20,6 +20,10 @@ type UDPService struct {
 	Port  int
 	Name  string
 	Group netip.Addr
+	// Broadcast binds the unspecified address without joining a group,
+	// so the service hears broadcasts to its port (XMEye 34569) as well
+	// as unicast.
+	Broadcast bool
 	// Handle answers one datagram. Each returned payload is sent from the
 	// service's port back to the sender, unicast, the way cameras answer
 	// both multicast and unicast probes. nil means stay silent.
@@ -31,8 +35,9 @@ const maxDatagram = 64 << 10
 
 // ListenUDP binds every UDP service. A service with a group binds the
 // unspecified address (a socket bound to a unicast address does not see
-// multicast) and joins the group on every multicast interface but lo;
-// the others bind addr.
+// multicast) and joins the group on every multicast interface but lo; a
+// Broadcast service binds the unspecified address too (nor does it see
+// broadcasts); the others bind addr.
 func (e *Emulator) ListenUDP(addr netip.Addr) ([]net.PacketConn, error) {
 	var pcs []net.PacketConn
 	fail := func(err error) ([]net.PacketConn, error) {
@@ -43,7 +48,7 @@ func (e *Emulator) ListenUDP(addr netip.Addr) ([]net.PacketConn, error) {
 	}
 	for _, s := range e.UDP {
 		host := addr.String()
-		if s.Group.IsValid() {
+		if s.Group.IsValid() || s.Broadcast {
 			host = "0.0.0.0"
 		}
 		pc, err := net.ListenPacket("udp4", net.JoinHostPort(host, strconv.Itoa(s.Port)))

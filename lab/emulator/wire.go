@@ -193,8 +193,10 @@ func md5hex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// digestOK checks an RFC 2617 digest Authorization header (without qop, as
-// the cameras' RTSP servers ask) for user admin and password.
+// digestOK checks an RFC 2617 digest Authorization header for user admin
+// and password: without qop, as the cameras' RTSP servers ask, or with
+// qop=auth, as the ONVIF device service asks. Any nonce is taken: the
+// emulator keeps no nonce state, so a client may reuse one.
 func digestOK(auth, method, realm, password string) bool {
 	if password == "" {
 		return false
@@ -215,5 +217,8 @@ func digestOK(auth, method, realm, password string) bool {
 	}
 	ha1 := md5hex(fmt.Sprintf("%s:%s:%s", p["username"], realm, password))
 	ha2 := md5hex(method + ":" + p["uri"])
+	if p["qop"] != "" {
+		return p["qop"] == "auth" && p["response"] == md5hex(strings.Join([]string{ha1, p["nonce"], p["nc"], p["cnonce"], "auth", ha2}, ":"))
+	}
 	return p["response"] == md5hex(ha1+":"+p["nonce"]+":"+ha2)
 }

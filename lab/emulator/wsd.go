@@ -195,8 +195,10 @@ func uuidString(u [16]byte, version byte) string {
 
 // linkLocal is the EUI-64 fe80:: address of the MAC, which Hikvision lists
 // after its IPv4 XAddr.
-func (e *Emulator) linkLocal() string {
-	m := e.Device.MAC
+func (e *Emulator) linkLocal() string { return linkLocalOf(e.Device.MAC) }
+
+// linkLocalOf is the EUI-64 fe80:: address of m; "" for another length.
+func linkLocalOf(m net.HardwareAddr) string {
 	if len(m) != 6 {
 		return ""
 	}
@@ -208,7 +210,6 @@ func scopeValue(s string) string { return strings.ReplaceAll(s, " ", "%20") }
 
 func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 	id := e.wsdID()
-	model := scopeValue(e.Device.Model)
 	var xaddrs []string
 	switch e.Device.Profile {
 	case ProfileHikvision:
@@ -223,6 +224,46 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 		if ll := e.linkLocal(); ll != "" {
 			xaddrs = append(xaddrs, "http://["+ll+"]/onvif/device_service")
 		}
+		return fmt.Appendf(nil, hikvisionProbeMatches, epr, relatesTo, epr, onvifScopes(e.scopeList()), strings.Join(xaddrs, " "))
+	case ProfileDahua:
+		epr := "uuid:" + uuidString([16]byte(id[:16]), 4)
+		msg := "urn:uuid:" + uuidString([16]byte(id[16:32]), 4)
+		for _, a := range addrs {
+			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
+		}
+		return fmt.Appendf(nil, dahuaProbeMatches, msg, relatesTo, epr, onvifScopes(e.scopeList()), strings.Join(xaddrs, " "))
+	case ProfileAxis:
+		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
+		msg := "uuid:" + uuidString([16]byte(id[16:32]), 4)
+		for _, a := range addrs {
+			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service", "https://"+a.String()+"/onvif/device_service")
+		}
+		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(e.scopeList()), strings.Join(xaddrs, " "))
+	case ProfileUniview:
+		// SYNTH: the ONVIF-standard envelope of the generic gSOAP camera
+		// (scopeList says why).
+		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
+		msg := "uuid:" + uuidString([16]byte(id[16:32]), 4)
+		for _, a := range addrs {
+			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
+		}
+		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(e.scopeList()), strings.Join(xaddrs, " "))
+	default: // ProfilePC
+		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
+		for _, a := range addrs {
+			xaddrs = append(xaddrs, "http://"+a.String()+":5357/"+strings.TrimPrefix(epr, "urn:uuid:")+"/")
+		}
+		return fmt.Appendf(nil, windowsProbeMatches, relatesTo, epr, strings.Join(xaddrs, " "))
+	}
+}
+
+// scopeList is the device's ONVIF scopes without the
+// onvif://www.onvif.org/ prefix, percent-encoded, in its vendor's order
+// (PROTOCOLS.md §1.3); the device service's GetScopes returns the same.
+func (e *Emulator) scopeList() []string {
+	model := scopeValue(e.Device.Model)
+	switch e.Device.Profile {
+	case ProfileHikvision:
 		scopes := []string{
 			"type/video_encoder", "Profile/Streaming", "Profile/G", "Profile/T",
 			"MAC/" + strings.ToLower(e.Device.MAC.String()), "hardware/" + model,
@@ -235,50 +276,25 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 			// "HIKVISION <model>".
 			scopes[6] = "name/" + scopeValue(e.Device.Brand) + "%20" + model
 		}
-		return fmt.Appendf(nil, hikvisionProbeMatches, epr, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
+		return scopes
 	case ProfileDahua:
-		epr := "uuid:" + uuidString([16]byte(id[:16]), 4)
-		msg := "urn:uuid:" + uuidString([16]byte(id[16:32]), 4)
-		for _, a := range addrs {
-			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
-		}
-		scopes := []string{
+		return []string{
 			"location/country/china", "name/" + scopeValue(cmp.Or(e.Device.Brand, "Dahua")), "hardware/" + model, "Profile/Streaming",
 			"type/Network_Video_Transmitter", "extension/unique_identifier/1", "Profile/T",
 		}
-		return fmt.Appendf(nil, dahuaProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
 	case ProfileAxis:
-		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
-		msg := "uuid:" + uuidString([16]byte(id[16:32]), 4)
-		for _, a := range addrs {
-			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service", "https://"+a.String()+"/onvif/device_service")
-		}
-		scopes := []string{
+		return []string{
 			"Profile/Streaming", "Profile/G", "hardware/" + model, "name/AXIS%20" + model,
 			"Profile/M", "Profile/T", "location/",
 		}
-		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
 	case ProfileUniview:
 		// SYNTH: no verbatim Uniview ProbeMatch is known (PROTOCOLS.md
-		// §1.3, §12). The ONVIF-standard envelope and scope shape of the
-		// generic gSOAP camera, with name/UNV (the brand on Uniview
-		// devices) and hardware/<model>.
-		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
-		msg := "uuid:" + uuidString([16]byte(id[16:32]), 4)
-		for _, a := range addrs {
-			xaddrs = append(xaddrs, "http://"+a.String()+"/onvif/device_service")
-		}
-		scopes := []string{
-			"type/video_encoder", "Profile/Streaming", "hardware/" + model, "name/UNV", "location/",
-		}
-		return fmt.Appendf(nil, axisProbeMatches, msg, relatesTo, epr, onvifScopes(scopes), strings.Join(xaddrs, " "))
-	default: // ProfilePC
-		epr := "urn:uuid:" + uuidString([16]byte(id[:16]), 4)
-		for _, a := range addrs {
-			xaddrs = append(xaddrs, "http://"+a.String()+":5357/"+strings.TrimPrefix(epr, "urn:uuid:")+"/")
-		}
-		return fmt.Appendf(nil, windowsProbeMatches, relatesTo, epr, strings.Join(xaddrs, " "))
+		// §1.3, §12). The ONVIF-standard scope shape of the generic gSOAP
+		// camera, with name/UNV (the brand on Uniview devices) and
+		// hardware/<model>.
+		return []string{"type/video_encoder", "Profile/Streaming", "hardware/" + model, "name/UNV", "location/"}
 	}
+	return nil
 }
 
 func onvifScopes(s []string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/netip"
 	"strconv"
@@ -27,18 +28,36 @@ type FollowUp struct {
 	Body        string
 	// Maker is the maker id whose devices answer this request usefully.
 	// When Config.Guess names a maker from the root page, follow-ups for
-	// other makers are not asked; "" means any device.
+	// other makers are not asked; "" means any device, AnyMaker any device
+	// that Guess does not call NotACamera.
 	Maker string
+	// Icon marks a request for an icon: a whole 200 answer is hashed
+	// (FaviconFields) instead of being read for its shape.
+	Icon bool
 }
+
+// Values of FollowUp.Maker and of Config.Guess's answer with a meaning of
+// their own.
+const (
+	// AnyMaker asks a follow-up of every device whatever its maker,
+	// unless the root page says it is no camera.
+	AnyMaker = "*"
+	// NotACamera is Guess's answer for a root page of something that is
+	// no camera (a PC, a printer, a plain web server): only follow-ups
+	// with an empty Maker are asked.
+	NotACamera = "-"
+)
 
 // DefaultFollowUps are the requests that real Hikvision and Dahua web
 // servers answer without credentials (PROTOCOLS.md §5.1, §5.2): the ISAPI
 // 401 with its userCheck XML, /SDK/webLanguage, and the RPC2_Login
-// challenge that names the serial and MAC.
+// challenge that names the serial and MAC; and, of any device that may be
+// a camera, the favicon, whose hash public signature sets record (§5).
 var DefaultFollowUps = []FollowUp{
 	{Method: "GET", Path: "/ISAPI/System/deviceInfo", Maker: "hikvision"},
 	{Method: "GET", Path: "/SDK/webLanguage", Maker: "hikvision"},
 	{Method: "POST", Path: "/RPC2_Login", ContentType: "application/json", Body: RPC2LoginChallenge, Maker: "dahua"},
+	{Method: "GET", Path: FaviconPath, Maker: AnyMaker, Icon: true},
 }
 
 // NoFollowUps turns follow-ups off: Config.FollowUps nil takes the defaults.
@@ -97,7 +116,10 @@ func (p *Prober) followUps(root map[string]string) []FollowUp {
 	}
 	var out []FollowUp
 	for _, f := range p.cfg.FollowUps {
-		if guess == "" || f.Maker == "" || f.Maker == guess {
+		switch {
+		case f.Maker == "",
+			f.Maker == AnyMaker && guess != NotACamera,
+			f.Maker != AnyMaker && (guess == "" || f.Maker == guess):
 			out = append(out, f)
 		}
 	}
@@ -197,8 +219,11 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 			break
 		}
 		fields := r.Fields()
-		for k, v := range BodyFields(r.Body) {
-			fields[k] = v
+		switch {
+		case !f.Icon:
+			maps.Copy(fields, BodyFields(r.Body))
+		case r.Status == 200 && len(r.Body) > 0 && wholeBody(r, rerr, len(raw), c.p.cfg.MaxBytes):
+			maps.Copy(fields, FaviconFields(r.Body))
 		}
 		ev(f.Path, fields)
 		if perr != nil {
@@ -206,6 +231,16 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// wholeBody reports whether r's body is all the server sent: framed and
+// complete, or ended by the server closing before MaxBytes were read. A
+// hash of part of a file would match nothing.
+func wholeBody(r *Response, rerr error, read, max int) bool {
+	if r.Complete {
+		return true
+	}
+	return errors.Is(rerr, io.EOF) && !hasFraming(r) && read < max
 }
 
 func timedOut(err error) bool {

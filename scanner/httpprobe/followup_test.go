@@ -103,7 +103,8 @@ func TestProber_ProbePort_followUps_hikvisionKeepAlive(t *testing.T) {
 		}
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"), true
 	})
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps}, ap.Port())
+	// Without the favicon, so the POST is the last request.
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps[:3]}, ap.Port())
 	pace := &countingPacer{}
 	ev, err := p.ProbePort(t.Context(), ap, pace)
 	if err != nil {
@@ -158,7 +159,7 @@ func TestProber_ProbePort_followUps_dahuaRPC2(t *testing.T) {
 		}
 		return ""
 	}
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: guess}, ap.Port())
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps[:3], Guess: guess}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +260,76 @@ func TestNew_followUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.cfg.FollowUps) != 3 {
+	if len(p.cfg.FollowUps) != 4 || !p.cfg.FollowUps[3].Icon {
 		t.Errorf("default follow-ups %v", p.cfg.FollowUps)
+	}
+}
+
+func TestProber_ProbePort_favicon(t *testing.T) {
+	icon := append([]byte{0, 0, 1, 0, 1, 0}, "lab icon bytes"...)
+	iconSum := FaviconFields(icon)
+	for name, tc := range map[string]struct {
+		answer []byte
+		want   map[string]string // nil: no hash fields
+	}{
+		"framed":              {append([]byte("HTTP/1.1 200 OK\r\nContent-Type: image/x-icon\r\nContent-Length: 20\r\n\r\n"), icon...), iconSum},
+		"close-delimited":     {append([]byte("HTTP/1.0 200 OK\r\nContent-Type: image/x-icon\r\n\r\n"), icon...), iconSum},
+		"chunked":             {append(append([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n"), icon...), "\r\n0\r\n\r\n"...), iconSum},
+		"short of its length": {append([]byte("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"), icon...), nil},
+		"not found":           {[]byte("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nNot Found"), nil},
+		"empty":               {[]byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var s httpServer
+			ap := s.start(t, func(r req) ([]byte, bool) {
+				if r.path == FaviconPath {
+					return tc.answer, true
+				}
+				return []byte(hikRoot), true
+			})
+			fs := []FollowUp{{Method: "GET", Path: FaviconPath, Maker: AnyMaker, Icon: true}}
+			p := newProber(t, Config{Timeout: time.Second, FollowUps: fs}, ap.Port())
+			ev, _ := p.ProbePort(t.Context(), ap, &countingPacer{})
+			if len(ev) != 2 || ev[1].Fields["http.path"] != FaviconPath {
+				t.Fatalf("evidence %+v", ev)
+			}
+			f := ev[1].Fields
+			if tc.want == nil {
+				if f["http.favicon_md5"] != "" || f["http.favicon_mmh3"] != "" {
+					t.Errorf("hashed an icon that did not arrive whole: %v", f)
+				}
+				return
+			}
+			if f["http.favicon_md5"] != tc.want["http.favicon_md5"] || f["http.favicon_mmh3"] != tc.want["http.favicon_mmh3"] {
+				t.Errorf("fields %v, want %v", f, tc.want)
+			}
+		})
+	}
+}
+
+func TestProber_followUps_gating(t *testing.T) {
+	fs := []FollowUp{
+		{Method: "GET", Path: "/any"},
+		{Method: "GET", Path: "/cam", Maker: AnyMaker},
+		{Method: "GET", Path: "/hik", Maker: "hikvision"},
+		{Method: "GET", Path: "/dahua", Maker: "dahua"},
+	}
+	for guess, want := range map[string][]string{
+		"":          {"/any", "/cam", "/hik", "/dahua"},
+		"hikvision": {"/any", "/cam", "/hik"},
+		"axis":      {"/any", "/cam"},
+		NotACamera:  {"/any"},
+	} {
+		p, err := New(Config{FollowUps: fs, Guess: func(map[string]string) string { return guess }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range p.followUps(nil) {
+			got = append(got, f.Path)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("guess %q: %v, want %v", guess, got, want)
+		}
 	}
 }

@@ -6,14 +6,17 @@
 // no SNI). When that answer is HTTP, the follow-ups of Config.FollowUps
 // (by default GET /ISAPI/System/deviceInfo, GET /SDK/webLanguage and the
 // Dahua POST /RPC2_Login challenge with an empty password, PROTOCOLS.md
-// §5.1–5.2) go on the same connection while the server keeps it open, on a
-// new one otherwise; each waits for the Pacer and stops the series when
-// it meets silence. None of them logs in or changes anything. Read: at
+// §5.1–5.2, then GET /favicon.ico) go on the same connection while the
+// server keeps it open, on a new one otherwise; each waits for the Pacer
+// and stops the series when it meets silence. None of them logs in or
+// changes anything. Read: at
 // most Config.MaxBytes per answer, within Config.Timeout per exchange. A
 // match is any bytes that begin with an HTTP status line (RFC 9112 §4);
 // anything else is ErrNotHTTP. Follow-up bodies are read for their shape:
 // Hikvision's userCheck/DeviceInfo XML (root, namespace, status) and
-// Dahua's JSON-RPC challenge (realm "Login to <serial>", MAC).
+// Dahua's JSON-RPC challenge (realm "Login to <serial>", MAC); a whole
+// favicon (at most MaxBytes with its header) is hashed instead, MD5 as
+// rapid7/recog records icons and MurmurHash3 as Shodan does.
 //
 // The parser follows RFC 9112 loosely, because camera web servers do not:
 // it keeps header names' case and order and the protocol of the status line
@@ -74,8 +77,9 @@ type Config struct {
 	// takes DefaultFollowUps, NoFollowUps asks none.
 	FollowUps []FollowUp
 	// Guess names the maker a root page's fields point to ("" when they
-	// do not), so that only that maker's follow-ups are asked; nil asks
-	// them all. The package itself knows no makers.
+	// do not, NotACamera when they point to something that is no camera),
+	// so that only that maker's follow-ups are asked; nil asks them all.
+	// The package itself knows no makers.
 	Guess func(root map[string]string) string
 }
 

@@ -7,8 +7,15 @@
 // (RFC 6762 §5.4). It goes to 224.0.0.251:5353 on each interface and by
 // unicast to UDP 5353 of every in-scope target: devices on routed segments
 // answer such direct queries (RFC 6762 §6.7 legacy unicast; nmap's
-// dns-service-discovery does the same). The query carries no known answers:
-// the sweeper knows nothing before it asks.
+// dns-service-discovery does the same). The first query carries no known
+// answers: the sweeper knows nothing before it asks.
+//
+// Follow-up: a responder whose _services._dns-sd._udp answer lists service
+// types the first query did not ask for (a device-info, a vendor type) is
+// asked once more, by unicast and only it, for those types (at most
+// maxFollowTypes). That query carries, as known answers (RFC 6762 §7.1),
+// the instances of those types already heard, so responders do not repeat
+// them.
 //
 // Back: DNS responses. Hikvision answers _CGI._tcp with the instance
 // "HIKVISION <model> - <serial tail>", an SRV to "<full serial>.local" and
@@ -157,18 +164,148 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 		ucfg.Group = s.cfg.Group
 	}
 	var d dedup
-	return udpsweep.Run(ctx, ucfg, scope, pace, s.query, func(r udpsweep.Reply) {
+	f := newFollow(s.cfg.Services)
+	handle := func(r udpsweep.Reply) {
 		m, err := Parse(r.Payload)
 		if err != nil || !m.Response {
 			return // not DNS, or another querier's question
+		}
+		if scope.Contains(r.From.Addr()) {
+			f.heard(r.From.Addr(), m)
 		}
 		for _, ev := range m.Evidence(r.From) {
 			if d.first(ev) {
 				emit(ev)
 			}
 		}
-	})
+	}
+	if err := udpsweep.Run(ctx, ucfg, scope, pace, s.query, handle); err != nil {
+		return err
+	}
+	targets, q, err := f.query()
+	if err != nil || len(targets) == 0 || ctx.Err() != nil {
+		return err
+	}
+	// Unicast to responders that just answered: a shorter window will do.
+	ucfg.Group, ucfg.ListenGroup = netip.Addr{}, false
+	ucfg.Window = min(ucfg.Window, followWindow)
+	return udpsweep.Run(ctx, ucfg, targets, pace, q, handle)
 }
+
+// Bounds of the follow-up round.
+const (
+	maxFollowTypes = 16  // service types asked in the follow-up query
+	maxFollowHosts = 256 // responders asked again
+	maxKnown       = 64  // known answers carried
+
+	followWindow = time.Second
+)
+
+// follow gathers, during the first round, the service types responders
+// listed and the instances heard, for the follow-up query.
+type follow struct {
+	mu     sync.Mutex
+	asked  map[string]bool
+	types  []string              // listed, not asked, in first-heard order
+	hosts  []netip.Addr          // responders that listed one of types
+	known  map[string][]Instance // service type -> instances heard
+	listed map[netip.Addr]bool
+}
+
+func newFollow(asked []string) *follow {
+	f := &follow{asked: map[string]bool{}, known: map[string][]Instance{}, listed: map[netip.Addr]bool{}}
+	for _, s := range asked {
+		f.asked[strings.ToLower(s)] = true
+	}
+	return f
+}
+
+func (f *follow) heard(from netip.Addr, m Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range m.Types {
+		if f.asked[strings.ToLower(t)] {
+			continue
+		}
+		if !slices.Contains(f.types, t) && len(f.types) < maxFollowTypes {
+			f.types = append(f.types, t)
+		}
+		if slices.Contains(f.types, t) && !f.listed[from] && len(f.hosts) < maxFollowHosts {
+			f.listed[from] = true
+			f.hosts = append(f.hosts, from)
+		}
+	}
+	for _, in := range m.Instances {
+		k := strings.ToLower(in.Service)
+		if len(f.known[k]) < maxKnown && !slices.ContainsFunc(f.known[k], func(x Instance) bool { return x.Name == in.Name }) {
+			f.known[k] = append(f.known[k], in)
+		}
+	}
+}
+
+// query returns the responders to ask again and the follow-up query;
+// none when no responder listed a type the first query missed.
+func (f *follow) query() (addrList, []byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.hosts) == 0 {
+		return nil, nil, nil
+	}
+	var known []Instance
+	for _, t := range f.types {
+		known = append(known, f.known[strings.ToLower(t)]...)
+	}
+	q, err := QueryKnown(f.types, known[:min(len(known), maxKnown)])
+	return addrList(slices.Clone(f.hosts)), q, err
+}
+
+// QueryKnown is Query for services with known answers: a PTR per instance
+// already heard (RFC 6762 §7.1), so that responders leave those out.
+func QueryKnown(services []string, known []Instance) ([]byte, error) {
+	b, err := Query(services)
+	if err != nil || len(known) == 0 {
+		return b, err
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(b); err != nil {
+		return nil, err
+	}
+	m.Question = m.Question[1:] // the enumeration was asked already
+	for _, in := range known {
+		svc := dns.Fqdn(in.Service + ".local")
+		m.Answer = append(m.Answer, &dns.PTR{
+			Hdr: dns.RR_Header{Name: svc, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 4500},
+			Ptr: escapeLabel(in.Name) + "." + svc,
+		})
+	}
+	return m.Pack()
+}
+
+// escapeLabel writes an instance label in miekg/dns's presentation form:
+// dots and backslashes inside the label are escaped.
+func escapeLabel(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, ".", `\.`)
+	return r.Replace(s)
+}
+
+// addrList is a scanner.Scope of a few addresses, in order.
+type addrList []netip.Addr
+
+type addrListIter struct {
+	l addrList
+	i int
+}
+
+func (it *addrListIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.l) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.l[it.i-1], true
+}
+
+func (l addrList) Iter() scanner.AddrSource   { return &addrListIter{l: l} }
+func (l addrList) Contains(a netip.Addr) bool { return slices.Contains(l, a) }
 
 // dedup drops evidence already emitted for the same address: a responder
 // answers the multicast and the unicast query, and announces again.

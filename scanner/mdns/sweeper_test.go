@@ -144,3 +144,99 @@ func TestNew_badConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestSweeper_Sweep_followUp: a responder whose enumeration lists a type the
+// first query did not ask (_device-info._tcp) is asked once more, by
+// unicast, for that type only, with the instance already heard as a known
+// answer; its answer to the follow-up becomes evidence.
+func TestSweeper_Sweep_followUp(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	const heard = "Lobby cam v1.2" // a dot inside the label: escaped in the known answer
+	type followQ struct {
+		questions []string
+		known     []string
+	}
+	follows := make(chan followQ, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 9000)
+		for {
+			n, src, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var q dns.Msg
+			if q.Unpack(buf[:n]) != nil || q.Response {
+				continue
+			}
+			r := new(dns.Msg)
+			r.Id, r.Response, r.Authoritative = q.Id, true, true
+			ptr := func(owner, target string) dns.RR {
+				return &dns.PTR{Hdr: dns.RR_Header{Name: owner, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 4500}, Ptr: target}
+			}
+			if q.Question[0].Name == servicesName+".local." {
+				r.Answer = append(r.Answer,
+					ptr(servicesName+".local.", "_http._tcp.local."),
+					ptr(servicesName+".local.", "_device-info._tcp.local."),
+					ptr("_device-info._tcp.local.", `Lobby cam v1\.2._device-info._tcp.local.`))
+			} else {
+				var fq followQ
+				for _, qq := range q.Question {
+					fq.questions = append(fq.questions, qq.Name)
+				}
+				for _, rr := range q.Answer {
+					if p, ok := rr.(*dns.PTR); ok {
+						l := dns.SplitDomainName(p.Ptr)
+						fq.known = append(fq.known, l[0])
+					}
+				}
+				follows <- fq
+				r.Answer = append(r.Answer, ptr("_device-info._tcp.local.", "Yard cam._device-info._tcp.local."))
+				r.Extra = append(r.Extra, &dns.TXT{Hdr: dns.RR_Header{Name: "Yard cam._device-info._tcp.local.", Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 4500}, Txt: []string{"model=DS-2CD2143G2-I"}})
+			}
+			b, _ := r.Pack()
+			pc.WriteTo(b, src)
+		}
+	}()
+	s, err := New(Config{Port: uint16(pc.LocalAddr().(*net.UDPAddr).Port), NoMulticast: true, Window: 300 * time.Millisecond,
+		Interfaces: func() ([]net.Interface, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	instances := map[string]map[string]string{}
+	err = s.Sweep(t.Context(), listScope{netip.MustParseAddr("127.0.0.1")}, &countPacer{}, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n := ev.Fields["mdns.instance"]; n != "" {
+			instances[n] = ev.Fields
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.Close()
+	<-done
+	close(follows)
+	var got []followQ
+	for fq := range follows {
+		got = append(got, fq)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d follow-up queries, want 1", len(got))
+	}
+	if len(got[0].questions) != 1 || got[0].questions[0] != "_device-info._tcp.local." {
+		t.Errorf("follow-up asked %v, want only _device-info._tcp.local.", got[0].questions)
+	}
+	if len(got[0].known) != 1 || got[0].known[0] != `Lobby\ cam\ v1\.2` {
+		t.Errorf("known answers %q, want the instance heard (%q)", got[0].known, heard)
+	}
+	if instances[heard] == nil || instances["Yard cam"]["mdns.txt.model"] != "DS-2CD2143G2-I" {
+		t.Errorf("instances %v", instances)
+	}
+}

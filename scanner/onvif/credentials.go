@@ -29,8 +29,13 @@ func NewCredential(prefixes []netip.Prefix, username, password string) (Credenti
 	if username == "" || password == "" {
 		return Credential{}, errors.New("onvif: credential without username or password")
 	}
-	if strings.ContainsAny(username, "<>&\"'") {
+	if strings.ContainsAny(username, "<>&\"'\\") {
 		return Credential{}, errors.New("onvif: markup character in username")
+	}
+	for _, c := range username {
+		if c < ' ' || c == 0x7f {
+			return Credential{}, errors.New("onvif: control character in username")
+		}
 	}
 	for _, p := range prefixes {
 		if !p.IsValid() {
@@ -122,13 +127,18 @@ func PasswordDigest(nonce []byte, created, password string) string {
 // SecureRequest is Request(op) with a WS-Security UsernameToken header in
 // the shape of PROTOCOLS.md §2.2; created is the device's clock, not ours.
 func SecureRequest(op string, c Credential, nonce []byte, created time.Time) []byte {
+	return secureRequest(op, "", c, nonce, created)
+}
+
+// secureRequest is soapRequest(op, inner) with the UsernameToken header.
+func secureRequest(op, inner string, c Credential, nonce []byte, created time.Time) []byte {
 	ts := created.UTC().Format("2006-01-02T15:04:05.000Z")
-	return []byte(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + NSSOAP12 + `"><s:Header>` +
+	header := `<s:Header>` +
 		`<Security s:mustUnderstand="1" xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><UsernameToken>` +
 		`<Username>` + c.Username + `</Username>` +
 		`<Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">` + PasswordDigest(nonce, ts, c.password) + `</Password>` +
 		`<Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">` + base64.StdEncoding.EncodeToString(nonce) + `</Nonce>` +
 		`<Created xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">` + ts + `</Created>` +
-		`</UsernameToken></Security></s:Header><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><` +
-		op + ` xmlns="` + NSDevice + `"/></s:Body></s:Envelope>`)
+		`</UsernameToken></Security></s:Header>`
+	return soapRequest(header, op, inner)
 }

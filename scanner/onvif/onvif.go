@@ -1,27 +1,63 @@
-// Package onvif asks the ONVIF device service of a camera who it is.
+// Package onvif asks the ONVIF device service of a camera who it is, what
+// it offers and where else it is connected.
 //
 // Sent, to POST /onvif/device_service (PROTOCOLS.md §2.1) as SOAP 1.2 with
-// the action in the Content-Type: GetSystemDateAndTime, which the ONVIF
-// default access policy allows before authentication (§2.2), then
-// GetDeviceInformation without credentials. Back: the device clock, and
-// either Manufacturer/Model/FirmwareVersion/SerialNumber/HardwareId or — on
-// most current firmware — a SOAP fault with subcode ter:NotAuthorized, which
-// is a normal answer recorded as onvif.auth=required, not an error. Only
-// then, and only when Config.Credentials holds one scoped by CIDR to the
-// probed address, one GetDeviceInformation with a WS-Security UsernameToken
-// PasswordDigest follows, its Created shifted by the device clock offset
-// (onvif.login=accepted or rejected).
+// the action in the Content-Type, at most MaxRequests requests per device
+// over all its ports, each through the engine's per-host pacer:
+//
+//  1. GetSystemDateAndTime, anonymous: the clock (WS-Security's Created is
+//     shifted by its offset) and the proof that a device service is there.
+//  2. GetServices with IncludeCapability false: the service XAddrs and
+//     namespaces with their versions. Both it and GetCapabilities are in
+//     the ONVIF Core default access policy's PRE_AUTH class (§2.2), so both
+//     are answered without credentials; GetServices comes first because it
+//     names each service by namespace and version (Media2 of Profile T
+//     included, which GetCapabilities cannot express) and skips the device
+//     capability tree nobody reads. GetCapabilities (Category All), which
+//     every ONVIF version has, is asked only when GetServices is not
+//     implemented (ONVIF 1.x firmware).
+//  3. GetDeviceInformation: maker, model, firmware, serial.
+//  4. GetNetworkInterfaces: interface names, MACs, IPv4 manual and DHCP
+//     addresses; an address other than the probed one is another interface
+//     of the device (onvif.other_addrs, read by the policy like
+//     wsd.other_addrs).
+//  5. GetHostname (PRE_AUTH in the Core spec, refused by some firmware).
+//  6. GetScopes, split as WS-Discovery scopes are (wsd.ParseScopes). It is
+//     last because a ProbeMatch carries the same list, so it is what a
+//     spent budget drops first.
+//
+// Every request goes out anonymously until one is refused (a SOAP fault
+// with subcode ter:NotAuthorized, or HTTP 401): that is a normal answer,
+// recorded as onvif.access.<op>=required (onvif.auth=required for
+// GetDeviceInformation), never an error. Then, and only when
+// Config.Credentials holds one scoped by CIDR to the probed address, the
+// refused request is sent once more with a WS-Security UsernameToken
+// PasswordDigest: the device's one login attempt, whatever the number of
+// its ports. When that answer is HTTP 401 with a WWW-Authenticate: Digest
+// challenge — ONVIF Core §5.9.1: 401 asks for HTTP authentication, while a
+// refused token is 400 with ter:NotAuthorized — the same request goes once
+// more with HTTP Digest (RFC 7616, MD5 or SHA-256, qop auth), which still
+// counts as that one attempt (onvif.login, onvif.login_method). An
+// accepted login carries the later requests; any refusal with it ends its
+// use. Anonymous scans never send an Authorization header.
 //
 // A match is a SOAP envelope holding a device-service response or fault to
-// either request. Anything else on the port (a web server's 404 page, a
+// the first request. Anything else on the port (a web server's 404 page, a
 // refusal, silence) is "no ONVIF here": no evidence and no error, because
 // the engine hands the prober every open web port, not only ONVIF ones.
-// Answers are bounded by Config.MaxBytes and Config.Timeout per request.
+// When WS-Discovery announced the device service at an XAddr of the probed
+// address itself with another path or port (http://<ip>:8899/onvif/...),
+// that is where the requests go (the engine's swept evidence, see
+// scanner.Swept and HintPorts); an XAddr naming another address is never
+// followed. Answers are bounded by Config.MaxBytes and Config.Timeout per
+// request.
 //
 // The parsers (ParseGetDeviceInformation, ParseGetSystemDateAndTime,
-// ParseFault) look at namespaces and local names, never at prefixes, since
-// devices bind env:, s:, SOAP-ENV: or none. Fixtures in testdata/onvif carry
-// the real values of §2.3 and §2.5; fields emitted are in vendors/FIELDS.md.
+// ParseGetServices, ParseGetCapabilities, ParseGetNetworkInterfaces,
+// ParseGetHostname, ParseGetScopes, ParseFault) look at namespaces and
+// local names, never at prefixes, since devices bind env:, s:, SOAP-ENV:
+// or none. Fixtures in testdata/onvif carry the real replies of §2.3–§2.5;
+// fields emitted are in vendors/FIELDS.md.
 package onvif
 
 import (
@@ -34,9 +70,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -73,18 +111,40 @@ type Config struct {
 	// Now is the local clock the device clock is compared with.
 	Now func() time.Time
 	// Credentials, when one is scoped to the probed address, are tried
-	// once with WS-Security after an anonymous refusal.
+	// once per device after an anonymous refusal: WS-Security, then HTTP
+	// Digest when the device answers that with a Digest challenge.
 	Credentials Credentials
-	// Rand supplies WS-Security nonces; nil uses crypto/rand.
+	// Rand supplies WS-Security nonces and Digest cnonces; nil uses
+	// crypto/rand.
 	Rand io.Reader
 }
+
+// MaxRequests bounds the requests one device gets from the prober in a
+// scan, over all its ports and the Digest retry included: the six of the
+// package comment fit when no credential is used, and with one the
+// operations at the end of the list are left out (onvif.access.<op> =
+// skipped). Embedded device services serve one request at a time; a
+// camera is asked about itself, not load-tested.
+const MaxRequests = 6
 
 // Prober is the "onvif" PortProber.
 type Prober struct {
 	cfg Config
+
+	mu    sync.Mutex
+	hosts map[netip.Addr]*hostState
 }
 
-var _ scanner.PortProber = (*Prober)(nil)
+// hostState is what a scan spent on one device: it outlives one port.
+type hostState struct {
+	sent  int  // requests sent
+	login bool // the one login attempt is spent
+}
+
+var (
+	_ scanner.PortProber = (*Prober)(nil)
+	_ scanner.PortHinter = (*Prober)(nil)
+)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
@@ -100,7 +160,7 @@ func New(cfg Config) (*Prober, error) {
 	if cfg.Path == "" {
 		cfg.Path = DefaultPath
 	}
-	if !strings.HasPrefix(cfg.Path, "/") || strings.ContainsAny(cfg.Path, " \r\n\t?#") {
+	if !goodPath(cfg.Path) {
 		return nil, fmt.Errorf("onvif: bad path %q", cfg.Path)
 	}
 	if cfg.UserAgent == "" {
@@ -126,7 +186,11 @@ func New(cfg Config) (*Prober, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	return &Prober{cfg: cfg}, nil
+	return &Prober{cfg: cfg, hosts: map[netip.Addr]*hostState{}}, nil
+}
+
+func goodPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.ContainsAny(p, " \r\n\t?#") && len(p) <= 256
 }
 
 // Name is the evidence source.
@@ -135,136 +199,189 @@ func (p *Prober) Name() string { return string(device.SourceONVIF) }
 // Accepts reports whether port is one of the configured ports.
 func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
 
-// ProbePort asks GetSystemDateAndTime, and when that proves a device
-// service, GetDeviceInformation, and returns one Evidence for both. A port
-// that is not ONVIF gives no evidence and no error; a device service whose
-// second answer fails gives the evidence of the first with the error.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
-	f := map[string]string{}
-	var hints []string
+// maxHinted bounds the XAddr ports taken from one device's announcement.
+const maxHinted = 4
 
-	body, status, err := p.call(ctx, ap, pace, "GetSystemDateAndTime", Request("GetSystemDateAndTime"))
+// HintPorts returns the ports of the http XAddrs that WS-Discovery heard
+// the device at addr announce for addr itself (never another address's).
+func (p *Prober) HintPorts(ctx context.Context, addr netip.Addr) []uint16 {
+	var ports []uint16
+	for _, x := range xaddrs(ctx, addr) {
+		if !slices.Contains(ports, x.Port()) && len(ports) < maxHinted {
+			ports = append(ports, x.Port())
+		}
+	}
+	return ports
+}
+
+// xaddrs returns the http XAddrs of the swept WS-Discovery evidence that
+// name addr, as address, port and path.
+func xaddrs(ctx context.Context, addr netip.Addr) []xaddr {
+	var out []xaddr
+	addr = addr.Unmap().WithZone("")
+	for _, ev := range scanner.Swept(ctx) {
+		if ev.Source != device.SourceWSD || ev.Addr.Unmap() != addr {
+			continue
+		}
+		for _, raw := range strings.Fields(ev.Fields["wsd.xaddrs"]) {
+			u, err := url.Parse(raw)
+			if err != nil || !strings.EqualFold(u.Scheme, "http") || u.RawQuery != "" || u.User != nil {
+				continue
+			}
+			a, err := netip.ParseAddr(u.Hostname())
+			if err != nil || a.Unmap().WithZone("") != addr {
+				continue
+			}
+			port := uint64(80)
+			if s := u.Port(); s != "" {
+				if port, err = strconv.ParseUint(s, 10, 16); err != nil || port == 0 {
+					continue
+				}
+			}
+			path := u.EscapedPath()
+			if path == "" {
+				path = "/"
+			}
+			if !goodPath(path) {
+				continue
+			}
+			out = append(out, xaddr{netip.AddrPortFrom(addr, uint16(port)), path})
+		}
+	}
+	return out
+}
+
+type xaddr struct {
+	netip.AddrPort
+	path string
+}
+
+// host returns the budget of addr, made on first use.
+func (p *Prober) host(addr netip.Addr) *hostState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	addr = addr.Unmap()
+	h := p.hosts[addr]
+	if h == nil {
+		h = &hostState{}
+		p.hosts[addr] = h
+	}
+	return h
+}
+
+// take spends one request of h's budget; false when none is left.
+func (p *Prober) take(h *hostState) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h.sent >= MaxRequests {
+		return false
+	}
+	h.sent++
+	return true
+}
+
+// left is what remains of h's budget.
+func (p *Prober) left(h *hostState) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return MaxRequests - h.sent
+}
+
+// spendLogin marks h's login attempt spent; false when it already was.
+func (p *Prober) spendLogin(h *hostState) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h.login {
+		return false
+	}
+	h.login = true
+	return true
+}
+
+// ProbePort asks the operations of the package comment and returns one
+// Evidence for all of them. A port that is not ONVIF gives no evidence and
+// no error; a device service whose later answers fail gives the evidence so
+// far with the errors.
+func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+	s := &session{p: p, ap: ap, pace: pace, host: p.host(ap.Addr()), path: p.cfg.Path, f: map[string]string{}}
+	for _, x := range xaddrs(ctx, ap.Addr()) {
+		if x.Port() == ap.Port() {
+			s.path = x.path
+			break
+		}
+	}
+	s.cred, s.hasCred = p.cfg.Credentials.For(ap.Addr())
+
+	a, err := s.send(ctx, "GetSystemDateAndTime", "", authNone)
 	if err != nil {
 		return nil, p.quiet(ctx, ap, err)
 	}
-	dt, derr := ParseGetSystemDateAndTime(body)
-	var (
-		fault  *Fault
-		offset time.Duration
-	)
+	dt, derr := ParseGetSystemDateAndTime(a.body)
+	var fault *Fault
 	switch {
 	case derr == nil:
-		hints = dt.Hints
-		f["onvif.datetime_type"] = dt.DateTimeType
-		f["onvif.tz"] = dt.TZ
+		s.hint(dt.Hints)
+		s.f["onvif.datetime_type"] = dt.DateTimeType
+		s.f["onvif.tz"] = dt.TZ
 		if !dt.UTC.IsZero() {
-			f["onvif.utc_time"] = dt.UTC.Format(time.RFC3339)
-			offset = dt.UTC.Sub(p.cfg.Now().UTC()).Round(time.Second)
-			f["onvif.clock_offset"] = strconv.FormatInt(int64(offset/time.Second), 10)
+			s.f["onvif.utc_time"] = dt.UTC.Format(time.RFC3339)
+			s.offset = dt.UTC.Sub(p.cfg.Now().UTC()).Round(time.Second)
+			s.f["onvif.clock_offset"] = strconv.FormatInt(int64(s.offset/time.Second), 10)
 		}
 	case errors.As(derr, &fault):
 		// Some firmware guards even the pre-auth calls; the fault still
 		// proves a device service.
-		hints = fault.Hints
-		noteFault(f, fault, status)
+		s.hint(fault.Hints)
+		noteFault(s.f, fault, a.status)
 	default:
 		// Not ONVIF: a web page, a 404, a 401 with no SOAP body.
 		return nil, nil
 	}
+	if s.path != p.cfg.Path {
+		s.f["onvif.path"] = s.path
+	}
 
-	body, status, err = p.call(ctx, ap, pace, "GetDeviceInformation", Request("GetDeviceInformation"))
-	var errs []error
-	if err != nil {
-		if err = p.quiet(ctx, ap, err); err != nil {
-			errs = append(errs, err)
+	s.services(ctx)
+	s.deviceInformation(ctx)
+	if r, ok := s.run(ctx, "GetNetworkInterfaces", ""); ok {
+		if ni, err := ParseGetNetworkInterfaces(r.body); err == nil {
+			s.hint(ni.Hints)
+			noteInterfaces(s.f, ni, ap.Addr())
+		} else {
+			s.malformed("GetNetworkInterfaces", err)
 		}
-	} else {
-		di, ierr := ParseGetDeviceInformation(body)
-		switch {
-		case ierr == nil:
-			hints = di.Hints
-			f["onvif.auth"] = "none"
-			noteInfo(f, di)
-		case errors.As(ierr, &fault):
-			hints = fault.Hints
-			noteFault(f, fault, status)
-		case status == http.StatusUnauthorized:
-			// HTTP-level refusal (digest only) without a SOAP fault.
-			f["onvif.auth"] = "required"
-		default:
-			errs = append(errs, fmt.Errorf("onvif %s: GetDeviceInformation: %w", ap, ierr))
-		}
-		if cred, ok := p.cfg.Credentials.For(ap.Addr()); ok && f["onvif.auth"] == "required" {
-			if err := p.login(ctx, ap, pace, cred, offset, f); err != nil {
-				errs = append(errs, err)
+	}
+	if r, ok := s.run(ctx, "GetHostname", ""); ok {
+		if hn, err := ParseGetHostname(r.body); err == nil {
+			s.hint(hn.Hints)
+			set(s.f, "onvif.hostname", hn.Name)
+			if hn.Name != "" {
+				s.f["onvif.hostname_dhcp"] = strconv.FormatBool(hn.FromDHCP)
 			}
+		} else {
+			s.malformed("GetHostname", err)
 		}
 	}
-	if len(hints) > 0 {
-		f["onvif.hint"] = strings.Join(hints, ",")
+	if r, ok := s.run(ctx, "GetScopes", ""); ok {
+		if sl, err := ParseGetScopes(r.body); err == nil {
+			s.hint(sl.Hints)
+			noteScopes(s.f, sl)
+		} else {
+			s.malformed("GetScopes", err)
+		}
 	}
-	for k, v := range f {
+
+	if len(s.hints) > 0 {
+		slices.Sort(s.hints)
+		s.f["onvif.hint"] = strings.Join(s.hints, ",")
+	}
+	for k, v := range s.f {
 		if v == "" {
-			delete(f, k)
+			delete(s.f, k)
 		}
 	}
-	ev := []device.Evidence{{Source: device.SourceONVIF, Addr: ap.Addr(), Port: ap.Port(), Fields: f, Time: p.cfg.Now()}}
-	return ev, errors.Join(errs...)
-}
-
-// login makes the one authenticated attempt per probe: a second try could
-// count towards the device's lockout (PROTOCOLS.md §2.2, Hikvision locks
-// after a few wrong passwords). The credential appears nowhere in the
-// evidence or the errors.
-func (p *Prober) login(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, cred Credential, offset time.Duration, f map[string]string) error {
-	nonce := make([]byte, 16)
-	if _, err := io.ReadFull(p.cfg.Rand, nonce); err != nil {
-		return fmt.Errorf("onvif %s: nonce: %w", ap, err)
-	}
-	created := p.cfg.Now().Add(offset)
-	body, _, err := p.call(ctx, ap, pace, "GetDeviceInformation", SecureRequest("GetDeviceInformation", cred, nonce, created))
-	if err != nil {
-		if err = p.quiet(ctx, ap, err); err != nil {
-			return fmt.Errorf("%w (with credentials)", err)
-		}
-		return nil
-	}
-	di, err := ParseGetDeviceInformation(body)
-	switch {
-	case err == nil:
-		f["onvif.login"] = "accepted"
-		noteInfo(f, di)
-	case errors.Is(err, ErrNotAuthorized):
-		f["onvif.login"] = "rejected"
-	default:
-		return fmt.Errorf("onvif %s: GetDeviceInformation with credentials: %w", ap, err)
-	}
-	return nil
-}
-
-func noteInfo(f map[string]string, di *DeviceInformation) {
-	set(f, "onvif.manufacturer", di.Manufacturer)
-	set(f, "onvif.model", di.Model)
-	set(f, "onvif.firmware", di.FirmwareVersion)
-	set(f, "onvif.serial", di.SerialNumber)
-	set(f, "onvif.hardware_id", di.HardwareID)
-}
-
-func set(f map[string]string, k, v string) {
-	if v != "" {
-		f[k] = v
-	}
-}
-
-func noteFault(f map[string]string, fault *Fault, status int) {
-	f["onvif.fault"] = fault.Subcode()
-	if f["onvif.fault"] == "" {
-		f["onvif.fault"] = fault.Code
-	}
-	f["onvif.fault_reason"] = fault.Reason
-	if errors.Is(fault, ErrNotAuthorized) || status == http.StatusUnauthorized {
-		f["onvif.auth"] = "required"
-	}
+	ev := []device.Evidence{{Source: device.SourceONVIF, Addr: ap.Addr(), Port: ap.Port(), Fields: s.f, Time: p.cfg.Now()}}
+	return ev, errors.Join(s.errs...)
 }
 
 // quiet turns the ways a port says nothing into no error, and keeps the
@@ -281,11 +398,11 @@ func (p *Prober) quiet(ctx context.Context, ap netip.AddrPort, err error) error 
 
 var errTooLarge = errors.New("answer larger than the byte limit")
 
-// call POSTs one bodiless device-service request and returns the answer's
-// body and HTTP status. Every request waits for the pacer first.
-func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, op string, soap []byte) ([]byte, int, error) {
+// call POSTs one device-service request to path and returns the answer.
+// Every request waits for the pacer first.
+func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer, path, op string, soap []byte, authorization string) (answer, error) {
 	if err := pace.Wait(ctx); err != nil {
-		return nil, 0, err
+		return answer{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
@@ -296,13 +413,16 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 			host = "[" + host + "]"
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ap.String()+p.cfg.Path, bytes.NewReader(soap))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ap.String()+path, bytes.NewReader(soap))
 	if err != nil {
-		return nil, 0, err
+		return answer{}, err
 	}
 	req.Host = host
 	req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="`+NSDevice+"/"+op+`"`)
 	req.Header.Set("User-Agent", p.cfg.UserAgent)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
 	req.Close = true
 	tr := &http.Transport{
 		DialContext:            p.cfg.Dial,
@@ -317,22 +437,32 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}).Do(req)
 	if err != nil {
-		return nil, 0, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode, challenges: resp.Header.Values("WWW-Authenticate")}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(p.cfg.MaxBytes)+1))
 	if err != nil {
-		return nil, resp.StatusCode, err
+		return a, err
 	}
 	if len(body) > p.cfg.MaxBytes {
-		return nil, resp.StatusCode, fmt.Errorf("%s: %w (%d)", op, errTooLarge, p.cfg.MaxBytes)
+		return a, fmt.Errorf("%s: %w (%d)", op, errTooLarge, p.cfg.MaxBytes)
 	}
-	return body, resp.StatusCode, nil
+	a.body = body
+	return a, nil
 }
 
 // Request is the SOAP 1.2 envelope of a bodiless device-service operation
 // ("GetDeviceInformation"), in the minimal form of PROTOCOLS.md §2.1.
-func Request(op string) []byte {
-	return []byte(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + NSSOAP12 + `"><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><` +
-		op + ` xmlns="` + NSDevice + `"/></s:Body></s:Envelope>`)
+func Request(op string) []byte { return soapRequest("", op, "") }
+
+// soapRequest is the request of op with inner as its body element's content
+// ("<Category>All</Category>") and header (an s:Header element or "").
+func soapRequest(header, op, inner string) []byte {
+	el := `<` + op + ` xmlns="` + NSDevice + `"/>`
+	if inner != "" {
+		el = `<` + op + ` xmlns="` + NSDevice + `">` + inner + `</` + op + `>`
+	}
+	return []byte(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + NSSOAP12 + `">` + header +
+		`<s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">` + el + `</s:Body></s:Envelope>`)
 }

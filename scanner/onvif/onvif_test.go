@@ -95,8 +95,14 @@ func TestProber_ProbePort_notAuthorized(t *testing.T) {
 	if ev[0].Source != "onvif" || ev[0].Port != ap.Port() {
 		t.Errorf("evidence %+v", ev[0])
 	}
-	if pace.n.Load() != 2 {
-		t.Errorf("pacer asked %d times, want 2", pace.n.Load())
+	// GetSystemDateAndTime, GetServices and GetCapabilities (the fake has
+	// neither), GetDeviceInformation, GetNetworkInterfaces, GetHostname:
+	// the device's budget.
+	if pace.n.Load() != MaxRequests {
+		t.Errorf("pacer asked %d times, want %d", pace.n.Load(), MaxRequests)
+	}
+	if f["onvif.access.get_scopes"] != "skipped" || f["onvif.access.get_services"] != "unsupported" {
+		t.Errorf("access fields %v", f)
 	}
 }
 

@@ -126,6 +126,20 @@ func (n *node) child(local string) *node {
 	return nil
 }
 
+// all returns the children named local, in order.
+func (n *node) all(local string) []*node {
+	if n == nil {
+		return nil
+	}
+	var out []*node
+	for _, c := range n.Children {
+		if c.Local == local {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (n *node) text(path ...string) string {
 	for _, p := range path {
 		n = n.child(p)

@@ -305,6 +305,19 @@ func ParseScopes(v string) Scopes {
 	return s
 }
 
+// Hints are the vendor marks of a scope list, sorted:
+// "dahua-unique-identifier" for the extension/unique_identifier scope of the
+// Dahua platform (PROTOCOLS.md §1.3). The ONVIF device service's GetScopes
+// returns the same list, so scanner/onvif reads it with this too.
+func (s Scopes) Hints() []string {
+	for _, o := range s.Other {
+		if strings.Contains(strings.ToLower(o), "/extension/unique_identifier") {
+			return []string{"dahua-unique-identifier"}
+		}
+	}
+	return nil
+}
+
 func unescape(s string) string {
 	if u, err := url.PathUnescape(s); err == nil {
 		return u
@@ -329,10 +342,8 @@ func hints(m *Message) []string {
 		}
 	}
 	for _, pm := range m.Matches {
-		for _, o := range pm.Scopes.Other {
-			if strings.Contains(strings.ToLower(o), "/extension/unique_identifier") {
-				add("dahua-unique-identifier")
-			}
+		for _, x := range pm.Scopes.Hints() {
+			add(x)
 		}
 		if mac := EPRMAC(pm.EPR); mac != "" && pm.Scopes.MAC != "" && strings.EqualFold(mac, pm.Scopes.MAC) {
 			add("epr-mac-matches-scope")

@@ -2,6 +2,7 @@ package udpsweep
 
 import (
 	"context"
+	"errors"
 	"net"
 	"syscall"
 )
@@ -20,4 +21,24 @@ func defaultListen(iface string) func(context.Context, string, string) (net.Pack
 		}
 	}
 	return lc.ListenPacket
+}
+
+// setBroadcast sets SO_BROADCAST, without which Linux refuses to send to
+// a broadcast address (EACCES).
+func setBroadcast(pc net.PacketConn) error {
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		return errors.New("socket has no file descriptor")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
 }

@@ -1,8 +1,8 @@
 // Package udpsweep is the socket half of the stateless UDP discovery
-// sweepers (SADP, DHIP, XMEye): one probe sent by multicast on each
-// interface and by unicast to every in-scope target, replies collected on
-// the sending socket (and, optionally, on the discovery group's port) for a
-// bounded window.
+// sweepers (SADP, DHIP, XMEye): one probe sent by multicast (or by
+// broadcast) on each interface and by unicast to every in-scope target,
+// replies collected on the sending socket (and, optionally, on the
+// discovery port) for a bounded window.
 //
 // It knows nothing about what the bytes mean: the protocol package builds
 // the probe and judges each datagram.
@@ -37,21 +37,31 @@ type Config struct {
 	// Group is the discovery multicast group; invalid means unicast only.
 	Group netip.Addr
 	// Iface restricts sending (and group listening) to one interface;
-	// empty means every up, multicast-capable, non-loopback interface.
+	// empty means every up, non-loopback interface that is
+	// multicast-capable (for Group) or broadcast-capable (for Broadcast).
 	Iface string
 	// Window is how long replies are awaited after the last probe.
 	Window time.Duration
 	// ListenGroup also binds Port on the unspecified address and joins
 	// Group, for devices that answer by multicast to the group (SADP).
+	// With Broadcast it binds Port even without a group, for devices that
+	// answer to the discovery port or broadcast their answer (XMEye).
 	// It is best effort: another discovery tool may hold the port.
 	ListenGroup bool
+	// Broadcast also sends the probe to the limited broadcast address
+	// 255.255.255.255:Port once on each interface, with the interface
+	// named in the packet's IP_PKTINFO so the kernel sends it out of that
+	// interface and no other (a limited broadcast is never routed).
+	// Linux only; elsewhere it is an error of the sweep, and unicast
+	// still goes out.
+	Broadcast bool
 
 	// ListenPacket opens the sending socket ("udp4", ":0") and the group
 	// socket; nil binds with net.ListenConfig (to Iface when set).
 	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
-	// Interfaces lists the interfaces to multicast on; nil uses
-	// net.Interfaces filtered as above. Tests return none so nothing is
-	// multicast from the test's namespace.
+	// Interfaces lists the interfaces to multicast and broadcast on; nil
+	// uses net.Interfaces filtered as above. Tests return none so nothing
+	// is multicast or broadcast from the test's namespace.
 	Interfaces func() ([]net.Interface, error)
 }
 
@@ -63,8 +73,9 @@ type Reply struct {
 	Group bool
 }
 
-// Run sends probe to the group on each interface and to every address of
-// scope, calling pace.Wait before every packet, and hands each reply to
+// Run sends probe to the group (and to the broadcast address) on each
+// interface and to every address of scope, calling pace.Wait before every
+// packet, and hands each reply to
 // handle (called from one goroutine at a time) until Window has passed
 // after the last probe or ctx ends. Replies to the group socket may answer
 // other clients; handle decides what is ours.
@@ -84,14 +95,20 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 		return fmt.Errorf("udpsweep: %w", err)
 	}
 	socks := []net.PacketConn{pc}
-	var ifs []net.Interface
+	var ifs, bifs []net.Interface
 	if cfg.Group.IsValid() {
-		if ifs, err = interfaces(cfg); err != nil {
+		if ifs, err = interfaces(cfg, net.FlagMulticast); err != nil {
 			pc.Close()
 			return fmt.Errorf("udpsweep: %w", err)
 		}
 	}
-	if cfg.ListenGroup && cfg.Group.IsValid() && len(ifs) > 0 {
+	if cfg.Broadcast {
+		if bifs, err = interfaces(cfg, net.FlagBroadcast); err != nil {
+			pc.Close()
+			return fmt.Errorf("udpsweep: %w", err)
+		}
+	}
+	if cfg.ListenGroup && (cfg.Broadcast || cfg.Group.IsValid() && len(ifs) > 0) {
 		if gpc := listenGroup(ctx, listen, cfg, ifs); gpc != nil {
 			socks = append(socks, gpc)
 		}
@@ -154,6 +171,14 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 			}
 		}
 	}
+	if len(bifs) > 0 {
+		if err := broadcast(ctx, pc, cfg.Port, bifs, pace, probe); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, err)
+		}
+	}
 	it := scope.Iter()
 	for {
 		a, ok := it.Next()
@@ -180,24 +205,48 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 }
 
 // listenGroup binds the discovery port and joins the group on ifs; nil
-// when the port is taken or no join succeeded.
+// when the port is taken or, without Broadcast, no join succeeded.
 func listenGroup(ctx context.Context, listen func(context.Context, string, string) (net.PacketConn, error), cfg Config, ifs []net.Interface) net.PacketConn {
 	gpc, err := listen(ctx, "udp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(int(cfg.Port))))
 	if err != nil {
 		return nil
 	}
-	p := ipv4.NewPacketConn(gpc)
 	joined := false
-	for i := range ifs {
-		if p.JoinGroup(&ifs[i], &net.UDPAddr{IP: cfg.Group.AsSlice()}) == nil {
-			joined = true
+	if cfg.Group.IsValid() {
+		p := ipv4.NewPacketConn(gpc)
+		for i := range ifs {
+			if p.JoinGroup(&ifs[i], &net.UDPAddr{IP: cfg.Group.AsSlice()}) == nil {
+				joined = true
+			}
 		}
 	}
-	if !joined {
+	if !joined && !cfg.Broadcast {
 		gpc.Close()
 		return nil
 	}
 	return gpc
+}
+
+// broadcast sends probe to 255.255.255.255:port once out of each of ifs.
+// The interface index in the IP_PKTINFO control message pins the output
+// interface; without it a limited broadcast would leave by whatever
+// interface the default route names.
+func broadcast(ctx context.Context, pc net.PacketConn, port uint16, ifs []net.Interface, pace scanner.Pacer, probe []byte) error {
+	if err := setBroadcast(pc); err != nil {
+		return fmt.Errorf("broadcast: %w", err)
+	}
+	p := ipv4.NewPacketConn(pc)
+	dst := &net.UDPAddr{IP: net.IPv4bcast, Port: int(port)}
+	var errs []error
+	for i := range ifs {
+		if err := pace.Wait(ctx); err != nil {
+			return err
+		}
+		if _, err := p.WriteTo(probe, &ipv4.ControlMessage{IfIndex: ifs[i].Index}, dst); err != nil {
+			errs = append(errs, fmt.Errorf("broadcast on %s: %w", ifs[i].Name, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func read(pc net.PacketConn, group bool, deliver func(Reply)) {
@@ -227,7 +276,9 @@ func read(pc net.PacketConn, group bool, deliver func(Reply)) {
 	}
 }
 
-func interfaces(cfg Config) ([]net.Interface, error) {
+// interfaces lists the up, non-loopback interfaces with flag (multicast
+// or broadcast), only cfg.Iface when set.
+func interfaces(cfg Config, flag net.Flags) ([]net.Interface, error) {
 	if cfg.Interfaces != nil {
 		return cfg.Interfaces()
 	}
@@ -240,7 +291,7 @@ func interfaces(cfg Config) ([]net.Interface, error) {
 		if cfg.Iface != "" && ifi.Name != cfg.Iface {
 			continue
 		}
-		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&net.FlagMulticast == 0 || ifi.Flags&net.FlagLoopback != 0 {
+		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&flag == 0 || ifi.Flags&net.FlagLoopback != 0 {
 			continue
 		}
 		out = append(out, ifi)

@@ -1,0 +1,233 @@
+// Package dvrip speaks the binary side of Dahua's private "DVRIP" protocol
+// before any login: the realm request on TCP 37777 and the legacy search on
+// UDP 5050. Both share DVRIP's 32-byte binary header, whose first byte names
+// the message (a0/b0 login request and reply, a3/b3 search request and
+// reply; PROTOCOLS.md §4.2, §10, from mcw0/DahuaConsole and UniversalScanner
+// Dahua1.cs). DHIP (scanner/dhip) is a different framing — "DHIP" magic and
+// JSON — and keeps its own package.
+//
+// Realm (Prober, evidence source "dvrip"): sent, once per connection, the
+// 32-byte realm request that opens DahuaConsole's DVRIP login; back, a
+// 32-byte header b0 00 or b0 01 with the text length at bytes 4-7 (little
+// endian), then "Realm:Login to <serial>\r\nRandom:<nonce>\r\n". A match is
+// a b0 reply; the realm names the serial without credentials. No login
+// follows: the nonce is not kept and the connection is closed. Read: the
+// header and at most MaxRealmPayload bytes of text within Config.Timeout.
+//
+// Search (Sweeper, evidence source "dvrip5050"): sent, the 32-byte search
+// a3 01 00 01 … by unicast to every in-scope target on UDP 5050 (the tools
+// broadcast it; camsweep reaches routed segments by unicast, and devices
+// answer the sender's port, UniversalScanner protocols.html); back, a b3
+// reply of a 120-byte first section (addresses, ports, a 16-byte name),
+// the MAC and model, and "Key:Value\r\n" lines with the serial. A match is
+// a b3 reply of at least 120 bytes; its length fields are never trusted.
+//
+// The parsers (ParseRealm, ParseSearch) are pure; fixtures are in
+// testdata/dvrip. The package knows nothing about vendors: its fields are
+// listed in vendors/FIELDS.md (dvrip.*, dvrip5050.*).
+package dvrip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
+)
+
+// Transport facts of §4.2 and §10.
+const (
+	Port       = 37777
+	SearchPort = 5050
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout = 4 * time.Second
+	DefaultWindow  = 2 * time.Second
+)
+
+// DefaultPorts are the ports Accepts takes when Config.Ports is nil.
+var DefaultPorts = []uint16{Port}
+
+// Config configures a Prober. Zero values take the defaults.
+type Config struct {
+	// Dial opens the TCP connection; nil uses a net.Dialer.
+	Dial  scanner.DialFunc
+	Ports []uint16
+	// Timeout bounds one probe: connect, request and reply.
+	Timeout time.Duration
+}
+
+// Prober is the "dvrip" PortProber.
+type Prober struct {
+	cfg Config
+}
+
+var _ scanner.PortProber = (*Prober)(nil)
+
+// New validates cfg and fills in the defaults.
+func New(cfg Config) (*Prober, error) {
+	if cfg.Timeout < 0 {
+		return nil, errors.New("dvrip: negative timeout")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Ports == nil {
+		cfg.Ports = slices.Clone(DefaultPorts)
+	}
+	if slices.Contains(cfg.Ports, 0) {
+		return nil, errors.New("dvrip: port 0")
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = (&net.Dialer{}).DialContext
+	}
+	return &Prober{cfg: cfg}, nil
+}
+
+// Name is the evidence source.
+func (p *Prober) Name() string { return string(device.SourceDVRIP) }
+
+// Accepts reports whether port is one of Config.Ports.
+func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
+
+// ProbePort sends the realm request once and returns one Evidence for a
+// b0 reply. Silence, refusal and resets give no evidence and no error;
+// bytes that are not DVRIP give ErrNotDVRIP; a reply cut short gives the
+// evidence read so far and the error that cut it.
+func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+	if err := pace.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("dvrip %s: %w", ap, err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	quiet := func(what string, err error) error {
+		switch {
+		case parent.Err() != nil:
+			return fmt.Errorf("dvrip %s: %s: %w", ap, what, parent.Err())
+		case netquiet.Silent(err):
+			return nil
+		}
+		return fmt.Errorf("dvrip %s: %s: %w", ap, what, err)
+	}
+	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
+	if err != nil {
+		return nil, quiet("connect", err)
+	}
+	defer conn.Close()
+	stop := bridge(ctx, conn)
+	defer stop()
+	if _, err := conn.Write(RealmRequest()); err != nil {
+		return nil, quiet("send", err)
+	}
+	raw, rerr := readRealm(conn)
+	if len(raw) == 0 {
+		return nil, quiet("read", rerr)
+	}
+	r, perr := ParseRealm(raw)
+	if errors.Is(perr, ErrNotDVRIP) {
+		return nil, fmt.Errorf("dvrip %s: %w", ap, perr)
+	}
+	ev := []device.Evidence{{Source: device.SourceDVRIP, Addr: ap.Addr(), Port: ap.Port(), Fields: r.Fields()}}
+	if perr != nil {
+		return ev, fmt.Errorf("dvrip %s: partial reply: %w", ap, errors.Join(perr, rerr, parent.Err()))
+	}
+	return ev, nil
+}
+
+// readRealm reads the header and then as much text as it announces, never
+// more than MaxRealmPayload. The error is nil when the reply arrived whole.
+func readRealm(conn net.Conn) ([]byte, error) {
+	buf := make([]byte, HeaderSize, HeaderSize+MaxRealmPayload)
+	n, err := io.ReadFull(conn, buf)
+	if err != nil {
+		return buf[:n], err
+	}
+	if buf[0] != 0xb0 {
+		return buf, nil // the parser says what it is not
+	}
+	want := min(uint64(MaxRealmPayload), uint64(uint32(buf[4])|uint32(buf[5])<<8|uint32(buf[6])<<16|uint32(buf[7])<<24))
+	text := buf[HeaderSize : HeaderSize+int(want)]
+	n, err = io.ReadFull(conn, text)
+	return buf[:HeaderSize+n], err
+}
+
+// bridge makes ctx's end interrupt every blocking call on conn.
+func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+}
+
+// SearchConfig configures a Sweeper. Zero values take the defaults.
+type SearchConfig struct {
+	// Iface restricts the sweep to one interface; empty means all.
+	Iface string
+	// Window is how long replies are awaited after the last probe.
+	Window time.Duration
+	// Port is a seam for tests; zero means 5050.
+	Port uint16
+	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
+	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
+	Interfaces   func() ([]net.Interface, error)
+}
+
+// Sweeper is the "dvrip5050" scanner.Sweeper: unicast only.
+type Sweeper struct {
+	cfg SearchConfig
+}
+
+var _ scanner.Sweeper = (*Sweeper)(nil)
+
+// NewSweeper validates cfg and fills in the defaults.
+func NewSweeper(cfg SearchConfig) (*Sweeper, error) {
+	if cfg.Window < 0 {
+		return nil, errors.New("dvrip: negative window")
+	}
+	if cfg.Window == 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.Port == 0 {
+		cfg.Port = SearchPort
+	}
+	return &Sweeper{cfg: cfg}, nil
+}
+
+// Name implements scanner.Sweeper.
+func (s *Sweeper) Name() string { return string(device.SourceDVRIP5050) }
+
+// Sweep implements scanner.Sweeper: one search per in-scope IPv4 target;
+// each b3 reply is emitted once per answering address. No broadcast is
+// sent, so a device is found only where its address is a target.
+func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
+	ucfg := udpsweep.Config{
+		Port:         s.cfg.Port,
+		Iface:        s.cfg.Iface,
+		Window:       s.cfg.Window,
+		ListenPacket: s.cfg.ListenPacket,
+		Interfaces:   s.cfg.Interfaces,
+	}
+	seen := map[netip.Addr]bool{}
+	return udpsweep.Run(ctx, ucfg, scope, pace, SearchRequest(), func(r udpsweep.Reply) {
+		if seen[r.From.Addr()] {
+			return
+		}
+		d, err := ParseSearch(r.Payload)
+		if err != nil {
+			return
+		}
+		seen[r.From.Addr()] = true
+		emit(device.Evidence{Source: device.SourceDVRIP5050, Addr: r.From.Addr(), Port: r.From.Port(), Fields: d.Fields()})
+	})
+}

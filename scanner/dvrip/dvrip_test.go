@@ -1,0 +1,255 @@
+package dvrip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+type countPacer struct{ n atomic.Int64 }
+
+func (p *countPacer) Wait(ctx context.Context) error {
+	p.n.Add(1)
+	return ctx.Err()
+}
+
+// serve answers every connection to 127.0.0.1:0 with handle; done closes
+// when the test ends, for handlers that stall.
+func serve(t *testing.T, handle func(c net.Conn, done <-chan struct{})) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				handle(c, done)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		wg.Wait()
+	})
+	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
+// device answers a 32-byte request with reply, recording the request.
+func device32(t *testing.T, reply []byte, got chan<- []byte) netip.AddrPort {
+	return serve(t, func(c net.Conn, done <-chan struct{}) {
+		req := make([]byte, HeaderSize)
+		if _, err := io.ReadFull(c, req); err != nil {
+			return
+		}
+		if got != nil {
+			got <- req
+		}
+		c.Write(reply)
+	})
+}
+
+func newProber(t *testing.T, cfg Config, port uint16) *Prober {
+	t.Helper()
+	cfg.Ports = []uint16{port}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestProber_ProbePort_realm(t *testing.T) {
+	reqs := make(chan []byte, 1)
+	ap := device32(t, readFixture(t, "dahua-realm-reply.bin"), reqs)
+	pace := &countPacer{}
+	ev, err := newProber(t, Config{Timeout: 3 * time.Second}, ap.Port()).ProbePort(t.Context(), ap, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 1 || ev[0].Source != device.SourceDVRIP || ev[0].Addr != ap.Addr() || ev[0].Port != ap.Port() {
+		t.Fatalf("evidence %+v", ev)
+	}
+	if f := ev[0].Fields; f["dvrip.serial"] != "4K01FD2PAJ6E3FF" || f["dvrip.reply"] != "b001" {
+		t.Errorf("fields %v", f)
+	}
+	if r := <-reqs; !bytes.Equal(r, RealmRequest()) {
+		t.Errorf("request % x", r)
+	}
+	if pace.n.Load() != 1 {
+		t.Errorf("pace.Wait %d times, want 1: one connection, one request", pace.n.Load())
+	}
+}
+
+func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
+	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	closes := serve(t, func(net.Conn, <-chan struct{}) {})
+	web := serve(t, func(c net.Conn, done <-chan struct{}) {
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	})
+	refused := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1)
+	cut := device32(t, readFixture(t, "dahua-realm-reply.bin")[:40], nil)
+
+	for name, tc := range map[string]struct {
+		ap      netip.AddrPort
+		evs     int
+		wantErr error
+	}{
+		"silent":   {stall, 0, nil},
+		"closes":   {closes, 0, nil},
+		"refused":  {refused, 0, nil},
+		"http":     {web, 0, ErrNotDVRIP},
+		"cut text": {cut, 1, ErrTruncated},
+	} {
+		start := time.Now()
+		ev, err := newProber(t, Config{Timeout: 300 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
+		if len(ev) != tc.evs || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+			t.Errorf("%s: %d evidence %+v, err %v; want %d, %v", name, len(ev), ev, err, tc.evs, tc.wantErr)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: took %v", name, d)
+		}
+	}
+}
+
+func TestProber_ProbePort_cancelled(t *testing.T) {
+	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := newProber(t, Config{Timeout: time.Hour}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want the context's", err)
+	}
+}
+
+func TestNew_validates(t *testing.T) {
+	for _, cfg := range []Config{{Timeout: -1}, {Ports: []uint16{0}}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+	p, err := New(Config{})
+	if err != nil || !p.Accepts(37777) || p.Accepts(80) || p.Name() != "dvrip" {
+		t.Errorf("defaults %+v, %v", p, err)
+	}
+	if _, err := NewSweeper(SearchConfig{Window: -1}); err == nil {
+		t.Error("NewSweeper accepted a negative window")
+	}
+}
+
+// --- the 5050 sweeper against UDP responders on loopback ---
+
+type listScope []netip.Addr
+
+type listIter struct {
+	s listScope
+	i int
+}
+
+func (it *listIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.s) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.s[it.i-1], true
+}
+
+func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
+func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
+
+func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
+				pc.WriteTo(r, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+func TestSweeper_Sweep_unicastReplies(t *testing.T) {
+	real := readFixture(t, "universalscanner-dahua1.bin")
+	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+		if !bytes.Equal(req, SearchRequest()) {
+			return nil
+		}
+		return [][]byte{real, real}
+	})
+	responder(t, "127.0.0.3", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
+	s, err := NewSweeper(SearchConfig{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) {
+		t.Error("a unicast-only sweep asked for interfaces")
+		return nil, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
+	var pace countPacer
+	var mu sync.Mutex
+	got := map[netip.Addr][]device.Evidence{}
+	if err := s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[ev.Addr] = append(got[ev.Addr], ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := pace.n.Load(); n != 2 {
+		t.Errorf("pace.Wait called %d times, want 2 (IPv4 targets only)", n)
+	}
+	evs := got[netip.MustParseAddr("127.0.0.2")]
+	if len(got) != 1 || len(evs) != 1 {
+		t.Fatalf("evidence %v", got)
+	}
+	if ev := evs[0]; ev.Source != device.SourceDVRIP5050 || ev.Fields["dvrip5050.serial_no"] != "123456789" || ev.Fields["dvrip5050.mac"] != "00:11:22:33:44:55" || ev.MAC != "" {
+		t.Errorf("evidence %+v", ev)
+	}
+}
+
+func TestSweeper_Sweep_stopsOnCancel(t *testing.T) {
+	s, err := NewSweeper(SearchConfig{Port: 9, Window: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{}, func(device.Evidence) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}

@@ -1,0 +1,190 @@
+package xmeye
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// --- the sweeper against UDP responders on loopback; no interface is
+// handed to it, so nothing is broadcast from the test's namespace ---
+
+type listScope []netip.Addr
+
+type listIter struct {
+	s listScope
+	i int
+}
+
+func (it *listIter) Next() (netip.Addr, bool) {
+	if it.i >= len(it.s) {
+		return netip.Addr{}, false
+	}
+	it.i++
+	return it.s[it.i-1], true
+}
+
+func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
+func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
+
+type countPacer struct{ n atomic.Int64 }
+
+func (p *countPacer) Wait(ctx context.Context) error {
+	p.n.Add(1)
+	return ctx.Err()
+}
+
+func noInterfaces() ([]net.Interface, error) { return nil, nil }
+
+// responder answers on addr:port; reply returns the payloads and where
+// they go (nil: back to the sender).
+func responder(t *testing.T, addr string, port int, reply func(req []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr)) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			ua := from.(*net.UDPAddr)
+			reps, to := reply(append([]byte(nil), buf[:n]...), ua)
+			if to == nil {
+				to = ua
+			}
+			for _, r := range reps {
+				pc.WriteTo(r, to)
+			}
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+func collect(t *testing.T, s *Sweeper, scope scanner.Scope, pace scanner.Pacer) map[netip.Addr][]device.Evidence {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[netip.Addr][]device.Evidence{}
+	if err := s.Sweep(t.Context(), scope, pace, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[ev.Addr] = append(got[ev.Addr], ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestSweeper_Sweep_unicastReplies(t *testing.T) {
+	py := readFixture(t, "synth-python-dvr-netcommon.bin")
+	search := Search()
+	port := responder(t, "127.0.0.2", 0, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+		if !bytes.Equal(req, search) {
+			return nil, nil
+		}
+		return [][]byte{py, py}, nil // answered twice: one evidence
+	})
+	responder(t, "127.0.0.3", port, func([]byte, *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+		return [][]byte{readFixture(t, "synth-go2rtc-dvr.bin")}, nil
+	})
+	responder(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
+	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
+	var pace countPacer
+	got := collect(t, s, scope, &pace)
+	if n := pace.n.Load(); n != 3 {
+		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only, no interface to broadcast on)", n)
+	}
+	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {
+		t.Fatalf("evidence %v", got)
+	}
+	ev := got[netip.MustParseAddr("127.0.0.2")][0]
+	if ev.Source != device.SourceXMEye || ev.Port != uint16(port) || ev.MAC != "" ||
+		ev.Fields["xmeye.serial"] != "c5f2a8e91d7b3046" || ev.Fields["xmeye.ipv4_address"] != "192.168.1.10" {
+		t.Errorf("evidence %+v", ev)
+	}
+	if f := got[netip.MustParseAddr("127.0.0.3")][0].Fields; f["xmeye.channels"] != "8" {
+		t.Errorf("evidence %v", f)
+	}
+}
+
+// TestSweeper_Sweep_replyToDiscoveryPort: a device that answers to the
+// discovery port rather than to the sender's port (as python-dvr and
+// go2rtc expect, sending from 34569) is heard on the socket bound to it.
+// The ListenPacket seam puts that socket on another loopback port, since
+// the responder holds the test's discovery port.
+func TestSweeper_Sweep_replyToDiscoveryPort(t *testing.T) {
+	listener, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lport := listener.LocalAddr().(*net.UDPAddr).Port
+	py := readFixture(t, "synth-python-dvr-netcommon.bin")
+	port := responder(t, "127.0.0.2", 0, func(_ []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+		return [][]byte{py}, &net.UDPAddr{IP: from.IP, Port: lport}
+	})
+	var asked []string
+	listen := func(ctx context.Context, network, address string) (net.PacketConn, error) {
+		asked = append(asked, address)
+		if address == "0.0.0.0:"+strconv.Itoa(port) {
+			return listener, nil
+		}
+		var lc net.ListenConfig
+		return lc.ListenPacket(ctx, network, address)
+	}
+	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, ListenPacket: listen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, s, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{})
+	if len(got) != 1 || got[netip.MustParseAddr("127.0.0.2")][0].Fields["xmeye.serial"] != "c5f2a8e91d7b3046" {
+		t.Errorf("evidence %v; sockets asked for %v", got, asked)
+	}
+}
+
+func TestSweeper_Sweep_stopsOnCancel(t *testing.T) {
+	s, err := New(Config{Port: 9, Window: time.Hour, Interfaces: noInterfaces})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{}, func(device.Evidence) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}
+
+func TestNew_defaults(t *testing.T) {
+	if _, err := New(Config{Window: -1}); err == nil {
+		t.Error("negative window accepted")
+	}
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.Port != Port || s.cfg.Window != DefaultWindow || s.Name() != "xmeye" {
+		t.Errorf("config %+v", s.cfg)
+	}
+}
