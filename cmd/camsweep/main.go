@@ -32,6 +32,17 @@ type codeError struct {
 func (e *codeError) Error() string { return e.err.Error() }
 func (e *codeError) Unwrap() error { return e.err }
 
+// runtimeErr gives an error a command's RunE returns without an exit code
+// the code of a failure at run time (1): only cobra's own flag and argument
+// errors, which never reach RunE, and usageErr are usage errors (2).
+func runtimeErr(err error) error {
+	var ce *codeError
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return &codeError{code: exitError, err: err}
+}
+
 // usageErr marks an error as bad input from the user (exit 2).
 func usageErr(format string, a ...any) error {
 	return &codeError{code: exitUsage, err: fmt.Errorf(format, a...)}

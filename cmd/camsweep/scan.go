@@ -142,7 +142,7 @@ func newScanCmd() *cobra.Command {
 		Long:    scanLong,
 		Example: scanExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd, args, &f)
+			return runtimeErr(runScan(cmd, args, &f))
 		},
 	}
 	fl := cmd.Flags()
@@ -490,7 +490,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("writing results: %w", err)
+		return &codeError{code: exitError, err: fmt.Errorf("writing results: %w", err)}
 	}
 	log.Info().Str("run_id", rr.RunID).Int("hosts_up", rr.HostsUp).Int("flagged", rr.Flagged).Msg("scan finished")
 	if rr.ExitStatus != exitOK {

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/rs/zerolog"
@@ -77,7 +76,7 @@ func (t *tee) WriteChange(c *store.Change) error {
 
 func (t *tee) Close() error {
 	if err := t.sys.Close(); err != nil {
-		return errors.Join(fmt.Errorf("syslog: %w", err), t.main.Close())
+		return errors.Join(err, t.main.Close()) // the error names syslog already
 	}
 	return t.main.Close()
 }

@@ -190,6 +190,7 @@ func (s *Sender) Close(ctx context.Context) error {
 // conn is one connection with a reader that notices the peer closing it.
 type conn struct {
 	c    net.Conn
+	raw  net.Conn // the TCP connection under TLS (c itself otherwise)
 	dead atomic.Bool
 }
 
@@ -204,7 +205,7 @@ func (s *Sender) dial() (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{c: raw}
+	c := &conn{c: raw, raw: raw}
 	if s.cfg.Network == "tls" {
 		tc := s.cfg.TLS.Clone()
 		if tc == nil {
@@ -271,7 +272,7 @@ func (s *Sender) run() {
 				return
 			}
 		}
-		if c != nil && c.dead.Load() {
+		if c != nil && (c.dead.Load() || (s.cfg.Network != "udp" && peerGone(c.raw))) {
 			c.c.Close()
 			c = nil
 		}
