@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -20,15 +21,38 @@ var CSVHeader = []string{
 	"partial", "out_of_scope",
 }
 
-// CSV writes one row per device record and flushes after each. The run
-// record has no row: the table is an inventory, the run is in the JSON
-// formats. Every cell is defused against formula injection (OWASP "CSV
-// Injection"): a cell starting with = + - @ tab or CR gets a leading
-// apostrophe, so a spreadsheet shows it as text instead of running it.
+// CSVChangeHeader is the first line of a CSV of changes (scan --emit
+// changes, camsweep diff --format csv): the device columns of CSVHeader in
+// the same places, then the transition (new, changed, missing, returned,
+// flag-raised, flag-cleared) and the fields it changed, space separated
+// like every other list cell.
+var CSVChangeHeader = append(append([]string(nil), CSVHeader...), "change", "changed_fields")
+
+// ErrCSVMixed is returned when device rows and change rows would go into
+// one CSV stream. A CSV file is one table under one header: a second header
+// line part-way is read as a data row, and a union header would change the
+// device table every asset lookup already reads. So one stream holds
+// devices or changes, never both.
+var ErrCSVMixed = errors.New("csv: device rows and change rows cannot share one table")
+
+type csvTable int
+
+const (
+	csvNone csvTable = iota
+	csvDevices
+	csvChanges
+)
+
+// CSV writes one row per device record, or one per change, and flushes
+// after each. The run record has no row: the table is an inventory, the run
+// is in the JSON formats. Every cell is defused against formula injection
+// (OWASP "CSV Injection"): a cell starting with = + - @ tab or CR gets a
+// leading apostrophe, so a spreadsheet shows it as text instead of running
+// it.
 type CSV struct {
-	bw     *bufio.Writer
-	cw     *csv.Writer
-	header bool
+	bw    *bufio.Writer
+	cw    *csv.Writer
+	table csvTable // which header was written
 }
 
 // NewCSV returns a CSV writer.
@@ -60,19 +84,32 @@ func (c *CSV) row(cells []string) error {
 	return c.bw.Flush()
 }
 
-func (c *CSV) writeHeader() error {
-	if c.header {
+func (c *CSV) writeHeader(t csvTable) error {
+	switch c.table {
+	case t:
 		return nil
+	case csvNone:
+	default:
+		return ErrCSVMixed
 	}
-	c.header = true
-	return c.row(append([]string(nil), CSVHeader...))
+	c.table = t
+	h := CSVHeader
+	if t == csvChanges {
+		h = CSVChangeHeader
+	}
+	return c.row(append([]string(nil), h...))
 }
 
 // WriteRecord writes the device's row.
 func (c *CSV) WriteRecord(r *device.Record) error {
-	if err := c.writeHeader(); err != nil {
+	if err := c.writeHeader(csvDevices); err != nil {
 		return err
 	}
+	return c.row(csvDevice(r, store.Key(r)))
+}
+
+// csvDevice is the cells of a device row, under CSVHeader.
+func csvDevice(r *device.Record, key string) []string {
 	var m device.Maker
 	if r.Maker != nil {
 		m = *r.Maker
@@ -85,18 +122,23 @@ func (c *CSV) WriteRecord(r *device.Record) error {
 	if s := r.MaxSeverity(); s > 0 {
 		sev = s.String()
 	}
-	return c.row([]string{
-		r.Time.UTC().Format("2006-01-02T15:04:05Z07:00"), r.RunID, store.Key(r), r.IP, r.MAC, r.MACVendor,
+	return []string{
+		r.Time.UTC().Format("2006-01-02T15:04:05Z07:00"), r.RunID, key, r.IP, r.MAC, r.MACVendor,
 		strconv.FormatBool(r.Camera), string(r.DeviceType), vendorOf(r), r.Brand, r.Model, r.Firmware, r.Serial,
 		strconv.FormatFloat(r.Confidence, 'f', 2, 64), m.ID, m.Name, m.Country, m.Parent, strings.Join(m.Lists, " "),
 		r.Zone.Name, r.Zone.Kind, strings.Join(ports, " "), strings.Join(findingIDs(r), " "), sev,
 		strconv.FormatBool(r.Flagged), strconv.FormatBool(r.Partial), strconv.FormatBool(r.OutOfScope),
-	})
+	}
 }
 
 // WriteRun writes the header if no device was found, so the file is
-// still a well-formed (empty) table.
-func (c *CSV) WriteRun(*device.RunRecord) error { return c.writeHeader() }
+// still a well-formed (empty) table. After change rows it writes nothing.
+func (c *CSV) WriteRun(*device.RunRecord) error {
+	if c.table != csvNone {
+		return nil
+	}
+	return c.writeHeader(csvDevices)
+}
 
 // Close flushes.
 func (c *CSV) Close() error {

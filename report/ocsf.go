@@ -18,6 +18,7 @@ const (
 	ocsfScanActivity      = 6007 // Application Activity: Scan Activity
 	ocsfActivityCollect   = 2
 	ocsfActivityCreate    = 1
+	ocsfActivityClose     = 3
 	ocsfScanCompleted     = 2
 	ocsfScanCancelled     = 3
 	ocsfDeviceIOT         = 7
@@ -29,13 +30,16 @@ const (
 	ocsfSeverityInfo      = 1
 	ocsfStatusSuccess     = 1
 	ocsfStatusFailure     = 2
+	ocsfFindingNew        = 1 // finding status_id
+	ocsfFindingResolved   = 4 // finding status_id
 	ocsfScanTypeOther     = 99
 )
 
 // OCSF writes OCSF events as JSON lines: per device one Device Inventory
 // Info (5001, activity Collect), per finding one Compliance Finding (2003,
 // activity Create) and per run one Scan Activity (6007). The record itself
-// travels whole in "unmapped", OCSF's place for producer fields.
+// travels whole in "unmapped", OCSF's place for producer fields. Changes
+// between runs map onto the same two classes (WriteChange).
 type OCSF struct {
 	j   *JSON
 	opt Options
@@ -58,6 +62,7 @@ type ocsfEvent struct {
 	TimeDT       string           `json:"time_dt"`
 	Message      string           `json:"message"`
 	StatusID     int              `json:"status_id,omitempty"`
+	Status       string           `json:"status,omitempty"`
 	Metadata     ocsfMetadata     `json:"metadata"`
 	Device       *ocsfDevice      `json:"device,omitempty"`
 	FindingInfo  *ocsfFindingInfo `json:"finding_info,omitempty"`
@@ -70,6 +75,7 @@ type ocsfEvent struct {
 type ocsfMetadata struct {
 	UID            string      `json:"uid"`
 	CorrelationUID string      `json:"correlation_uid"`
+	EventCode      string      `json:"event_code,omitempty"`
 	Version        string      `json:"version"`
 	Product        ocsfProduct `json:"product"`
 }
@@ -90,6 +96,7 @@ type ocsfDevice struct {
 	Model      string      `json:"model,omitempty"`
 	HWInfo     *ocsfHWInfo `json:"hw_info,omitempty"`
 	Zone       string      `json:"zone,omitempty"`
+	FirstSeen  int64       `json:"first_seen_time,omitempty"`
 	LastSeen   int64       `json:"last_seen_time"`
 }
 
@@ -169,42 +176,64 @@ func ocsfTime(t time.Time) (int64, string) {
 	return t.UnixMilli(), t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
+// ocsfInventory is the skeleton of a Device Inventory Info event.
+func ocsfInventory() ocsfEvent {
+	return ocsfEvent{
+		ActivityID: ocsfActivityCollect, ActivityName: "Collect",
+		CategoryUID: 5, CategoryName: "Discovery", ClassUID: ocsfInventoryInfo, ClassName: "Device Inventory Info",
+		TypeUID: ocsfInventoryInfo*100 + ocsfActivityCollect, SeverityID: ocsfSeverityInfo, Severity: "Informational",
+	}
+}
+
+// ocsfFinding is the skeleton of a Compliance Finding event of the given
+// finding activity (1 Create, 2 Update, 3 Close).
+func ocsfFinding(activity int, name string) ocsfEvent {
+	return ocsfEvent{
+		ActivityID: activity, ActivityName: name,
+		CategoryUID: 2, CategoryName: "Findings", ClassUID: ocsfComplianceFinding, ClassName: "Compliance Finding",
+		TypeUID: ocsfComplianceFinding*100 + activity,
+	}
+}
+
+// ocsfComplianceOf is the compliance check a finding reports: the control
+// (the finding id) fails, except covered-vendor-isolated, where the device
+// is where the policy wants it and the control passes.
+func ocsfComplianceOf(f *device.Finding) *ocsfCompliance {
+	comp := &ocsfCompliance{Control: f.ID, Standards: []string{f.Policy}, Status: "Fail", StatusID: ocsfComplianceFail}
+	if f.ID == device.FindingCoveredIsolated {
+		comp.Status, comp.StatusID = "Pass", ocsfCompliancePass
+	}
+	return comp
+}
+
+// ocsfFindingUID names a finding of a device across runs, so every event
+// about it (the Create of each inventory, a flag's Create and Close)
+// carries the same finding_info.uid.
+func ocsfFindingUID(key, findingID string) string { return eventID(key, findingID) }
+
 // WriteRecord writes the inventory event and one compliance finding per
 // finding.
 func (o *OCSF) WriteRecord(r *device.Record) error {
 	key := store.Key(r)
 	ms, dt := ocsfTime(r.Time)
-	ev := ocsfEvent{
-		ActivityID: ocsfActivityCollect, ActivityName: "Collect",
-		CategoryUID: 5, CategoryName: "Discovery", ClassUID: ocsfInventoryInfo, ClassName: "Device Inventory Info",
-		TypeUID: ocsfInventoryInfo*100 + ocsfActivityCollect, SeverityID: ocsfSeverityInfo, Severity: "Informational",
-		Time: ms, TimeDT: dt, Message: summary(r),
-		Metadata: o.meta(eventID(r.RunID, key, "device"), r.RunID),
-		Device:   ocsfDeviceOf(r, key), Observables: ocsfObservables(r),
-		Unmapped: map[string]any{"camsweep": r},
-	}
+	ev := ocsfInventory()
+	ev.Time, ev.TimeDT, ev.Message = ms, dt, summary(r)
+	ev.Metadata = o.meta(eventID(r.RunID, key, "device"), r.RunID)
+	ev.Device, ev.Observables = ocsfDeviceOf(r, key), ocsfObservables(r)
+	ev.Unmapped = map[string]any{"camsweep": r}
 	if err := o.j.write(ev); err != nil {
 		return err
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		sid, sname := ocsfSeverity(f.Severity)
-		comp := &ocsfCompliance{Control: f.ID, Standards: []string{f.Policy}, Status: "Fail", StatusID: ocsfComplianceFail}
-		if f.ID == device.FindingCoveredIsolated {
-			// The device is where the policy wants it: the control passes.
-			comp.Status, comp.StatusID = "Pass", ocsfCompliancePass
-		}
-		fe := ocsfEvent{
-			ActivityID: ocsfActivityCreate, ActivityName: "Create",
-			CategoryUID: 2, CategoryName: "Findings", ClassUID: ocsfComplianceFinding, ClassName: "Compliance Finding",
-			TypeUID: ocsfComplianceFinding*100 + ocsfActivityCreate, SeverityID: sid, Severity: sname,
-			Time: ms, TimeDT: dt, Message: f.Summary,
-			Metadata:    o.meta(eventID(r.RunID, key, "finding", f.ID), r.RunID),
-			Device:      ocsfDeviceOf(r, key),
-			FindingInfo: &ocsfFindingInfo{UID: eventID(key, f.ID), Title: f.Summary, Types: []string{f.ID}},
-			Compliance:  comp, Observables: ocsfObservables(r),
-			Unmapped: map[string]any{"camsweep": map[string]any{"key": key, "run_id": r.RunID, "finding": f}},
-		}
+		fe := ocsfFinding(ocsfActivityCreate, "Create")
+		fe.SeverityID, fe.Severity = ocsfSeverity(f.Severity)
+		fe.Time, fe.TimeDT, fe.Message = ms, dt, f.Summary
+		fe.Metadata = o.meta(eventID(r.RunID, key, "finding", f.ID), r.RunID)
+		fe.Device = ocsfDeviceOf(r, key)
+		fe.FindingInfo = &ocsfFindingInfo{UID: ocsfFindingUID(key, f.ID), Title: f.Summary, Types: []string{f.ID}}
+		fe.Compliance, fe.Observables = ocsfComplianceOf(f), ocsfObservables(r)
+		fe.Unmapped = map[string]any{"camsweep": map[string]any{"key": key, "run_id": r.RunID, "finding": f}}
 		if err := o.j.write(fe); err != nil {
 			return err
 		}

@@ -66,7 +66,7 @@ against the last.`,
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "history database `PATH` (default: see camsweep history --help)")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, ecs or cef")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, ecs, ocsf, csv or cef")
 	return cmd
 }
 
@@ -78,7 +78,7 @@ func changeWriter(format string, cmd *cobra.Command) (report.ChangeWriter, error
 	}
 	cw, ok := w.(report.ChangeWriter)
 	if !ok {
-		return nil, usageErr("--format %s cannot write changes (use table, json, ecs or cef)", format)
+		return nil, usageErr("--format %s cannot write changes (use table, json, ecs, ocsf, csv or cef)", format)
 	}
 	return cw, nil
 }

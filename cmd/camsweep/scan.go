@@ -162,12 +162,12 @@ func newScanCmd() *cobra.Command {
 		defPorts[i] = uint(p)
 	}
 	fl.UintSliceVarP(&f.ports, "ports", "p", defPorts, "TCP ports to connect to")
-	fl.StringVar(&f.format, "format", "", "output format: table, json, ecs (Elastic Common Schema), ocsf, csv, cef, or report (Markdown compliance report: covered devices by zone, FAR 52.204-25(d)(2) fields) (default table on a terminal, json otherwise)")
+	fl.StringVar(&f.format, "format", "", "output format: table, json, ecs (Elastic Common Schema), ocsf, csv, cef, or report (Markdown compliance report: covered devices by zone, FAR 52.204-25(d)(2) fields); all but report also write changes (--emit) (default table on a terminal, json otherwise)")
 	fl.StringVarP(&f.output, "output", "o", "", "append results to `FILE` (created 0640, one flushed line per record, for log shippers) instead of standard output")
 	fl.StringVar(&f.state, "state", "", "sweep history database `PATH` (default $STATE_DIRECTORY/history.db under systemd, else $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db)")
 	fl.BoolVar(&f.noState, "no-state", false, "keep no history: no changes, no run lock")
 	fl.BoolVar(&f.changes, "changes", false, "after the records, write what changed since the last run (same as --emit all)")
-	fl.StringVar(&f.emit, "emit", "records", "what to write: records (every device and the run), changes (only transitions since the last run: new, changed, missing, returned, flag-raised, flag-cleared) or all")
+	fl.StringVar(&f.emit, "emit", "records", "what to write: records (every device and the run), changes (only transitions since the last run: new, changed, missing, returned, flag-raised, flag-cleared) or all (devices then changes; not with --format csv, which is one table)")
 	fl.IntVar(&f.missingAfter, "missing-after", 2, "report a device missing after this many consecutive runs without it")
 	fl.StringVar(&f.zones, "zones", "", "zones `FILE` (YAML) saying which networks are primary and which isolated")
 	fl.BoolVar(&f.strictZones, "strict-zones", false, "refuse a zones file whose CIDRs overlap (default: the most specific CIDR wins)")
@@ -430,7 +430,11 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if emit != "records" {
 		var ok bool
 		if cw, ok = w.(report.ChangeWriter); !ok {
-			return usageErr("--format %s cannot write changes (use table, json, ecs or cef)", format)
+			return usageErr("--format %s cannot write changes (use table, json, ecs, ocsf, csv or cef)", format)
+		}
+		if emit == "all" && format == "csv" {
+			// One CSV is one table under one header (report.ErrCSVMixed).
+			return usageErr("--format csv holds devices or changes, not both: use --emit records or --emit changes (camsweep diff --format csv gives the changes of recorded runs)")
 		}
 	}
 	if f.syslog != "" {
