@@ -11,7 +11,9 @@
 // §10: Hikvision 8000 answers the 16-byte nmap signature once the client has
 // sent 16 bytes; Dahua 37777 answers a DVRIP realm request with the realm text
 // and UDP 5050 the legacy DVRIP search (§4.2). Hikvision and Dahua web servers
-// serve a favicon of arbitrary bytes (Favicon). The hikvision-nvr profile is a
+// serve a favicon of arbitrary bytes (Favicon). Dahua and Axis cameras and the
+// Hikvision NVR serve their web routes over TLS on 443 too, behind the
+// vendor's default certificate (§8, tls.go). The hikvision-nvr profile is a
 // recorder on the same platform: DNVRS-Webs web server, SADP, port 8000; no
 // ONVIF, WS-Discovery or RTSP, whose NVR replies were not captured.
 //
@@ -109,7 +111,7 @@ var DefaultTimeouts = Timeouts{Read: 5 * time.Second, Idle: 10 * time.Second}
 // Service is one TCP port of a device.
 type Service struct {
 	Port   int
-	Name   string // "http", "rtsp", "hik-sdk", "dvrip"
+	Name   string // "http", "https", "rtsp", "hik-sdk", "dvrip"
 	Handle func(ctx context.Context, c net.Conn)
 }
 
@@ -163,22 +165,28 @@ func New(d Device) (*Emulator, error) {
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.hikvisionRTSP)},
 		}
 	case ProfileHikvisionNVR:
+		web := e.httpHandler(e.hikvisionHTTP)
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.hikvisionHTTP)},
+			{Port: 80, Name: "http", Handle: web},
+			{Port: 443, Name: "https", Handle: e.httpsHandler(web)},
 			{Port: 8000, Name: "hik-sdk", Handle: e.hikvisionSDK},
 		}
 		e.UDP = append(e.UDP, e.sadpService())
 	case ProfileDahua:
+		web := e.httpHandler(e.withONVIF(e.dahuaHTTP))
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.dahuaHTTP))},
+			{Port: 80, Name: "http", Handle: web},
+			{Port: 443, Name: "https", Handle: e.httpsHandler(web)},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.dahuaRTSP)},
 			{Port: 37777, Name: "dvrip", Handle: e.dahuaDVRIP},
 		}
 		e.UDP = append(e.UDP, e.dhipService())
 		e.UDP = append(e.UDP, e.dvripSearchService())
 	case ProfileAxis:
+		web := e.httpHandler(e.withONVIF(e.axisHTTP))
 		e.Services = []Service{
-			{Port: 80, Name: "http", Handle: e.httpHandler(e.withONVIF(e.axisHTTP))},
+			{Port: 80, Name: "http", Handle: web},
+			{Port: 443, Name: "https", Handle: e.httpsHandler(web)},
 			{Port: 554, Name: "rtsp", Handle: e.rtspHandler(e.axisRTSP)},
 		}
 	case ProfileUniview:

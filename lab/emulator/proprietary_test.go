@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,8 +121,8 @@ func TestHikvisionNVR_services(t *testing.T) {
 	for _, s := range e.UDP {
 		udp = append(udp, s.Name)
 	}
-	if len(ports) != 2 || ports[0] != 80 || ports[1] != 8000 || len(udp) != 1 || udp[0] != "sadp" {
-		t.Errorf("ports %v, UDP %v: want web, SDK and SADP only", ports, udp)
+	if !slices.Equal(ports, []int{80, 443, 8000}) || !slices.Equal(udp, []string{"sadp"}) {
+		t.Errorf("ports %v, UDP %v: want web (HTTP and HTTPS), SDK and SADP only", ports, udp)
 	}
 
 	cl := dial(t, start(t, nvrDev, 80))

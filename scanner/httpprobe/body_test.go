@@ -115,6 +115,53 @@ func TestParseXMLInfo(t *testing.T) {
 	}
 }
 
+// TestParseXMLInfo_deviceInfoFixture: the real DS-2CD2032F-I DeviceInfo
+// (pyHik issue #51) as PROTOCOLS.md §5.1 quotes it.
+func TestParseXMLInfo_deviceInfoFixture(t *testing.T) {
+	x, err := ParseXMLInfo(readFixture(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"http.xml_root":       "DeviceInfo",
+		"http.xml_ns":         "http://www.hikvision.com/ver20/XMLSchema",
+		"http.isapi.model":    "DS-2CD2032F-I",
+		"http.isapi.serial":   "DS-2CD2032F-I20150615CCWR523830719",
+		"http.isapi.mac":      "c4:2f:90:42:5f:1a",
+		"http.isapi.firmware": "V5.4.5",
+	}
+	if got := x.Fields(); !maps.Equal(got, want) {
+		t.Errorf("fields\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestBodyFields_fixtures: the bodies of the real replies in testdata/http
+// that carry a JSON-RPC or XML answer, read as a follow-up reads them.
+func TestBodyFields_fixtures(t *testing.T) {
+	for file, want := range map[string]map[string]string{
+		"dahua-amcrest-rpc2-login.txt": {
+			"http.rpc2.result":        "false",
+			"http.rpc2.error_code":    "268632079",
+			"http.rpc2.error_message": "Component error: login challenge!",
+			"http.rpc2.realm":         "Login to AMC000N49SSV0M2U46",
+			"http.rpc2.mac":           "3c:ef:8c:61:01:c0",
+			"http.rpc2.encryption":    "Default",
+		},
+		"hikvision-dnvrs-401-usercheck.txt": {
+			"http.xml_root": "userCheck", "http.isapi.status": "401", "http.isapi.status_string": "Unauthorized",
+		},
+		"hikvision-goahead-404.txt": {},
+	} {
+		r, err := ParseResponse(readFixture(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := BodyFields(r.Body); !maps.Equal(got, want) {
+			t.Errorf("%s: BodyFields\n got %q\nwant %q", file, got, want)
+		}
+	}
+}
+
 func TestBodyFields(t *testing.T) {
 	if f := BodyFields([]byte(amcrestRPC2)); f["http.rpc2.realm"] != "Login to AMC000N49SSV0M2U46" {
 		t.Errorf("rpc2: %q", f)
@@ -131,6 +178,9 @@ func TestBodyFields(t *testing.T) {
 
 func FuzzParseRPC2Login(f *testing.F) {
 	f.Add([]byte(amcrestRPC2))
+	if r, err := ParseResponse(readFixture(f, "dahua-amcrest-rpc2-login.txt")); err == nil {
+		f.Add(r.Body)
+	}
 	f.Add([]byte(`{"error":{"code":"1"},"params":{"mac":"3C-EF-8C-61-01-C0"}}`))
 	f.Add([]byte(`{"params":null}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -151,6 +201,7 @@ func FuzzParseRPC2Login(f *testing.F) {
 func FuzzParseXMLInfo(f *testing.F) {
 	f.Add([]byte(userCheck401))
 	f.Add([]byte(deviceInfo))
+	f.Add(readFixture(f, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
 	f.Add([]byte(`<a xmlns="x"><b><c/></b></a><d/>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x, err := ParseXMLInfo(b)

@@ -78,6 +78,47 @@ func TestParseResponse_fixtures(t *testing.T) {
 			"http.bom":          "true",
 			"http.title":        "WEB SERVICE",
 		}},
+		{"dahua-amcrest-rpc2-login.txt", map[string]string{
+			"http.proto":        "HTTP/1.1",
+			"http.status":       "200",
+			"http.reason":       "OK",
+			"http.header_names": "X-XSS-Protection,X-Frame-Options,Content-Security-Policy,Strict-Transport-Security,Content-type,CONNECTION,Set-Cookie,CONTENT-LENGTH",
+			"http.content_type": "text/plain;charset=utf-8",
+		}},
+		{"dahua-device-cgi-401.txt", map[string]string{
+			"http.proto":            "HTTP/1.1",
+			"http.status":           "401",
+			"http.reason":           "Unauthorized",
+			"http.header_names":     "WWW-Authenticate",
+			"http.www_authenticate": `Basic realm="Device_CGI"`,
+			"http.auth_scheme":      "Basic",
+			"http.realm":            "Device_CGI",
+		}},
+		{"hikvision-dnvrs-404-isapi.txt", map[string]string{
+			"http.proto":        "HTTP/1.1",
+			"http.status":       "404",
+			"http.reason":       "Not Found",
+			"http.header_names": "Date,Server,Cache-Control,Content-Length,Content-Type,Connection,Keep-Alive",
+			"http.server":       "DNVRS-Webs",
+			"http.content_type": "text/html",
+		}},
+		{"hikvision-dnvrs-200-root.txt", map[string]string{
+			"http.proto":        "HTTP/1.1",
+			"http.status":       "200",
+			"http.reason":       "OK",
+			"http.header_names": "Date,Server,ETag,Content-Length,Content-Type",
+			"http.server":       "DNVRS-Webs",
+			"http.etag":         `"0-5e0-1e0"`,
+			"http.content_type": "text/html",
+		}},
+		{"hikvision-goahead-404.txt", map[string]string{
+			"http.proto":        "HTTP/1.1",
+			"http.status":       "404",
+			"http.reason":       "Not Found",
+			"http.header_names": "Content-Type,Content-Length,Connection",
+			"http.content_type": "text/html",
+			"http.title":        "Document Error: Not Found",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -99,6 +140,22 @@ func TestParseResponse_dahuaBodyFramedByUpperCaseLength(t *testing.T) {
 	}
 	if !r.Complete || len(r.Body) != 192 {
 		t.Errorf("Complete=%v len(Body)=%d, want true 192", r.Complete, len(r.Body))
+	}
+}
+
+// TestParseResponse_headOnlyCaptures: the homebridge-hikvision issue #2
+// replies were published as curl -v heads, without the 20- and 480-byte
+// bodies their Content-Length announces; the parser reports them
+// incomplete, never as an empty body.
+func TestParseResponse_headOnlyCaptures(t *testing.T) {
+	for _, file := range []string{"hikvision-dnvrs-404-isapi.txt", "hikvision-dnvrs-200-root.txt"} {
+		r, err := ParseResponse(readFixture(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Complete || len(r.Body) != 0 {
+			t.Errorf("%s: Complete %v, body %q; want incomplete and empty", file, r.Complete, r.Body)
+		}
 	}
 }
 

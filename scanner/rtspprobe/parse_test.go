@@ -62,6 +62,20 @@ func TestParseResponse_fixtures(t *testing.T) {
 			"rtsp.auth_scheme":      "Basic",
 			"rtsp.realm":            "device",
 		}},
+		{"hikvision-setup-200.txt", map[string]string{
+			"rtsp.status":       "200",
+			"rtsp.header_names": "CSeq,Session,Transport,Date",
+			"rtsp.date":         "  Thu, May 14 2020 16:45:35 GMT",
+		}},
+		{"dahua-describe-200-sdp.txt", map[string]string{
+			"rtsp.status":           "200",
+			"rtsp.header_names":     "CSeq,x-Accept-Dynamic-Rate,Content-Base,Cache-Control,Content-Length,Content-Type",
+			"rtsp.sdp.session_name": "Media Server",
+		}},
+		{"dahua-setup-200.txt", map[string]string{
+			"rtsp.status":       "200",
+			"rtsp.header_names": "CSeq,Session,Transport,x-Dynamic-Rate",
+		}},
 		{"hanwha-ipolis-401.txt", map[string]string{
 			"rtsp.status":           "401",
 			"rtsp.header_names":     "CSeq,Date,Expires,Cache-Control,WWW-Authenticate",
@@ -84,6 +98,39 @@ func TestParseResponse_fixtures(t *testing.T) {
 				t.Errorf("Fields()\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseResponse_transcriptQuirks: what the field list leaves out of
+// the real transcripts (PROTOCOLS.md §6.1, §6.2) but a parser must keep:
+// the SDP bodies exactly as long as the recorded Content-Length with CRLF
+// lines, and Hikvision's Session value padded with eight spaces.
+func TestParseResponse_transcriptQuirks(t *testing.T) {
+	for file, n := range map[string]int{"hikvision-describe-200-sdp.txt": 842, "dahua-describe-200-sdp.txt": 401} {
+		r, err := ParseResponse(readFixture(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Complete || len(r.Body) != n || r.ContentLength() != n {
+			t.Errorf("%s: Complete %v, body %d bytes, Content-Length %d; want %d", file, r.Complete, len(r.Body), r.ContentLength(), n)
+		}
+	}
+	r, err := ParseResponse(readFixture(t, "hikvision-setup-200.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Get("Session"); got != "708732579;timeout=60" {
+		t.Errorf("Session %q", got)
+	}
+	if h := r.header("Session"); h == nil || h.Raw != "        708732579;timeout=60" {
+		t.Errorf("Session header as sent %+v, want the eight-space padding", h)
+	}
+	r, err = ParseResponse(readFixture(t, "dahua-setup-200.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Get("Transport"); got != "RTP/AVP/UDP;unicast;client_port=61246-61247;server_port=41490-41491;ssrc=039FB573" {
+		t.Errorf("Transport %q", got)
 	}
 }
 
