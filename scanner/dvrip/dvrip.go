@@ -39,7 +39,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -105,28 +105,12 @@ func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports,
 // bytes that are not DVRIP give ErrNotDVRIP; a reply cut short gives the
 // evidence read so far and the error that cut it.
 func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
-	if err := pace.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("dvrip %s: %w", ap, err)
-	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	quiet := func(what string, err error) error {
-		switch {
-		case parent.Err() != nil:
-			return fmt.Errorf("dvrip %s: %s: %w", ap, what, parent.Err())
-		case netquiet.Silent(err):
-			return nil
-		}
-		return fmt.Errorf("dvrip %s: %s: %w", ap, what, err)
-	}
-	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
-	if err != nil {
-		return nil, quiet("connect", err)
+	conn, err := probeconn.Dial(ctx, "dvrip", p.cfg.Dial, ap, p.cfg.Timeout, pace)
+	if conn == nil {
+		return nil, err
 	}
 	defer conn.Close()
-	stop := bridge(ctx, conn)
-	defer stop()
+	quiet := conn.Err
 	if _, err := conn.Write(RealmRequest()); err != nil {
 		return nil, quiet("send", err)
 	}
@@ -140,7 +124,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	}
 	ev := []device.Evidence{{Source: device.SourceDVRIP, Addr: ap.Addr(), Port: ap.Port(), Fields: r.Fields()}}
 	if perr != nil {
-		return ev, fmt.Errorf("dvrip %s: partial reply: %w", ap, errors.Join(perr, rerr, parent.Err()))
+		return ev, fmt.Errorf("dvrip %s: partial reply: %w", ap, errors.Join(perr, rerr, conn.Interrupted()))
 	}
 	return ev, nil
 }
@@ -160,14 +144,6 @@ func readRealm(conn net.Conn) ([]byte, error) {
 	text := buf[HeaderSize : HeaderSize+int(want)]
 	n, err = io.ReadFull(conn, text)
 	return buf[:HeaderSize+n], err
-}
-
-// bridge makes ctx's end interrupt every blocking call on conn.
-func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 }
 
 // SearchConfig configures a Sweeper. Zero values take the defaults.

@@ -39,7 +39,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 )
 
 // Port is the SDK CommandPort (SADP <CommandPort>).
@@ -168,28 +168,12 @@ func (r Reply) Fields(trigger string) map[string]string {
 // and returns one Evidence for a frame. Silence, refusal and resets give no
 // evidence and no error; bytes that are not a frame give ErrNotHikSDK.
 func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
-	if err := pace.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("hiksdk %s: %w", ap, err)
-	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	quiet := func(what string, err error) error {
-		switch {
-		case parent.Err() != nil:
-			return fmt.Errorf("hiksdk %s: %s: %w", ap, what, parent.Err())
-		case netquiet.Silent(err):
-			return nil
-		}
-		return fmt.Errorf("hiksdk %s: %s: %w", ap, what, err)
-	}
-	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
-	if err != nil {
-		return nil, quiet("connect", err)
+	conn, err := probeconn.Dial(ctx, "hiksdk", p.cfg.Dial, ap, p.cfg.Timeout, pace)
+	if conn == nil {
+		return nil, err
 	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	ctx, quiet := conn.Ctx, conn.Err
 	dl, _ := ctx.Deadline()
 
 	buf := make([]byte, p.cfg.MaxBytes)
@@ -220,8 +204,8 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	}
 	r, perr := ParseReply(buf[:n])
 	if perr != nil {
-		if parent.Err() != nil {
-			return nil, quiet("read", parent.Err())
+		if err := conn.Interrupted(); err != nil {
+			return nil, quiet("read", err)
 		}
 		return nil, fmt.Errorf("hiksdk %s: %s: %w", ap, trigger, perr)
 	}

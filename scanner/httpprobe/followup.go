@@ -13,6 +13,7 @@ import (
 
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 )
 
 // RPC2LoginChallenge is the body of the Dahua login's first step with an
@@ -155,7 +156,7 @@ func (c *conn) roundTrip(ctx context.Context, req string) (raw []byte, rerr erro
 		}
 		fresh = true
 	}
-	stop := bridge(ctx, c.c)
+	stop := probeconn.Bridge(ctx, c.c)
 	defer stop()
 	if _, err := io.WriteString(c.c, req); err != nil {
 		return nil, nil, fresh, fmt.Errorf("send: %w", err)

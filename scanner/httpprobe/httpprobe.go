@@ -44,6 +44,7 @@ import (
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 )
 
 // Defaults for Config's zero values.
@@ -226,7 +227,7 @@ func (p *Prober) connect(ctx context.Context, ap netip.AddrPort, overTLS bool) (
 	if !overTLS {
 		return c, nil
 	}
-	stop := bridge(ctx, c)
+	stop := probeconn.Bridge(ctx, c)
 	defer stop()
 	// We fingerprint devices, we do not trust them: cameras carry
 	// self-signed certificates for 192.168.1.64, so verifying would only
@@ -289,14 +290,6 @@ func readResponse(conn net.Conn, max int) ([]byte, error) {
 		}
 	}
 	return buf, nil
-}
-
-// bridge makes ctx's end interrupt every blocking call on conn.
-func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 }
 
 func allSuites() []uint16 {

@@ -36,7 +36,7 @@ import (
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/msghead"
-	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 )
 
 // Defaults for Config's zero values.
@@ -111,29 +111,12 @@ func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports,
 // no error; a reply that is not RTSP gives ErrNotRTSP; a reply cut short
 // gives the evidence read so far and the error that cut it.
 func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
-	if err := pace.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("rtsp %s: %w", ap, err)
-	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	quiet := func(what string, err error) error {
-		switch {
-		case parent.Err() != nil:
-			return fmt.Errorf("rtsp %s: %s: %w", ap, what, parent.Err())
-		case netquiet.Silent(err):
-			return nil
-		}
-		return fmt.Errorf("rtsp %s: %s: %w", ap, what, err)
-	}
-
-	conn, err := p.cfg.Dial(ctx, "tcp", ap.String())
-	if err != nil {
-		return nil, quiet("connect", err)
+	conn, err := probeconn.Dial(ctx, "rtsp", p.cfg.Dial, ap, p.cfg.Timeout, pace)
+	if conn == nil {
+		return nil, err
 	}
 	defer conn.Close()
-	stop := bridge(ctx, conn)
-	defer stop()
+	ctx, quiet := conn.Ctx, conn.Err
 	br := bufio.NewReader(conn)
 
 	var evs []device.Evidence
@@ -157,7 +140,7 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 		f := r.Fields()
 		f["rtsp.method"] = method
 		evs = append(evs, device.Evidence{Source: device.SourceRTSP, Addr: ap.Addr(), Port: ap.Port(), Fields: f})
-		if err := errors.Join(perr, rerr, parent.Err()); err != nil {
+		if err := errors.Join(perr, rerr, conn.Interrupted()); err != nil {
 			return evs, fmt.Errorf("rtsp %s: %s: partial response: %w", ap, method, err)
 		}
 		if r.Get("WWW-Authenticate") != "" {
@@ -227,12 +210,4 @@ func readMessage(br *bufio.Reader, max int) ([]byte, error) {
 	body := make([]byte, n)
 	got, err := io.ReadFull(br, body)
 	return append(buf, body[:got]...), err
-}
-
-// bridge makes ctx's end interrupt every blocking call on conn.
-func bridge(ctx context.Context, conn net.Conn) (stop func() bool) {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 }

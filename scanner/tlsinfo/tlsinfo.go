@@ -34,7 +34,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/internal/netquiet"
+	"github.com/camsweep/camsweep/scanner/internal/probeconn"
 )
 
 // DefaultTimeout bounds one handshake when Config.Timeout is zero.
@@ -97,29 +97,12 @@ func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports,
 // ProbePort shakes hands once and returns one Evidence describing the leaf
 // certificate. Silence, refusal and resets give no evidence and no error.
 func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
-	if err := pace.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("tls %s: %w", ap, err)
-	}
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	fail := func(what string, err error) error {
-		switch {
-		case parent.Err() != nil:
-			return fmt.Errorf("tls %s: %s: %w", ap, what, parent.Err())
-		case netquiet.Silent(err):
-			return nil
-		}
-		return fmt.Errorf("tls %s: %s: %w", ap, what, err)
-	}
-	c, err := p.cfg.Dial(ctx, "tcp", ap.String())
-	if err != nil {
-		return nil, fail("connect", err)
+	c, err := probeconn.Dial(ctx, "tls", p.cfg.Dial, ap, p.cfg.Timeout, pace)
+	if c == nil {
+		return nil, err
 	}
 	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	}
+	ctx, fail := c.Ctx, c.Err
 	// We read the certificate, we do not trust it: camera certificates are
 	// self-signed for whatever address the device had at first boot. No
 	// ServerName means no SNI, as a client that only knows the address.
