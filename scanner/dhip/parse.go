@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner/internal/evfields"
 )
 
 // ErrNotDHIP is returned for bytes that are not a DHIP discovery reply.
@@ -105,7 +107,7 @@ func ParseDHIP(b []byte) (DevInfo, error) {
 	v6, _ := di["IPv6Address"].(map[string]any)
 	d := DevInfo{
 		Method:       msg.Method,
-		MAC:          normMAC(str(msg.MAC)),
+		MAC:          evfields.MAC(str(msg.MAC)),
 		Vendor:       str(di["Vendor"]),
 		Manufacturer: str(di["Manufacturer"]),
 		DeviceType:   str(di["DeviceType"]),
@@ -147,24 +149,6 @@ func str(v any) string {
 	return ""
 }
 
-func normMAC(s string) string {
-	s = strings.ToLower(strings.ReplaceAll(s, "-", ":"))
-	if len(s) != 17 {
-		return ""
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i%3 == 2 {
-			if c != ':' {
-				return ""
-			}
-		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return ""
-		}
-	}
-	return s
-}
-
 func addr(s string) netip.Addr {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
@@ -177,38 +161,28 @@ func addr(s string) netip.Addr {
 // reported addresses are kept even when they differ from the sender's
 // (multi-homing evidence).
 func (d DevInfo) Fields() map[string]string {
-	f := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			f["dhip."+k] = v
-		}
-	}
-	setAddr := func(k string, a netip.Addr) {
-		if a.IsValid() && !a.IsUnspecified() {
-			set(k, a.String())
-		}
-	}
-	set("method", d.Method)
-	set("mac", d.MAC)
-	set("vendor", d.Vendor)
-	set("manufacturer", d.Manufacturer)
-	set("device_type", d.DeviceType)
-	set("device_class", d.DeviceClass)
-	set("device_id", d.DeviceID)
-	set("serial_no", d.SerialNo)
-	set("machine_name", d.MachineName)
-	set("version", d.Version)
-	setAddr("ipv4_address", d.IPv4Address)
-	setAddr("ipv4_subnet_mask", d.SubnetMask)
-	setAddr("ipv4_gateway", d.Gateway)
-	set("ipv4_dhcp", d.DHCP)
-	set("ipv6_address", d.IPv6Address)
-	set("ipv6_link_local", d.LinkLocal)
-	set("http_port", d.HTTPPort)
-	set("https_port", d.HTTPSPort)
-	set("port", d.Port)
-	set("init", d.Init)
-	set("unlogin_func_mask", d.UnLoginMask)
-	set("video_input_channels", d.VideoInputs)
-	return f
+	s := evfields.New("dhip")
+	s.Str("method", d.Method)
+	s.Str("mac", d.MAC)
+	s.Str("vendor", d.Vendor)
+	s.Str("manufacturer", d.Manufacturer)
+	s.Str("device_type", d.DeviceType)
+	s.Str("device_class", d.DeviceClass)
+	s.Str("device_id", d.DeviceID)
+	s.Str("serial_no", d.SerialNo)
+	s.Str("machine_name", d.MachineName)
+	s.Str("version", d.Version)
+	s.Addr("ipv4_address", d.IPv4Address)
+	s.Addr("ipv4_subnet_mask", d.SubnetMask)
+	s.Addr("ipv4_gateway", d.Gateway)
+	s.Str("ipv4_dhcp", d.DHCP)
+	s.Str("ipv6_address", d.IPv6Address)
+	s.Str("ipv6_link_local", d.LinkLocal)
+	s.Str("http_port", d.HTTPPort)
+	s.Str("https_port", d.HTTPSPort)
+	s.Str("port", d.Port)
+	s.Str("init", d.Init)
+	s.Str("unlogin_func_mask", d.UnLoginMask)
+	s.Str("video_input_channels", d.VideoInputs)
+	return s.M
 }

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner/internal/evfields"
 )
 
 // ErrNotSearchReply reports a datagram that is not a UDP 5050 search reply:
@@ -97,7 +99,7 @@ func ParseSearch(b []byte) (SearchReply, error) {
 	}
 	const macLen = len("00:11:22:33:44:55")
 	if len(s2) >= macLen {
-		if mac := normMAC(string(s2[:macLen])); mac != "" {
+		if mac := evfields.MAC(string(s2[:macLen])); mac != "" {
 			r.MAC = mac
 			s2 = s2[macLen:]
 		}
@@ -140,58 +142,25 @@ func cString(b []byte) string {
 
 func addr4(b []byte) netip.Addr { return netip.AddrFrom4([4]byte(b)) }
 
-func normMAC(s string) string {
-	s = strings.ToLower(strings.ReplaceAll(s, "-", ":"))
-	if len(s) != 17 {
-		return ""
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i%3 == 2 {
-			if c != ':' {
-				return ""
-			}
-		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return ""
-		}
-	}
-	return s
-}
-
 // Fields is the evidence vocabulary of vendors/FIELDS.md (dvrip5050.*);
 // empty values, zero ports and unset addresses are left out.
 func (r SearchReply) Fields() map[string]string {
-	f := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			f["dvrip5050."+k] = v
-		}
-	}
-	setAddr := func(k string, a netip.Addr) {
-		if a.IsValid() && !a.IsUnspecified() {
-			set(k, a.String())
-		}
-	}
-	setPort := func(k string, p uint16) {
-		if p != 0 {
-			set(k, strconv.Itoa(int(p)))
-		}
-	}
-	set("version", r.Version)
-	set("device_type", r.DeviceType)
-	setAddr("ipv4_address", r.IPv4)
-	setAddr("ipv4_subnet_mask", r.Mask)
-	setAddr("ipv4_gateway", r.Gateway)
-	setAddr("ipv4_dns", r.DNS)
-	setPort("http_port", r.HTTPPort)
-	setPort("https_port", r.HTTPSPort)
-	setPort("tcp_port", r.TCPPort)
-	set("mac", r.MAC)
-	set("model", r.Model)
-	set("serial_no", r.SerialNo)
-	set("name", r.Name)
-	set("device", r.Device)
-	set("ipv6", r.IPv6)
-	set("keys", strings.Join(r.Keys, ","))
-	return f
+	s := evfields.New("dvrip5050")
+	s.Str("version", r.Version)
+	s.Str("device_type", r.DeviceType)
+	s.Addr("ipv4_address", r.IPv4)
+	s.Addr("ipv4_subnet_mask", r.Mask)
+	s.Addr("ipv4_gateway", r.Gateway)
+	s.Addr("ipv4_dns", r.DNS)
+	s.Port("http_port", r.HTTPPort)
+	s.Port("https_port", r.HTTPSPort)
+	s.Port("tcp_port", r.TCPPort)
+	s.Str("mac", r.MAC)
+	s.Str("model", r.Model)
+	s.Str("serial_no", r.SerialNo)
+	s.Str("name", r.Name)
+	s.Str("device", r.Device)
+	s.Str("ipv6", r.IPv6)
+	s.Str("keys", strings.Join(r.Keys, ","))
+	return s.M
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner/internal/evfields"
 )
 
 // ErrNotSADP is returned for bytes that are not a SADP ProbeMatch.
@@ -98,7 +100,7 @@ func ParseProbeMatch(b []byte) (ProbeMatch, error) {
 		DeviceType:        t(raw.DeviceType),
 		DeviceDescription: t(raw.DeviceDescription),
 		DeviceSN:          t(raw.DeviceSN),
-		MAC:               normMAC(raw.MAC),
+		MAC:               evfields.MAC(raw.MAC),
 		IPv4Address:       addr(raw.IPv4Address),
 		IPv4SubnetMask:    addr(raw.IPv4SubnetMask),
 		IPv4Gateway:       addr(raw.IPv4Gateway),
@@ -137,26 +139,6 @@ func SplitVersion(s string) (version, build string) {
 
 // normMAC turns "58-50-ed-1f-e3-85" (or colon or upper-case forms) into
 // "58:50:ed:1f:e3:85"; anything else yields "".
-func normMAC(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.ReplaceAll(s, "-", ":")
-	if len(s) != 17 {
-		return ""
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i%3 == 2 {
-			if c != ':' {
-				return ""
-			}
-			continue
-		}
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return ""
-		}
-	}
-	return s
-}
 
 func addr(s string) netip.Addr {
 	a, err := netip.ParseAddr(strings.TrimSpace(s))

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner/internal/evfields"
 )
 
 // ErrNotXMEye is returned for bytes that are not an XMEye discovery reply.
@@ -125,7 +127,7 @@ func Parse(b []byte) (Reply, error) {
 	r := Reply{
 		MsgID:         MsgSearchReply,
 		Ret:           str(msg.Ret),
-		MAC:           normMAC(str(nc["MAC"])),
+		MAC:           evfields.MAC(str(nc["MAC"])),
 		Serial:        str(nc["SN"]),
 		HostName:      str(nc["HostName"]),
 		IPv4Address:   hexAddr(str(nc["HostIP"])),
@@ -228,24 +230,6 @@ func hexAddr(s string) netip.Addr {
 	return a
 }
 
-func normMAC(s string) string {
-	s = strings.ToLower(strings.ReplaceAll(s, "-", ":"))
-	if len(s) != 17 {
-		return ""
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i%3 == 2 {
-			if c != ':' {
-				return ""
-			}
-		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return ""
-		}
-	}
-	return s
-}
-
 // Fields is the evidence vocabulary of vendors/FIELDS.md (xmeye.*). The
 // reported address, mask and gateway are kept even when they differ from
 // the sender's, as sadp.* and dhip.* keep theirs: a device that reports
@@ -253,38 +237,28 @@ func normMAC(s string) string {
 // NATed), and the policy reads xmeye.ipv4_address and xmeye.ipv4_gateway
 // for that.
 func (r Reply) Fields() map[string]string {
-	f := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			f["xmeye."+k] = v
-		}
-	}
-	setAddr := func(k string, a netip.Addr) {
-		if a.IsValid() && !a.IsUnspecified() {
-			set(k, a.String())
-		}
-	}
+	s := evfields.New("xmeye")
 	if r.MsgID != 0 {
-		set("msg_id", strconv.Itoa(int(r.MsgID)))
+		s.Str("msg_id", strconv.Itoa(int(r.MsgID)))
 	}
-	set("ret", r.Ret)
-	set("mac", r.MAC)
-	set("serial", r.Serial)
-	set("hostname", r.HostName)
-	setAddr("ipv4_address", r.IPv4Address)
-	setAddr("ipv4_subnet_mask", r.SubnetMask)
-	setAddr("ipv4_gateway", r.Gateway)
-	set("tcp_port", r.TCPPort)
-	set("http_port", r.HTTPPort)
-	set("ssl_port", r.SSLPort)
-	set("udp_port", r.UDPPort)
-	set("device_type", r.DeviceType)
-	set("channels", r.Channels)
-	set("firmware", r.Firmware)
-	set("build_date", r.BuildDate)
-	set("other_function", r.OtherFunction)
+	s.Str("ret", r.Ret)
+	s.Str("mac", r.MAC)
+	s.Str("serial", r.Serial)
+	s.Str("hostname", r.HostName)
+	s.Addr("ipv4_address", r.IPv4Address)
+	s.Addr("ipv4_subnet_mask", r.SubnetMask)
+	s.Addr("ipv4_gateway", r.Gateway)
+	s.Str("tcp_port", r.TCPPort)
+	s.Str("http_port", r.HTTPPort)
+	s.Str("ssl_port", r.SSLPort)
+	s.Str("udp_port", r.UDPPort)
+	s.Str("device_type", r.DeviceType)
+	s.Str("channels", r.Channels)
+	s.Str("firmware", r.Firmware)
+	s.Str("build_date", r.BuildDate)
+	s.Str("other_function", r.OtherFunction)
 	for k, v := range r.Raw {
-		set("raw."+k, v)
+		s.Str("raw."+k, v)
 	}
-	return f
+	return s.M
 }
