@@ -14,6 +14,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // replyFrame is an Ethernet/ARP reply as a device sends it (42 bytes, no
@@ -85,23 +86,8 @@ func (f *fakeConn) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error
 
 func (f *fakeConn) Close() error { f.closeMu.Do(func() { close(f.closed) }); return nil }
 
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	l []netip.Addr
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.l) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.l[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource    { return &listIter{l: s} }
-func (s listScope) Contains(a netip.Addr) bool  { return slices.Contains(s, a) }
 func (nopPacer) Wait(ctx context.Context) error { return ctx.Err() }
 func rangeScope(prefix string, from, to int) listScope {
 	var s listScope

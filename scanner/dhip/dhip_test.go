@@ -14,12 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -158,30 +157,9 @@ func FuzzParseDHIP(f *testing.F) {
 
 // --- the sweeper against UDP responders on loopback ---
 
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
-
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
 	t.Helper()
@@ -231,7 +209,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n := pace.n.Load(); n != 3 {
+	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only)", n)
 	}
 	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {

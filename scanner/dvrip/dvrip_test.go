@@ -7,23 +7,16 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 // serve answers every connection to 127.0.0.1:0 with handle; done closes
 // when the test ends, for handlers that stall.
@@ -96,8 +89,8 @@ func TestProber_ProbePort_realm(t *testing.T) {
 	if r := <-reqs; !bytes.Equal(r, RealmRequest()) {
 		t.Errorf("request % x", r)
 	}
-	if pace.n.Load() != 1 {
-		t.Errorf("pace.Wait %d times, want 1: one connection, one request", pace.n.Load())
+	if pace.N.Load() != 1 {
+		t.Errorf("pace.Wait %d times, want 1: one connection, one request", pace.N.Load())
 	}
 }
 
@@ -159,23 +152,7 @@ func TestNew_validates(t *testing.T) {
 
 // --- the 5050 sweeper against UDP responders on loopback ---
 
-type listScope []netip.Addr
-
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
+type listScope = scantest.Scope
 
 func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
 	t.Helper()
@@ -226,7 +203,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n := pace.n.Load(); n != 2 {
+	if n := pace.N.Load(); n != 2 {
 		t.Errorf("pace.Wait called %d times, want 2 (IPv4 targets only)", n)
 	}
 	evs := got[netip.MustParseAddr("127.0.0.2")]

@@ -8,46 +8,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-// listScope is a Scope over a fixed list.
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool {
-	for _, x := range s {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 // responder answers every datagram on addr:port with reply(req).
 func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
@@ -118,7 +88,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := pace.n.Load(); n != int64(len(scope)) {
+	if n := pace.N.Load(); n != int64(len(scope)) {
 		t.Errorf("pace.Wait called %d times, want %d (one per packet)", n, len(scope))
 	}
 	if len(got) != 2 {

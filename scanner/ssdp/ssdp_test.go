@@ -1,7 +1,6 @@
 package ssdp
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,39 +13,12 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool {
-	for _, x := range s {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 func noIfs() ([]net.Interface, error) { return nil, nil }
 
@@ -95,7 +67,7 @@ func sweep(t *testing.T, port uint16, scope scanner.Scope, fetch time.Duration) 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return got, pace.n.Load()
+	return got, pace.N.Load()
 }
 
 func TestSweeper_Sweep_fetchesDescription(t *testing.T) {

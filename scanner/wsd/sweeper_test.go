@@ -10,36 +10,14 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 type noPace struct{ n int }
 
 func (p *noPace) Wait(ctx context.Context) error { p.n++; return ctx.Err() }
 
-type listScope []netip.Addr
-
-type listIter struct {
-	a []netip.Addr
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.a) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.a[it.i-1], true
-}
-func (s listScope) Iter() scanner.AddrSource { return &listIter{a: s} }
-func (s listScope) Contains(a netip.Addr) bool {
-	for _, x := range s {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
+type listScope = scantest.Scope
 
 // responder answers each probe whose Types ask for an NVT (or nothing) with
 // the real Hikvision reply, RelatesTo set to the probe's id, and then with

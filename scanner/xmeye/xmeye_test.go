@@ -6,44 +6,22 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // --- the sweeper against UDP responders on loopback; no interface is
 // handed to it, so nothing is broadcast from the test's namespace ---
 
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource   { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
-
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 func noInterfaces() ([]net.Interface, error) { return nil, nil }
 
@@ -110,7 +88,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
 	var pace countPacer
 	got := collect(t, s, scope, &pace)
-	if n := pace.n.Load(); n != 3 {
+	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only, no interface to broadcast on)", n)
 	}
 	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {
