@@ -79,9 +79,9 @@ demo: build
 # bench brings the benchmark lab (bench/lab.yaml, prefix cswb-) up, runs
 # camsweep and nmap in alternation inside its jump namespace, writes
 # bench/results/LATEST.md and takes the lab down (see bench/README.md).
-# One pair takes about 14 minutes, nearly all of it nmap's -sV waiting out
+# One pair takes about 17 minutes, nearly all of it nmap's -sV waiting out
 # its probes on ports it cannot match; BENCH_PAIRS=3 for the issue's three
-# pairs (about 40 minutes). Needs root; installs nmap from Debian.
+# pairs (about 50 minutes). Needs root; installs nmap from Debian.
 BENCH_PAIRS ?= 1
 BENCH_DIR   := bin/bench
 bench:
