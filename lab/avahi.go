@@ -22,7 +22,11 @@ import (
 // over /etc/avahi (its configuration and static services, nothing of the
 // host's) and <state>/avahi-<name>/run over /run/avahi-daemon (its PID file
 // and socket, so two labs never clash) and then execs avahi-daemon, whose
-// PID is recorded in <name>.avahi.pid. D-Bus is off, IPv4 only, eth0 only.
+// PID is recorded in <name>.avahi.pid. D-Bus is off, eth0 only, IPv4 and
+// IPv6 (the link-local address the lab gives eth0): the scanner's query to
+// ff02::fb is answered too, with the A record in IPv6 answers
+// (publish-a-on-ipv6, off in Avahi's default), so that the scanner can file
+// what it hears over IPv6 under the device's IPv4 address.
 
 // AvahiService is the service every avahi device publishes.
 const (
@@ -43,7 +47,7 @@ const avahiConf = `# Written by camsweep lab: a real mDNS responder for the lab 
 host-name=` + AvahiHost + `
 domain-name=local
 use-ipv4=yes
-use-ipv6=no
+use-ipv6=yes
 allow-interfaces=eth0
 enable-dbus=no
 disallow-other-stacks=no
@@ -56,6 +60,7 @@ enable-wide-area=no
 publish-addresses=yes
 publish-hinfo=no
 publish-aaaa-on-ipv4=no
+publish-a-on-ipv6=yes
 publish-workstation=no
 publish-domain=no
 

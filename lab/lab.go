@@ -140,6 +140,9 @@ func build(ctx context.Context, spec *Spec) error {
 	if err := ipBatch(ctx, "", add.String()); err != nil {
 		return err
 	}
+	if err := ipv6Setup(ctx, spec); err != nil {
+		return err
+	}
 
 	// ep is the far end of a veth: a namespace, its interface, what it gets.
 	type ep struct {
@@ -221,6 +224,23 @@ func build(ctx context.Context, spec *Spec) error {
 	}
 	// Forwarding is per namespace; the root namespace's setting is untouched.
 	return run(ctx, nil, "ip", "netns", "exec", spec.RouterNS(), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+}
+
+// ipv6Setup turns IPv6 on in every namespace of the lab, before any
+// interface is made, with duplicate address detection off: an interface's
+// link-local address is then usable at once instead of "tentative" for a
+// second or two, which the IPv6 mDNS query from the jump host and
+// avahi-daemon's IPv6 answers need. The root namespace is untouched, and a
+// kernel without IPv6 skips it.
+func ipv6Setup(ctx context.Context, spec *Spec) error {
+	if _, err := os.Stat("/proc/sys/net/ipv6"); err != nil {
+		return nil
+	}
+	var b strings.Builder
+	for _, ns := range spec.Namespaces() {
+		fmt.Fprintf(&b, "netns exec %s sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0\n", ns)
+	}
+	return ipBatch(ctx, "", b.String())
 }
 
 // parallel runs each {namespace, batch script} at once.

@@ -337,6 +337,32 @@ func TestEngine_Run_sweepEvidenceJoinsHostAndStraysAreReported(t *testing.T) {
 	}
 }
 
+// TestEngine_Run_ipv6Stray: a sweeper may emit evidence of an IPv6
+// responder (mDNS heard over ff02::fb with no A record in scope); the IPv4
+// scope does not contain it, so it is a stray, reported out of scope.
+func TestEngine_Run_ipv6Stray(t *testing.T) {
+	in := netip.MustParseAddr("198.18.0.2")
+	out := netip.MustParseAddr("fe80::1a68:cbff:fe15:b284")
+	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
+		HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6, ReportStrays: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stray []device.Host
+	for _, h := range hosts {
+		if h.Addr == out {
+			stray = append(stray, h)
+		}
+	}
+	if len(stray) != 1 || !stray[0].OutOfScope || stray[0].Partial || len(stray[0].Evidence) != 1 {
+		t.Errorf("IPv6 responder %+v, want one out-of-scope host with its evidence", stray)
+	}
+}
+
 func TestNew_sweepersNeedScope(t *testing.T) {
 	if _, err := New(Config{Targets: addrs(1), Sweepers: []Sweeper{fakeSweeper{}}, HostProbers: []HostProber{&fakeTCP{}}}); err == nil {
 		t.Error("sweepers without a scope accepted")

@@ -85,8 +85,9 @@ WHAT IS SENT (read-only, paced for fragile embedded devices):
   1. discovery, for all targets at once: one probe multicast on each interface (or the
      one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
      typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
-     (UDP 5353) and SSDP (UDP 1900; the device description at LOCATION is fetched only
-     from in-scope addresses), and for Xiongmai XMEye (UDP 34569) one broadcast to
+     (UDP 5353, to 224.0.0.251 and, on interfaces with an IPv6 link-local address, to
+     ff02::fb as well) and SSDP (UDP 1900; the device description at LOCATION is fetched
+     only from in-scope addresses), and for Xiongmai XMEye (UDP 34569) one broadcast to
      255.255.255.255 pinned to each of those interfaces instead of the multicast;
      replies are collected for a short window. Routed subnets never see multicast or
      broadcast: the unicast probes are what find cameras there. Dahua's legacy search

@@ -8,7 +8,7 @@ import (
 
 // newMDNS is the mDNS / DNS-SD sweeper (scanner/mdns).
 func newMDNS(o wireOpts) (scanner.Sweeper, error) {
-	return mdns.New(mdns.Config{Iface: o.Iface})
+	return mdns.New(mdns.Config{Iface: o.Iface, Log: o.Log.With().Str("sweeper", "mdns").Logger()})
 }
 
 // newSSDP is the SSDP / UPnP sweeper (scanner/ssdp); its description

@@ -4,11 +4,14 @@
 // Sent: one DNS query (ID 0, no recursion) with a PTR question for the
 // service type enumeration _services._dns-sd._udp.local and one for each
 // camera (and printer) service type, every question with the QU bit set
-// (RFC 6762 §5.4). It goes to 224.0.0.251:5353 on each interface and by
-// unicast to UDP 5353 of every in-scope target: devices on routed segments
-// answer such direct queries (RFC 6762 §6.7 legacy unicast; nmap's
-// dns-service-discovery does the same). The first query carries no known
-// answers: the sweeper knows nothing before it asks.
+// (RFC 6762 §5.4). It goes to 224.0.0.251:5353 on each interface, to
+// [ff02::fb%iface]:5353 (hop limit 255, RFC 6762 §11) on each of those
+// that has an IPv6 link-local address, and by unicast to UDP 5353 of every
+// in-scope target: devices on routed segments answer such direct queries
+// (RFC 6762 §6.7 legacy unicast; nmap's dns-service-discovery does the
+// same). Targets are IPv4: nothing is sent to an IPv6 unicast address, and
+// a host without IPv6 skips that query quietly. The first query carries no
+// known answers: the sweeper knows nothing before it asks.
 //
 // Follow-up: a responder whose _services._dns-sd._udp answer lists service
 // types the first query did not ask for (a device-info, a vendor type) is
@@ -23,8 +26,13 @@
 // answers _axis-video._tcp with "AXIS <model> - <MAC>" and TXT
 // macaddress=<MAC>. Any DNS response with the QR bit from an address is a
 // match and evidence of that address; unsolicited announcements that reach
-// the group port during the window are collected too. The sweeper
-// concludes nothing: rules in vendors/rules/mdns.yaml do.
+// the group port (IPv4 or IPv6) during the window are collected too. A
+// response heard over IPv6 comes from a link-local address: its evidence,
+// marked mdns.via=ipv6, goes to the in-scope IPv4 addresses its A records
+// give, else to the in-scope IPv4 responder whose answer gave the sender
+// as an AAAA address, else to the IPv6 sender (outside the scope, so the
+// engine reports it as a stray). The sweeper concludes nothing: rules in
+// vendors/rules/mdns.yaml do.
 //
 // Parse is pure and bounded: it relies on miekg/dns to reject compression
 // loops and pointers out of range, and caps what it keeps itself.
@@ -42,6 +50,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/rs/zerolog"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
@@ -56,6 +65,14 @@ const (
 
 // Group is the IPv4 mDNS group.
 var Group = netip.MustParseAddr("224.0.0.251")
+
+// Group6 is the IPv6 mDNS group, of link-local scope.
+var Group6 = netip.MustParseAddr("ff02::fb")
+
+// HopLimit6 is the hop limit of the IPv6 query: RFC 6762 §11 has mDNS
+// packets sent with 255 so that a receiver can tell they never crossed a
+// router (a link-local group is never forwarded anyway).
+const HopLimit6 = 255
 
 // DefaultServices are the service types asked for besides the enumeration:
 // the camera types of PROTOCOLS.md §7.1 and the printer types, so that a
@@ -82,14 +99,19 @@ type Config struct {
 	Window time.Duration
 	// Services overrides DefaultServices ("_CGI._tcp" form).
 	Services []string
-	// NoMulticast sends unicast only and never joins the group.
+	// NoMulticast sends unicast only and never joins a group, IPv4 or
+	// IPv6.
 	NoMulticast bool
 	// Port and Group are seams for tests; zero means 5353 and the group.
 	Port  uint16
 	Group netip.Addr
-	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
+	// ListenPacket, Interfaces and Interfaces6 are the socket seams of
+	// udpsweep.Config.
 	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
 	Interfaces   func() ([]net.Interface, error)
+	Interfaces6  func() ([]net.Interface, error)
+	// Log receives debug messages, such as why no IPv6 query went out.
+	Log zerolog.Logger
 }
 
 // Sweeper is the "mdns" scanner.Sweeper.
@@ -159,37 +181,65 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 		ListenGroup:  !s.cfg.NoMulticast,
 		ListenPacket: s.cfg.ListenPacket,
 		Interfaces:   s.cfg.Interfaces,
+		Interfaces6:  s.cfg.Interfaces6,
+		Log:          s.cfg.Log,
 	}
 	if !s.cfg.NoMulticast {
 		ucfg.Group = s.cfg.Group
+		ucfg.Group6, ucfg.HopLimit6 = Group6, HopLimit6
 	}
-	var d dedup
-	f := newFollow(s.cfg.Services)
-	handle := func(r udpsweep.Reply) {
-		m, err := Parse(r.Payload)
-		if err != nil || !m.Response {
-			return // not DNS, or another querier's question
-		}
-		if scope.Contains(r.From.Addr()) {
-			f.heard(r.From.Addr(), m)
-		}
-		for _, ev := range m.Evidence(r.From) {
-			if d.first(ev) {
-				emit(ev)
-			}
-		}
-	}
-	if err := udpsweep.Run(ctx, ucfg, scope, pace, s.query, handle); err != nil {
+	w := &sweep{scope: scope, emit: emit, f: newFollow(s.cfg.Services)}
+	// What was heard over IPv6 from an address no A record ties to the
+	// scope waits for the end, when every IPv4 answer is in.
+	defer w.flush()
+	if err := udpsweep.Run(ctx, ucfg, scope, pace, s.query, w.handle); err != nil {
 		return err
 	}
-	targets, q, err := f.query()
+	targets, q, err := w.f.query()
 	if err != nil || len(targets) == 0 || ctx.Err() != nil {
 		return err
 	}
 	// Unicast to responders that just answered: a shorter window will do.
-	ucfg.Group, ucfg.ListenGroup = netip.Addr{}, false
+	ucfg.Group, ucfg.Group6, ucfg.ListenGroup = netip.Addr{}, netip.Addr{}, false
 	ucfg.Window = min(ucfg.Window, followWindow)
-	return udpsweep.Run(ctx, ucfg, targets, pace, q, handle)
+	return udpsweep.Run(ctx, ucfg, targets, pace, q, w.handle)
+}
+
+// sweep is the state of one Sweep: what the follow-up needs, what was
+// emitted, and what was heard over IPv6.
+type sweep struct {
+	scope scanner.Scope
+	emit  func(device.Evidence)
+	f     *follow
+	d     dedup
+	v6    heard6
+}
+
+// handle judges one datagram: a DNS response becomes evidence of its
+// sender (IPv4) or of the addresses its A records give (IPv6, handle6).
+func (w *sweep) handle(r udpsweep.Reply) {
+	m, err := Parse(r.Payload)
+	if err != nil || !m.Response {
+		return // not DNS, or another querier's question
+	}
+	from := r.From.Addr()
+	if from.Is6() {
+		w.handle6(r.From, m)
+		return
+	}
+	if w.scope.Contains(from) {
+		w.f.heard(from, m)
+		w.v6.link(from, m)
+	}
+	for _, ev := range m.Evidence(r.From) {
+		w.once(ev)
+	}
+}
+
+func (w *sweep) once(ev device.Evidence) {
+	if w.d.first(ev) {
+		w.emit(ev)
+	}
 }
 
 // Bounds of the follow-up round.

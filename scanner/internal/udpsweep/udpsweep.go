@@ -2,7 +2,9 @@
 // sweepers (SADP, DHIP, XMEye): one probe sent by multicast (or by
 // broadcast) on each interface and by unicast to every in-scope target,
 // replies collected on the sending socket (and, optionally, on the
-// discovery port) for a bounded window.
+// discovery port) for a bounded window. A protocol that has a link-local
+// IPv6 group (mDNS's ff02::fb) may also have the probe multicast there, on
+// the interfaces that have IPv6, as a best effort.
 //
 // It knows nothing about what the bytes mean: the protocol package builds
 // the probe and judges each datagram.
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/net/ipv4"
 
 	"github.com/camsweep/camsweep/scanner"
@@ -55,29 +58,51 @@ type Config struct {
 	// Linux only; elsewhere it is an error of the sweep, and unicast
 	// still goes out.
 	Broadcast bool
+	// Group6 is an IPv6 multicast group of link-local scope (ff02::fb);
+	// invalid means none. The probe then also goes to [Group6%iface]:Port
+	// from a udp6 socket, once on each multicast interface (as for Group)
+	// that has an IPv6 link-local address, and with ListenGroup a second
+	// udp6 socket binds [::]:Port and joins Group6 on them. No IPv6 packet
+	// goes anywhere else. IPv6 is best effort: when it is off (no
+	// link-local address, no udp6 socket, a send refused) the sweep sends
+	// nothing by IPv6 and says why to Log, at debug level.
+	Group6 netip.Addr
+	// HopLimit6 is the hop limit of the IPv6 multicast probe; 0 leaves the
+	// kernel's default (1).
+	HopLimit6 int
+	// Log receives the debug messages of the IPv6 path; the zero Logger
+	// drops them.
+	Log zerolog.Logger
 
 	// ListenPacket opens the sending socket ("udp4", ":0") and the group
-	// socket; nil binds with net.ListenConfig (to Iface when set).
+	// socket, and with Group6 their udp6 twins ("udp6", "[::]:0" and
+	// "[::]:Port"); nil binds with net.ListenConfig (to Iface when set).
 	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
 	// Interfaces lists the interfaces to multicast and broadcast on; nil
 	// uses net.Interfaces filtered as above. Tests return none so nothing
 	// is multicast or broadcast from the test's namespace.
 	Interfaces func() ([]net.Interface, error)
+	// Interfaces6 lists the interfaces to multicast on by IPv6; nil keeps
+	// those of Interfaces' list (or of the default one) that have an IPv6
+	// link-local address.
+	Interfaces6 func() ([]net.Interface, error)
 }
 
 // Reply is one datagram that reached one of the sweep's sockets.
 type Reply struct {
+	// From is the sender; an IPv6 link-local sender's zone names the
+	// interface it was heard on.
 	From    netip.AddrPort
 	Payload []byte
 	// Group is true when the reply came in on the group socket.
 	Group bool
 }
 
-// Run sends probe to the group (and to the broadcast address) on each
-// interface and to every address of scope, calling pace.Wait before every
-// packet, and hands each reply to
-// handle (called from one goroutine at a time) until Window has passed
-// after the last probe or ctx ends. Replies to the group socket may answer
+// Run sends probe to the group (and to Group6, and to the broadcast
+// address) on each interface and to every address of scope, calling
+// pace.Wait before every packet, and hands each reply to handle (called
+// from one goroutine at a time) until Window has passed after the last
+// probe or ctx ends. Replies to the group socket may answer
 // other clients; handle decides what is ours.
 func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pacer, probe []byte, handle func(Reply)) error {
 	if cfg.Port == 0 {
@@ -108,9 +133,19 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 			return fmt.Errorf("udpsweep: %w", err)
 		}
 	}
+	group := []bool{false}
 	if cfg.ListenGroup && (cfg.Broadcast || cfg.Group.IsValid() && len(ifs) > 0) {
 		if gpc := listenGroup(ctx, listen, cfg, ifs); gpc != nil {
-			socks = append(socks, gpc)
+			socks, group = append(socks, gpc), append(group, true)
+		}
+	}
+	var v6 *sock6
+	if cfg.Group6.IsValid() {
+		if v6 = open6(ctx, listen, cfg); v6 != nil {
+			socks, group = append(socks, v6.pc), append(group, false)
+			if v6.group != nil {
+				socks, group = append(socks, v6.group), append(group, true)
+			}
 		}
 	}
 
@@ -144,7 +179,7 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 		mu.Unlock()
 	}()
 	for i, c := range socks {
-		wg.Go(func() { read(c, i > 0, deliver) })
+		wg.Go(func() { read(c, group[i], deliver) })
 	}
 
 	var errs []error
@@ -169,6 +204,11 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 			if err != nil {
 				errs = append(errs, fmt.Errorf("multicast on %s: %w", ifs[i].Name, err))
 			}
+		}
+	}
+	if v6 != nil {
+		if err := v6.send(ctx, cfg, pace, probe); err != nil {
+			return err
 		}
 	}
 	if len(bifs) > 0 {
