@@ -120,8 +120,8 @@ func TestScan_lab_policyUniview(t *testing.T) {
 }
 
 // TestCLI_policyBadInput: a catalog with a cycle of parents, an overlapping
-// zones file under --strict-zones and an unknown policy among several are
-// refused at start, exit 2, naming the file and line.
+// zones file under --strict-zones, a VLAN in two zones and an unknown policy
+// among several are refused at start, exit 2, naming the file and line.
 func TestCLI_policyBadInput(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -142,6 +142,7 @@ makers:
   - {id: hikvision, name: h, short: h, country: CN, parent: a, as_of: 2026-01-01, sources: [S]}
 `)
 	zones := write("zones.yaml", "zones:\n  - {name: site, kind: primary, cidrs: [198.18.0.0/16]}\n  - {name: cctv, kind: isolated, cidrs: [198.18.20.0/24]}\n")
+	vlans := write("vlans.yaml", "zones:\n  - {name: site, kind: primary, cidrs: [198.18.0.0/16], vlans: [10]}\n  - {name: cctv, kind: isolated, vlans: [20, 10]}\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -150,6 +151,7 @@ makers:
 		{"catalog cycle", []string{"vendors", "--catalog", catalog}, `catalog.yaml:6: cycle of parents: a -> b -> a`},
 		{"catalog cycle on scan", []string{"scan", "--catalog", catalog, "198.18.1.1"}, `catalog.yaml:6: cycle of parents`},
 		{"strict zones", []string{"scan", "--zones", zones, "--strict-zones", "198.18.1.1"}, `zones.yaml:3: CIDR 198.18.20.0/24 in zone "cctv" overlaps 198.18.0.0/16 of zone "site"`},
+		{"vlan in two zones", []string{"scan", "--zones", vlans, "198.18.1.1"}, `vlans.yaml:3: VLAN 10 in zone "cctv" is already in zone "site" (line 2)`},
 		{"policy list", []string{"scan", "--policy", "uk-nil,us-ndaa899", "198.18.1.1"}, `unknown policy "us-ndaa899"`},
 		{"vendors list", []string{"vendors", "--list", "uk-nl"}, `unknown list "uk-nl"`},
 	} {

@@ -83,13 +83,13 @@ type Elsewhere struct {
 // PrimaryAddrs returns the addresses h's own evidence names (another XAddr
 // or ONVIF interface, the SADP, DHIP or XMEye reported address or gateway,
 // mDNS addresses) that lie in
-// a zone of kind primary other than the zone of h.Addr, sorted and without
+// a zone of kind primary other than the zone Place puts h in, sorted and without
 // repeats. Only zones the zones file defines count: the "unzoned" fallback
 // is primary to catch a forgotten subnet, but a factory-default address
 // such as 192.168.1.64 that a camera still reports is not evidence of an
 // interface on a core network.
 func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
-	home := z.Lookup(h.Addr)
+	home := z.Place(h).Zone
 	var out []Elsewhere
 	for _, ev := range h.Evidence {
 		for _, k := range addressKeys {
@@ -128,8 +128,9 @@ func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
 	return out
 }
 
-// Evaluate places h in a zone, looks up the maker of id.Vendor and returns
-// the findings of DESIGN.md §Findings:
+// Evaluate places h in a zone (Zones.Place: CIDR first, then the VLAN it
+// answered ARP on), looks up the maker of id.Vendor and returns the findings
+// of DESIGN.md §Findings:
 //
 //   - covered-vendor-on-primary: a covered maker's video device (camera, NVR,
 //     DVR, encoder, intercom) in a primary zone; high, critical when the zone
@@ -154,8 +155,15 @@ func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
 // equipment. Zones of kinds other than primary and isolated are declared
 // non-primary by the zones file and yield no finding, unless the device is
 // multi-homed into a primary zone.
+//
+// A summary names how the zone was chosen when a VLAN had a say: "on
+// isolated zone cctv (by its VLAN 30)" when no CIDR holds the address, and
+// "(by CIDR; it answered on VLAN 30 of zone cctv)" when the CIDR's zone and
+// the VLAN's zone disagree and the CIDR won.
 func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding) {
-	zone := p.zones.Lookup(h.Addr)
+	pl := p.zones.Place(h)
+	zone := pl.Zone
+	here := placeText(pl)
 	var maker *device.Maker
 	if id.Vendor != "" {
 		if m, ok := p.cat.Maker(id.Vendor); ok {
@@ -195,23 +203,23 @@ func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *dev
 		}
 		if primary {
 			return zone, maker, finding(device.FindingCoveredOnPrimary, severity(zone.Sensitive), pol,
-				fmt.Sprintf("%s on %s; %s", desc, zoneText(zone), why))
+				fmt.Sprintf("%s on %s; %s", desc, here, why))
 		}
 		if others := p.zones.PrimaryAddrs(h); len(others) > 0 {
 			sensitive := slices.ContainsFunc(others, func(e Elsewhere) bool { return e.Zone.Sensitive })
 			return zone, maker, finding(device.FindingCoveredMultihomed, severity(sensitive), pol,
-				fmt.Sprintf("%s scanned on %s also reaches %s; %s", desc, zoneText(zone), elsewhereText(others), why))
+				fmt.Sprintf("%s scanned on %s also reaches %s; %s", desc, here, elsewhereText(others), why))
 		}
 		if isolated {
 			return zone, maker, finding(device.FindingCoveredIsolated, device.SeverityInfo, pol,
-				fmt.Sprintf("%s on %s as required; %s", desc, zoneText(zone), why))
+				fmt.Sprintf("%s on %s as required; %s", desc, here, why))
 		}
 	case video && maker != nil && len(covering) == 0 && primary:
 		return zone, maker, finding(device.FindingCameraOnPrimary, device.SeverityLow, p.name,
-			fmt.Sprintf("%s on %s; %s is not covered by %s", describe(maker, id), zoneText(zone), maker.Name, p.name))
+			fmt.Sprintf("%s on %s; %s is not covered by %s", describe(maker, id), here, maker.Name, p.name))
 	case video && maker == nil && primary:
 		return zone, maker, finding(device.FindingUnidentifiedOnPrimary, device.SeverityMedium, p.name,
-			fmt.Sprintf("%s of unknown maker on %s", describe(nil, id), zoneText(zone)))
+			fmt.Sprintf("%s of unknown maker on %s", describe(nil, id), here))
 	}
 	return zone, maker, nil
 }
@@ -266,6 +274,17 @@ func typeText(t device.DeviceType) string {
 		return "device (type not determined)"
 	}
 	return string(t)
+}
+
+// placeText is zoneText with the VLAN's part in the placement, if any.
+func placeText(pl Placement) string {
+	switch {
+	case pl.ByVLAN:
+		return fmt.Sprintf("%s (by its VLAN %d)", zoneText(pl.Zone), pl.VLAN)
+	case pl.VLANZone != "":
+		return fmt.Sprintf("%s (by CIDR; it answered on VLAN %d of zone %s)", zoneText(pl.Zone), pl.VLAN, pl.VLANZone)
+	}
+	return zoneText(pl.Zone)
 }
 
 func zoneText(z device.Zone) string {

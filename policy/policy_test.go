@@ -352,3 +352,162 @@ func TestParseZones_strict(t *testing.T) {
 		t.Errorf("disjoint zones refused: %v", err)
 	}
 }
+
+// vlanZones: an office by CIDR, a CCTV zone by CIDR and VLAN, door
+// intercoms by VLAN only.
+const vlanZones = `zones:
+  - {name: office, kind: primary, cidrs: [198.18.10.0/24], vlans: [10]}
+  - name: cctv
+    kind: isolated
+    cidrs: [198.18.20.0/24]
+    vlans: [20, 21]
+  - {name: door, kind: isolated, vlans: [30]}
+  - {name: lab, kind: primary, sensitive: true, vlans: [40]}
+`
+
+func mustVLANZones(t *testing.T) *Zones {
+	t.Helper()
+	z, err := ParseZonesWith("z.yaml", []byte(vlanZones), ZonesOptions{Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// arpHost is a host heard by the ARP sweep, on VLAN vlan when not empty.
+func arpHost(addr, vlan string) *device.Host {
+	f := map[string]string{"arp.mac": "44:a6:42:46:67:24", "arp.method": "request", "arp.interface": "eth0"}
+	if vlan != "" {
+		f["arp.vlan"] = vlan
+		f["arp.interface"] = "eth0." + vlan
+	}
+	return &device.Host{Addr: netip.MustParseAddr(addr), Evidence: []device.Evidence{
+		{Source: device.SourceHTTP, Port: 80, Fields: map[string]string{"arp.vlan": "21"}}, // not ARP: ignored
+		{Source: device.SourceARP, Fields: f},
+	}}
+}
+
+func TestZones_Place(t *testing.T) {
+	z := mustVLANZones(t)
+	office := device.Zone{Name: "office", Kind: "primary"}
+	cctv := device.Zone{Name: "cctv", Kind: "isolated"}
+	door := device.Zone{Name: "door", Kind: "isolated"}
+	tests := []struct {
+		name, addr, vlan string
+		want             Placement
+	}{
+		{"cidr, no vlan", "198.18.10.5", "", Placement{Zone: office}},
+		{"cidr and its own vlan", "198.18.20.5", "21", Placement{Zone: cctv, VLAN: 21}},
+		{"vlan only", "198.18.30.5", "30", Placement{Zone: door, VLAN: 30, ByVLAN: true}},
+		{"vlan of a zone that has cidrs too", "198.18.99.5", "20", Placement{Zone: cctv, VLAN: 20, ByVLAN: true}},
+		{"cidr wins over another zone's vlan", "198.18.10.7", "20", Placement{Zone: office, VLAN: 20, VLANZone: "cctv"}},
+		{"cidr wins over a vlan-only zone", "198.18.20.7", "30", Placement{Zone: cctv, VLAN: 30, VLANZone: "door"}},
+		{"vlan in no zone", "198.18.99.5", "99", Placement{Zone: Unzoned, VLAN: 99}},
+		{"no cidr, no vlan", "198.18.99.5", "", Placement{Zone: Unzoned}},
+		{"vlan out of range", "198.18.99.5", "4095", Placement{Zone: Unzoned}},
+		{"vlan not a number", "198.18.30.5", "thirty", Placement{Zone: Unzoned}},
+	}
+	for _, tt := range tests {
+		if got := z.Place(arpHost(tt.addr, tt.vlan)); got != tt.want {
+			t.Errorf("%s: Place(%s on VLAN %q) = %+v, want %+v", tt.name, tt.addr, tt.vlan, got, tt.want)
+		}
+	}
+	// Lookup knows addresses only.
+	if got := z.Lookup(netip.MustParseAddr("198.18.30.5")); got != Unzoned {
+		t.Errorf("Lookup of a VLAN-only address = %+v", got)
+	}
+	// Without a zones file a VLAN places nothing.
+	if got := AllPrimary().Place(arpHost("198.18.30.5", "30")); got.Zone.Name != "default" || got.ByVLAN {
+		t.Errorf("AllPrimary: %+v", got)
+	}
+	// The neighbour table's ARP evidence, without arp.vlan, is no VLAN.
+	h := &device.Host{Addr: netip.MustParseAddr("198.18.30.5"), Evidence: []device.Evidence{{Source: device.SourceARP, Fields: map[string]string{"arp.method": "kernel-neighbour"}}}}
+	if got := z.Place(h); got != (Placement{Zone: Unzoned}) {
+		t.Errorf("kernel-neighbour: %+v", got)
+	}
+}
+
+func TestParseZones_vlanErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"zones:\n  - {name: a, kind: primary, vlans: [0]}\n", `z.yaml:2: bad VLAN id "0" in zone "a" (want an integer 1-4094)`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [4095]}\n", `z.yaml:2: bad VLAN id "4095" in zone "a"`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [-3]}\n", `bad VLAN id "-3"`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [ten]}\n", `bad VLAN id "ten"`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [1.5]}\n", `bad VLAN id "1.5"`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [70000]}\n", `bad VLAN id "70000"`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [[1]]}\n", `zone "a" vlans: want a string, got a list`},
+		{"zones:\n  - {name: a, kind: primary, vlans: 20}\n", `z.yaml:2: zone "a" vlans: want a list`},
+		{"zones:\n  - name: a\n    kind: primary\n    vlans:\n      - 20\n      - 21\n      - 20\n", `z.yaml:7: VLAN 20 twice in zone "a" (first at line 5)`},
+		{"zones:\n  - {name: a, kind: primary, vlans: [20]}\n  - {name: b, kind: isolated, cidrs: [10.0.0.0/8],\n     vlans: [30, 20]}\n",
+			`z.yaml:4: VLAN 20 in zone "b" is already in zone "a" (line 2); a VLAN belongs to one zone`},
+		{"zones:\n  - {name: a, kind: primary}\n", `z.yaml:2: zone "a" has no cidrs and no vlans (want at least one)`},
+		{"zones:\n  - {name: a, kind: primary, cidrs: [], vlans: []}\n", `z.yaml:2: zone "a" has no cidrs and no vlans`},
+		{"zones:\n  - {name: a, kind: primary, vlan: [20]}\n", `z.yaml:2: unknown key "vlan" in zone`},
+	}
+	for _, tt := range tests {
+		_, err := ParseZones("z.yaml", []byte(tt.src))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseZones(%q) error %v\nwant it to contain %q", tt.src, err, tt.want)
+		}
+	}
+	// All problems at once, each with its line.
+	_, err := ParseZones("z.yaml", []byte("zones:\n  - {name: a, kind: primary, vlans: [20, 0]}\n  - {name: b, kind: primary, vlans: [20]}\n"))
+	if err == nil || !strings.Contains(err.Error(), `z.yaml:2: bad VLAN id "0"`) || !strings.Contains(err.Error(), `z.yaml:3: VLAN 20 in zone "b" is already in zone "a" (line 2)`) {
+		t.Errorf("joined errors: %v", err)
+	}
+	// VLANs alone, and an empty cidrs list beside them, are a zone.
+	if _, err := ParseZones("z.yaml", []byte("zones:\n  - {name: a, kind: primary, cidrs: [], vlans: [\"7\"]}\n")); err != nil {
+		t.Errorf("vlans only: %v", err)
+	}
+}
+
+func TestEvaluate_vlan(t *testing.T) {
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Name: "uk-nil", Catalog: cat, Zones: mustVLANZones(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hik := device.Identity{Vendor: "hikvision", DeviceType: device.TypeCamera, Confidence: 0.95}
+	tests := []struct {
+		name, addr, vlan string
+		wantZone         string
+		wantID           string
+		wantSev          device.Severity
+		want             string
+	}{
+		{"placed by vlan on sensitive primary", "198.18.40.9", "40", "lab", device.FindingCoveredOnPrimary, device.SeverityCritical,
+			"Hikvision camera on sensitive primary zone lab (by its VLAN 40); Hikvision is covered by uk-nil"},
+		{"placed by vlan on isolated", "198.18.30.9", "30", "door", device.FindingCoveredIsolated, device.SeverityInfo,
+			"on isolated zone door (by its VLAN 30) as required"},
+		{"cidr wins, the vlan says cctv", "198.18.10.9", "20", "office", device.FindingCoveredOnPrimary, device.SeverityHigh,
+			"on primary zone office (by CIDR; it answered on VLAN 20 of zone cctv); Hikvision"},
+		{"cidr wins, the vlan says primary", "198.18.20.9", "10", "cctv", device.FindingCoveredIsolated, device.SeverityInfo,
+			"on isolated zone cctv (by CIDR; it answered on VLAN 10 of zone office) as required"},
+		{"agreeing cidr and vlan say nothing more", "198.18.20.9", "20", "cctv", device.FindingCoveredIsolated, device.SeverityInfo,
+			"Hikvision camera on isolated zone cctv as required; "},
+		{"unknown vlan is unzoned", "198.18.99.9", "99", "unzoned", device.FindingCoveredOnPrimary, device.SeverityHigh,
+			"on primary zone unzoned; "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			zone, _, fs := p.Evaluate(arpHost(tt.addr, tt.vlan), hik)
+			if zone.Name != tt.wantZone {
+				t.Errorf("zone %+v, want %s", zone, tt.wantZone)
+			}
+			if len(fs) != 1 || fs[0].ID != tt.wantID || fs[0].Severity != tt.wantSev || !strings.Contains(fs[0].Summary, tt.want) {
+				t.Fatalf("findings %+v\nwant %s %s containing %q", fs, tt.wantID, tt.wantSev, tt.want)
+			}
+		})
+	}
+	// A camera placed on an isolated VLAN zone whose own evidence names an
+	// office address is multi-homed.
+	h := arpHost("198.18.30.9", "30")
+	h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceWSD, Fields: map[string]string{"wsd.other_addrs": "198.18.10.31"}})
+	_, _, fs := p.Evaluate(h, hik)
+	if len(fs) != 1 || fs[0].ID != device.FindingCoveredMultihomed || !strings.Contains(fs[0].Summary, "scanned on isolated zone door (by its VLAN 30) also reaches 198.18.10.31 (wsd.other_addrs) on primary zone office") {
+		t.Errorf("multihomed by vlan: %+v", fs)
+	}
+}

@@ -3,13 +3,17 @@
 package policy
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/vendors/yamldoc"
@@ -21,14 +25,20 @@ import (
 // missing from the zones file is flagged rather than silently passed.
 var Unzoned = device.Zone{Name: "unzoned", Kind: device.ZonePrimary}
 
-// Zones maps addresses to zones by longest prefix match. It is immutable and
-// safe for concurrent use.
+// Zones maps addresses to zones by longest prefix match, and hosts heard on
+// a VLAN that no CIDR places to the zone listing that VLAN. It is immutable
+// and safe for concurrent use.
 type Zones struct {
 	source   string
 	zones    []device.Zone
-	prefixes []zonePrefix // longest first
+	prefixes []zonePrefix   // longest first
+	vlans    map[uint16]int // VLAN id -> index into zones
 	fallback device.Zone
 }
+
+// MaxVLAN is the highest 802.1Q VLAN id a zone may list (4095 is reserved,
+// 0 means "no VLAN").
+const MaxVLAN = 4094
 
 type zonePrefix struct {
 	p    netip.Prefix
@@ -70,11 +80,13 @@ var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 //
 //	zones:
 //	  - {name: core, kind: primary, sensitive: true, cidrs: [10.20.0.0/16]}
-//	  - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24]}
+//	  - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24], vlans: [99]}
+//	  - {name: door, kind: isolated, vlans: [120, 121]}
 //
-// Errors name file:line and the token; all problems are returned together.
-// Nested CIDRs are allowed and the most specific wins; ParseZonesWith with
-// Strict refuses them.
+// A zone lists cidrs, vlans (802.1Q ids 1-4094) or both. Errors name
+// file:line and the token; all problems are returned together. Nested CIDRs
+// are allowed and the most specific wins; ParseZonesWith with Strict refuses
+// them. A VLAN belongs to one zone only, with or without Strict.
 func ParseZones(name string, data []byte) (*Zones, error) {
 	return ParseZonesWith(name, data, ZonesOptions{})
 }
@@ -100,7 +112,7 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 	if len(items) == 0 {
 		return nil, d.Errorf(zn, "no zones defined")
 	}
-	z := &Zones{source: name, fallback: Unzoned}
+	z := &Zones{source: name, fallback: Unzoned, vlans: map[uint16]int{}}
 	var errs []error
 	fail := func(err error) bool {
 		if err != nil {
@@ -117,8 +129,9 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 		line int
 	}
 	var all []seen
+	vlanOwner := map[uint16]seen{} // VLAN id -> first zone listing it
 	for _, it := range items {
-		m, err := d.Mapping(it, "zone", "name", "kind", "sensitive", "description", "cidrs")
+		m, err := d.Mapping(it, "zone", "name", "kind", "sensitive", "description", "cidrs", "vlans")
 		if fail(err) {
 			continue
 		}
@@ -159,18 +172,43 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 			_, err = d.Str(dn, what+" description")
 			fail(err)
 		}
-		cn, err := m.Require("cidrs")
-		if fail(err) {
-			continue
-		}
-		cidrs, nodes, err := d.StrList(cn, what+" cidrs")
-		if fail(err) {
-			continue
-		}
-		if len(cidrs) == 0 {
-			fail(d.Errorf(cn, "%s has no cidrs", what))
-		}
 		idx := len(z.zones)
+		var cidrs, vlans []string
+		var nodes, vnodes []*yaml.Node
+		cn, vn := m.Get("cidrs"), m.Get("vlans")
+		if cn != nil {
+			if cidrs, nodes, err = d.StrList(cn, what+" cidrs"); fail(err) {
+				continue
+			}
+		}
+		if vn != nil {
+			if vlans, vnodes, err = d.StrList(vn, what+" vlans"); fail(err) {
+				continue
+			}
+		}
+		if len(cidrs) == 0 && len(vlans) == 0 {
+			fail(d.Errorf(cmp.Or(cn, vn, m.Node), "%s has no cidrs and no vlans (want at least one)", what))
+		}
+		inZone := map[uint16]int{} // VLAN id -> line, within this zone
+		for i, s := range vlans {
+			id, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
+			if err != nil || id < 1 || id > MaxVLAN {
+				fail(d.Errorf(vnodes[i], "bad VLAN id %q in %s (want an integer 1-%d)", s, what, MaxVLAN))
+				continue
+			}
+			v := uint16(id)
+			if first, dup := inZone[v]; dup {
+				fail(d.Errorf(vnodes[i], "VLAN %d twice in %s (first at line %d)", v, what, first))
+				continue
+			}
+			inZone[v] = vnodes[i].Line
+			if o, dup := vlanOwner[v]; dup {
+				fail(d.Errorf(vnodes[i], "VLAN %d in %s is already in zone %q (line %d); a VLAN belongs to one zone", v, what, o.zone, o.line))
+				continue
+			}
+			vlanOwner[v] = seen{zone: zone.Name, line: vnodes[i].Line}
+			z.vlans[v] = idx
+		}
 		for i, s := range cidrs {
 			p, err := parseCIDR(strings.TrimSpace(s))
 			if err != nil {
@@ -229,7 +267,8 @@ func parseCIDR(s string) (netip.Prefix, error) {
 }
 
 // Lookup returns the zone of the most specific prefix containing addr, or
-// the fallback (Unzoned, or "default" for AllPrimary).
+// the fallback (Unzoned, or "default" for AllPrimary). It knows addresses
+// only; Place also reads the VLAN a host was heard on.
 func (z *Zones) Lookup(addr netip.Addr) device.Zone {
 	if zone, ok := z.lookup(addr); ok {
 		return zone
@@ -247,6 +286,61 @@ func (z *Zones) lookup(addr netip.Addr) (device.Zone, bool) {
 		}
 	}
 	return device.Zone{}, false
+}
+
+// Placement is the zone Place put a host in, and on what grounds.
+type Placement struct {
+	Zone device.Zone
+	// VLAN is the 802.1Q VLAN the host answered ARP on (evidence
+	// arp.vlan), 0 when it was heard on no VLAN interface.
+	VLAN uint16
+	// ByVLAN is true when no CIDR of the zones file holds the address and
+	// the zone listing VLAN placed the host.
+	ByVLAN bool
+	// VLANZone names the zone that lists VLAN when a CIDR placed the host
+	// in another zone: the zones file and the wire disagree, and the CIDR
+	// wins because an address is the more specific, routed fact.
+	VLANZone string
+}
+
+// Place puts h in a zone: the zone of the most specific CIDR holding
+// h.Addr; else, when h answered ARP on a VLAN interface (arp.vlan), the
+// zone whose vlans list that VLAN; else the fallback (Unzoned, or "default"
+// for AllPrimary).
+func (z *Zones) Place(h *device.Host) Placement {
+	pl := Placement{VLAN: hostVLAN(h)}
+	var vz device.Zone
+	vok := false
+	if i, ok := z.vlans[pl.VLAN]; ok && pl.VLAN != 0 {
+		vz, vok = z.zones[i], true
+	}
+	zone, ok := z.lookup(h.Addr)
+	switch {
+	case ok:
+		pl.Zone = zone
+		if vok && vz.Name != zone.Name {
+			pl.VLANZone = vz.Name
+		}
+	case vok:
+		pl.Zone, pl.ByVLAN = vz, true
+	default:
+		pl.Zone = z.fallback
+	}
+	return pl
+}
+
+// hostVLAN is the VLAN id of the first ARP evidence of h that names one
+// (arp.vlan, 1-4094), 0 when none does.
+func hostVLAN(h *device.Host) uint16 {
+	for _, ev := range h.Evidence {
+		if ev.Source != device.SourceARP {
+			continue
+		}
+		if id, err := strconv.ParseUint(ev.Fields["arp.vlan"], 10, 16); err == nil && id >= 1 && id <= MaxVLAN {
+			return uint16(id)
+		}
+	}
+	return 0
 }
 
 // Source says where the zones came from: the file name, or that none was given.

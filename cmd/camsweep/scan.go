@@ -113,7 +113,11 @@ ARP requests, which stay on the segment, have their own budget (--arp-rate, 2000
 ZONES: --zones FILE names your networks and their kind (primary, isolated, ...):
   zones:
     - {name: core, kind: primary, sensitive: true, cidrs: [10.20.0.0/16]}
-    - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24]}
+    - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24], vlans: [99]}
+The most specific CIDR places an address. A host no CIDR holds that answered ARP on a
+Linux VLAN interface (arp.vlan) goes to the zone listing that VLAN id (1-4094, one zone
+per VLAN). When a CIDR and the VLAN name different zones the CIDR wins, and findings
+say "by CIDR; it answered on VLAN n of zone z".
 Addresses in no zone, and every address when no zones file is given, count as primary.
 
 OUTPUT: a table on a terminal, JSON lines otherwise (or with --format json): one

@@ -9,9 +9,11 @@
 // through an AF_PACKET socket (pcapgo.EthernetHandle, pure Go) with a BPF
 // filter for EtherType 0x0806. A match is a reply whose sender address is
 // on the link: it becomes "arp" evidence with Evidence.MAC set (fields
-// arp.mac, arp.method = request or gratuitous, arp.interface). A reply from
-// outside the scope is reported too and the engine never probes it; the
-// sweep never sends to an address outside the scope.
+// arp.mac, arp.method = request or gratuitous, arp.interface, and arp.vlan
+// when that interface is a Linux 802.1Q VLAN interface, by
+// /proc/net/vlan/config). A reply from outside the scope is reported too and
+// the engine never probes it; the sweep never sends to an address outside
+// the scope.
 //
 // Raw sockets need CAP_NET_RAW; CanRaw tells whether the process has it.
 // Without it the caller skips this sweeper and takes MACs from the kernel
@@ -26,6 +28,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +63,9 @@ type Link struct {
 	Index  int
 	MAC    [6]byte
 	Prefix netip.Prefix // the interface's address with the subnet's length
+	// VLAN is the 802.1Q VLAN id when the interface is a VLAN interface
+	// (eth0.20), 0 otherwise; Sweep fills it in from Config.VLANs.
+	VLAN uint16
 }
 
 // Conn sends and receives frames on one interface. pcapgo's EthernetHandle
@@ -82,7 +88,11 @@ type Config struct {
 	Links func(iface string) ([]Link, error)
 	// Open opens a Conn on an interface; default: OpenLink (AF_PACKET).
 	Open func(Link) (Conn, error)
-	Now  func() time.Time
+	// VLANs maps VLAN interface names to their VLAN ids; default: the
+	// namespace's /proc/net/vlan/config (VLANsOf). An error is logged and
+	// the sweep goes on without VLAN ids.
+	VLANs func() (map[string]uint16, error)
+	Now   func() time.Time
 }
 
 // Sweeper is the ARP sweep.
@@ -125,6 +135,9 @@ func New(cfg Config) (*Sweeper, error) {
 	}
 	if cfg.Open == nil {
 		cfg.Open = OpenLink
+	}
+	if cfg.VLANs == nil {
+		cfg.VLANs = func() (map[string]uint16, error) { return VLANsOf(VLANConfigPath) }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -181,6 +194,15 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	if len(links) == 0 {
 		s.cfg.Log.Debug().Msg("no directly connected subnet in scope")
 		return nil
+	}
+	if vlans, err := s.cfg.VLANs(); err != nil {
+		s.cfg.Log.Warn().Err(err).Msg("VLAN interfaces unknown: ARP evidence carries no arp.vlan")
+	} else {
+		for i := range links {
+			if vid, ok := vlans[links[i].Name]; ok && links[i].VLAN == 0 {
+				links[i].VLAN = vid
+			}
+		}
 	}
 	// One Conn per interface, shared by its subnets.
 	type port struct {
@@ -439,6 +461,9 @@ func (st *state) handle(b []byte, links []Link) {
 	st.mu.Unlock()
 	mac := formatMAC(p.SenderMAC)
 	f := map[string]string{"arp.mac": mac, "arp.method": method, "arp.interface": link.Name}
+	if link.VLAN != 0 {
+		f["arp.vlan"] = strconv.Itoa(int(link.VLAN))
+	}
 	if ok {
 		f["arp.previous_mac"] = formatMAC(prev) // two MACs claim the address
 	}
