@@ -103,13 +103,13 @@ func TestScan_lab_historyChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sweep := func(s *lab.Spec) []store.Change {
+	scan := func(s *lab.Spec, args ...string) []byte {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		argv := append([]string{binary, "scan", "--state", history, "--missing-after", "1",
-			"--emit", "changes", "--format", "json", "--zones", filepath.Join(o.StateDir, "zones.yaml")}, changesLabTargets...)
-		cmd := lab.Exec(ctx, s.JumpNS(), argv...)
+			"--zones", filepath.Join(o.StateDir, "zones.yaml")}, args...)
+		cmd := lab.Exec(ctx, s.JumpNS(), append(argv, changesLabTargets...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		start := time.Now()
@@ -118,8 +118,13 @@ func TestScan_lab_historyChanges(t *testing.T) {
 		if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 3) {
 			t.Fatalf("scan: %v\nstderr:\n%s", err, stderr.String())
 		}
-		cs := decodeChanges(t, out)
-		t.Logf("sweep took %v, %d changes:\n%s", time.Since(start).Round(time.Millisecond), len(cs), dump(cs))
+		t.Logf("sweep %v took %v", args, time.Since(start).Round(time.Millisecond))
+		return out
+	}
+	sweep := func(s *lab.Spec) []store.Change {
+		t.Helper()
+		cs := decodeChanges(t, scan(s, "--emit", "changes", "--format", "json"))
+		t.Logf("%d changes:\n%s", len(cs), dump(cs))
 		return cs
 	}
 
@@ -138,6 +143,13 @@ func TestScan_lab_historyChanges(t *testing.T) {
 	if !strings.HasPrefix(dahuaKey, "serial:") {
 		t.Errorf("dahua key %q, want its serial: routed, it has no MAC", dahuaKey)
 	}
+
+	// A compliance report on the same lab: the flagged dahua was first
+	// seen by the first sweep (issue 7 item 6), not by the report's run.
+	// The pause makes the two runs differ in RFC 3339 seconds.
+	time.Sleep(1100 * time.Millisecond)
+	md := string(scan(s1, "--format", "report"))
+	firstSeenByReport(t, history, md, got, "198.18.140.22")
 
 	// Sweep 2: pc removed, hik added, dahua moved from office to CCTV.
 	up(s2)
@@ -199,9 +211,66 @@ func TestScan_lab_historyChanges(t *testing.T) {
 	if err != nil {
 		t.Fatalf("history: %v", err)
 	}
-	if n := len(strings.Split(strings.TrimSpace(string(out)), "\n")) - 1; n != 3 {
-		t.Errorf("history lists %d runs, want 3:\n%s", n, out)
+	if n := len(strings.Split(strings.TrimSpace(string(out)), "\n")) - 1; n != 4 {
+		t.Errorf("history lists %d runs, want 4 (three sweeps and the report):\n%s", n, out)
 	}
+}
+
+// firstSeenByReport checks that report md, written by the latest run of
+// history, gives the device at ip (which the first run's changes cs hold)
+// the first run's time as "first seen", as the history does, and names the
+// history as its source.
+func firstSeenByReport(t *testing.T, history, md string, cs []store.Change, ip string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := store.OpenReadOnly(ctx, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Record == nil || runs[1].Record == nil {
+		t.Fatalf("history holds %d runs, want the first sweep and the report's, finished", len(runs))
+	}
+	first, last := runs[1].Record, runs[0].Record
+	var rec *device.Record
+	for _, c := range cs {
+		if c.Record.IP == ip {
+			rec = c.Record
+		}
+	}
+	if rec == nil {
+		t.Fatalf("the first sweep did not see %s", ip)
+	}
+	fs, ok, err := st.FirstSeen(ctx, rec)
+	if err != nil || !ok || !fs.Equal(first.End) {
+		t.Errorf("history: %s first seen %v, %v, %v; want the first sweep's end %v", ip, fs, ok, err, first.End)
+	}
+
+	want := "| First seen | " + first.End.UTC().Format(time.RFC3339) + " |"
+	i := strings.Index(md, "### "+ip+":")
+	if i < 0 {
+		t.Fatalf("report lists no %s:\n%s", ip, md)
+	}
+	section, _, _ := strings.Cut(md[i+1:], "\n#") // up to the next heading
+	if !strings.Contains(section, want) {
+		t.Errorf("report: %s lacks %q (first sweep %s, report run %s to %s):\n%s", ip, want,
+			first.End.UTC().Format(time.RFC3339), last.Start.UTC().Format(time.RFC3339), last.End.UTC().Format(time.RFC3339), md)
+	}
+	if !first.End.Truncate(time.Second).Before(last.Start.Truncate(time.Second)) {
+		t.Errorf("the report's run started %v, in the second the first sweep ended (%v): the check proves nothing", last.Start, first.End)
+	}
+	if strings.Contains(section, "(this run") {
+		t.Errorf("report: %s first seen in this run:\n%s", ip, section)
+	}
+	if hdr := "which holds the runs since " + runs[1].Started.UTC().Format(time.RFC3339) + ";"; !strings.Contains(md, "| First seen | by the sweep history ") || !strings.Contains(md, hdr) {
+		t.Errorf("report header lacks the history since %s:\n%s", runs[1].Started.UTC().Format(time.RFC3339), md)
+	}
+	t.Logf("report: %s first seen %s (first sweep), report run %s", ip, first.End.UTC().Format(time.RFC3339), last.Start.UTC().Format(time.RFC3339))
 }
 
 // changedLab returns the lab of the second sweep: pc removed, a covered

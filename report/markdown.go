@@ -18,20 +18,23 @@ import (
 // one business day under FAR 52.204-25(d)(2) (brand; model number; item
 // description) and what the UK statement of 24 Nov 2022 asks (is it
 // connected to a core network?), with the list and its source, the evidence
-// and when it was seen. It keeps the records of covered devices and of
-// other findings until the run ends; hosts without findings are only
-// counted.
+// and when it was first seen, by the sweep history when one is kept. It
+// keeps the records of covered devices and of other findings until the run
+// ends; hosts without findings are only counted.
 type Markdown struct {
 	w     io.Writer
 	cat   *vendors.Catalog
+	o     Options
+	start time.Time // of the run, once WriteRun has it
 	recs  []*device.Record
 	other []*device.Record
 }
 
-// NewMarkdown returns the report writer. cat (may be nil) supplies the legal
-// names, list names, bases and sources; without it the report names the
-// lists by id only.
-func NewMarkdown(w io.Writer, cat *vendors.Catalog) *Markdown { return &Markdown{w: w, cat: cat} }
+// NewMarkdown returns the report writer. o.Catalog (may be nil) supplies
+// the legal names, list names, bases and sources; without it the report
+// names the lists by id only. o.FirstSeen (may be nil) says when the sweep
+// history first saw a device; without it "first seen" is this run.
+func NewMarkdown(w io.Writer, o Options) *Markdown { return &Markdown{w: w, cat: o.Catalog, o: o} }
 
 // coveredFinding is the record's covered-maker finding, if any.
 func coveredFinding(r *device.Record) (device.Finding, bool) {
@@ -76,6 +79,8 @@ func (m *Markdown) WriteRun(rr *device.RunRecord) error {
 	ew.printf("| Policy | %s |\n", cell(m.policyText(rr.Policy)))
 	ew.printf("| Catalog | %s |\n", cell(dash(rr.Catalog)))
 	ew.printf("| Zones | %s |\n", cell(rr.Zones))
+	m.start = rr.Start
+	ew.printf("| First seen | %s |\n", m.firstSeenSource())
 	ew.printf("| Result | %d hosts up, %d cameras, %d flagged (high or critical), %d covered devices in this report |\n\n",
 		rr.HostsUp, rr.Cameras, rr.Flagged, len(m.recs))
 
@@ -210,7 +215,9 @@ func (m *Markdown) device(ew *mdWriter, r *device.Record) {
 	}
 	ew.printf("| Zone | %s (%s) |\n", cell(r.Zone.Name), cell(r.Zone.Kind))
 	ew.printf("| Connected to a core network (UK WMS 24 Nov 2022) | %s |\n", core)
-	ew.printf("| Seen | %s |\n\n", r.Time.UTC().Format(time.RFC3339))
+	first, note := m.firstSeen(r)
+	ew.printf("| First seen | %s%s |\n", first.UTC().Format(time.RFC3339), note)
+	ew.printf("| Seen in this run | %s |\n\n", r.Time.UTC().Format(time.RFC3339))
 
 	ew.printf("Findings:\n\n")
 	for _, f := range r.Findings {
@@ -254,6 +261,33 @@ func (m *Markdown) device(ew *mdWriter, r *device.Record) {
 		ew.printf("%s\n", strings.Join(cs, "; "))
 	}
 	ew.printf("\n")
+}
+
+// firstSeenSource says where the devices' "first seen" comes from.
+func (m *Markdown) firstSeenSource() string {
+	if m.o.FirstSeen == nil {
+		return "this run: no sweep history is kept (--no-state)"
+	}
+	since := m.o.HistorySince
+	if since.IsZero() || since.After(m.start) {
+		since = m.start
+	}
+	return fmt.Sprintf("by the sweep history %s, which holds the runs since %s; this run for a device new to it",
+		cell(m.o.History), since.UTC().Format(time.RFC3339))
+}
+
+// firstSeen is when the sweep history first saw r, or r's own time with a
+// note when that is this run: the history does not know r, knows it only
+// from this run (the history records a run before the report is written),
+// or is not kept.
+func (m *Markdown) firstSeen(r *device.Record) (time.Time, string) {
+	if m.o.FirstSeen == nil {
+		return r.Time, " (this run)"
+	}
+	if t, ok := m.o.FirstSeen(r); ok && t.Before(m.start) {
+		return t, ""
+	}
+	return r.Time, " (this run: new to the sweep history)"
 }
 
 func (m *Markdown) makerText(r *device.Record, maker string) string {

@@ -110,6 +110,7 @@ func TestMarkdown_golden(t *testing.T) {
 		"sources L7 E8", "- **L7** UK written answers",
 		"sold as Amcrest, made on the Dahua platform",
 		"contradicting conclusions",
+		"| First seen | this run: no sweep history is kept (--no-state) |", "| First seen | 2026-11-26T12:00:02Z (this run) |",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q", want)
@@ -135,12 +136,76 @@ func TestMarkdown_noCatalog(t *testing.T) {
 
 func TestMarkdown_nothingCovered(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewMarkdown(&buf, nil)
+	w := NewMarkdown(&buf, Options{})
 	_, rr := sample()
 	if err := w.WriteRun(rr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "No device of a maker covered by the policy was found.") {
 		t.Errorf("got:\n%s", buf.String())
+	}
+}
+
+// TestMarkdown_firstSeenFromHistory: with a history, a device's "first
+// seen" is the history's; a device the history does not know, or knows
+// only from this run, was first seen in this run; the header names the
+// history and how far back it goes.
+func TestMarkdown_firstSeenFromHistory(t *testing.T) {
+	recs, rr := reportSample()
+	earlier := rr.Start.Add(-72 * time.Hour)
+	var asked []string
+	o := Options{
+		History:      "/var/lib/camsweep/history|x.db",
+		HistorySince: rr.Start.Add(-30 * 24 * time.Hour),
+		FirstSeen: func(r *device.Record) (time.Time, bool) {
+			asked = append(asked, r.IP)
+			switch r.IP {
+			case "198.18.10.22":
+				return earlier, true
+			case "198.18.10.26": // recorded by this run before the report
+				return rr.End, true
+			}
+			return time.Time{}, false
+		},
+	}
+	var buf bytes.Buffer
+	w := NewMarkdown(&buf, o)
+	for _, r := range recs {
+		if err := w.WriteRecord(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WriteRun(rr); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{
+		"| First seen | by the sweep history /var/lib/camsweep/history\\|x.db, which holds the runs since 2026-10-27T12:00:00Z; this run for a device new to it |",
+		"| First seen | 2026-11-23T12:00:00Z |\n| Seen in this run | 2026-11-26T12:00:02Z |",                                      // 198.18.10.22
+		"| First seen | 2026-11-26T12:00:05Z (this run: new to the sweep history) |\n| Seen in this run | 2026-11-26T12:00:05Z |", // 198.18.10.26
+		"| First seen | 2026-11-26T12:00:03Z (this run: new to the sweep history) |",                                              // 198.18.20.25, unknown
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "(this run)") || strings.Contains(s, "--no-state") {
+		t.Error("report with a history says there is none")
+	}
+	// Only the covered devices are looked up, each once.
+	if len(asked) != 5 {
+		t.Errorf("FirstSeen asked for %v, want the 5 covered devices", asked)
+	}
+
+	// A history younger than the run's start (empty before this run)
+	// holds this run only.
+	o.HistorySince = time.Time{}
+	buf.Reset()
+	w = NewMarkdown(&buf, o)
+	if err := w.WriteRun(rr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "which holds the runs since 2026-11-26T12:00:00Z;") {
+		t.Errorf("empty history: header\n%s", buf.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/vendors"
@@ -34,6 +35,15 @@ type Options struct {
 	// Catalog gives the compliance report (format report) legal names,
 	// list bases and sources; nil names lists by id only.
 	Catalog *vendors.Catalog
+	// FirstSeen tells the compliance report when the sweep history first
+	// saw a device, which FAR 52.204-25(d)(2) asks for; false means the
+	// history does not know it. Nil means no history is kept: "first
+	// seen" is then this run.
+	FirstSeen func(*device.Record) (time.Time, bool)
+	// History is the history database FirstSeen reads and HistorySince
+	// the start of its oldest run, which the report names as its source.
+	History      string
+	HistorySince time.Time
 }
 
 // New returns the writer for a format name.
@@ -57,7 +67,7 @@ func NewWithOptions(format string, w io.Writer, o Options) (Writer, error) {
 	case "cef":
 		return NewCEF(w, o), nil
 	case "report":
-		return NewMarkdown(w, o.Catalog), nil
+		return NewMarkdown(w, o), nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }

@@ -450,3 +450,67 @@ func (s *Store) ResolveRun(ctx context.Context, ref string) (Run, error) {
 	}
 	return Run{}, fmt.Errorf("run %q is ambiguous: %d runs start with it", ref, len(found))
 }
+
+// Since is the start of the oldest run in the history; zero when it holds
+// none.
+func (s *Store) Since(ctx context.Context) (time.Time, error) {
+	var started string
+	err := s.db.QueryRowContext(ctx, "SELECT started FROM runs ORDER BY seq LIMIT 1").Scan(&started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Parse(timeFmt, started)
+}
+
+// FirstSeen is when the history first saw the device of r (the end of the
+// first run that recorded it): the asset under r's key, else the one asset
+// that carries one of r's other identifiers (global MAC, serial,
+// WS-Discovery endpoint reference), by the rule FinishRun follows when a
+// MAC comes or goes. ok is false when no asset, or more than one, fits.
+func (s *Store) FirstSeen(ctx context.Context, r *device.Record) (first time.Time, ok bool, err error) {
+	var fs string
+	err = s.db.QueryRowContext(ctx, "SELECT first_seen FROM assets WHERE key = ?", Key(r)).Scan(&fs)
+	if err == nil {
+		first, err = time.Parse(timeFmt, fs)
+		return first, err == nil, err
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, err
+	}
+	ids := identifiers(r)
+	if len(ids) == 0 {
+		return time.Time{}, false, nil
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT key, first_seen, record FROM assets")
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	defer rows.Close()
+	index := map[string][]string{} // identifier -> first_seen of the assets carrying it
+	for rows.Next() {
+		var k, f, rec string
+		if err := rows.Scan(&k, &f, &rec); err != nil {
+			return time.Time{}, false, err
+		}
+		a := new(device.Record)
+		if err := json.Unmarshal([]byte(rec), a); err != nil {
+			return time.Time{}, false, fmt.Errorf("asset %s: %w", k, err)
+		}
+		for _, id := range identifiers(a) {
+			index[id] = append(index[id], f)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return time.Time{}, false, err
+	}
+	for _, id := range ids {
+		if c := index[id]; len(c) == 1 {
+			first, err = time.Parse(timeFmt, c[0])
+			return first, err == nil, err
+		}
+	}
+	return time.Time{}, false, nil
+}

@@ -282,3 +282,49 @@ func TestStore_FinishRun_identityKeptWhenMACComesAndGoes(t *testing.T) {
 		t.Errorf("ambiguous serial matched a device: %s", got)
 	}
 }
+
+// TestStore_FirstSeen: the first sweep's time follows a device by its key,
+// and by its serial once its MAC is gone (before and after a sweep records
+// it so); an unknown device, or a serial two devices carry, is not known.
+func TestStore_FirstSeen(t *testing.T) {
+	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
+	ctx := t.Context()
+	if since, err := s.Since(ctx); err != nil || !since.IsZero() {
+		t.Errorf("empty history: Since = %v, %v; want zero", since, err)
+	}
+	o := FinishOptions{MissingAfter: 1}
+	hik := "Hikvision"
+	onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
+	onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
+	routed := *onLink
+	routed.IP, routed.MAC = "198.18.20.21", ""
+	stranger := rec("198.18.10.40", "00:40:8c:00:00:40", "core", true)
+
+	check := func(name string, r *device.Record, want time.Time, wantOK bool) {
+		t.Helper()
+		got, ok, err := s.FirstSeen(ctx, r)
+		if err != nil || ok != wantOK || !got.Equal(want) {
+			t.Errorf("%s: FirstSeen = %v, %v, %v; want %v, %v", name, got, ok, err, want, wantOK)
+		}
+	}
+	sweep(t, s, 0, o, onLink)
+	sweep(t, s, 1, o, onLink)
+	check("by key", onLink, t0, true)
+	check("by serial, MAC gone", &routed, t0, true)
+	check("unknown", stranger, time.Time{}, false)
+
+	sweep(t, s, 2, o, &routed) // the asset now holds the routed record
+	check("by serial after a sweep without the MAC", &routed, t0, true)
+	check("by key after a sweep without the MAC", onLink, t0, true)
+	if since, err := s.Since(ctx); err != nil || !since.Equal(t0) {
+		t.Errorf("Since = %v, %v; want %v", since, err, t0)
+	}
+
+	// Two devices carrying one serial: which one it is cannot be told.
+	s = openT(t, filepath.Join(t.TempDir(), "h2.db"))
+	twin := *onLink
+	twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
+	sweep(t, s, 0, o, onLink, &twin)
+	check("ambiguous serial", &routed, time.Time{}, false)
+	check("twin by key", &twin, t0, true)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -416,8 +417,30 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 			format = "table"
 		}
 	}
+	// The history is opened before the writer: the compliance report
+	// takes "first seen" from it.
+	st, err := openHistory(ctx, f.state, f.noState)
+	if err != nil {
+		return err
+	}
 	hostname, _ := os.Hostname()
-	w, err := report.NewWithOptions(format, out, report.Options{Version: version, Hostname: hostname, Catalog: cat})
+	ropts := report.Options{Version: version, Hostname: hostname, Catalog: cat}
+	if st != nil {
+		defer st.Close()
+		if ropts.HistorySince, err = st.Since(ctx); err != nil {
+			return stateErr(fmt.Errorf("state %s: %w", st.Path(), err))
+		}
+		ropts.History = st.Path()
+		ropts.FirstSeen = func(r *device.Record) (time.Time, bool) {
+			// The report is written after an interrupt too.
+			t, ok, err := st.FirstSeen(context.WithoutCancel(ctx), r)
+			if err != nil {
+				log.Warn().Err(err).Str("ip", r.IP).Msg("state: first seen unknown, the report gives this run's time")
+			}
+			return t, ok
+		}
+	}
+	w, err := report.NewWithOptions(format, out, ropts)
 	if err != nil {
 		return usageErr("--format: %v", err)
 	}
@@ -455,12 +478,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		}
 	}
 	runID, start := sweep.NewRunID(time.Now()), time.Now()
-	st, err := openHistory(ctx, f.state, f.noState)
-	if err != nil {
-		return err
-	}
 	if st != nil {
-		defer st.Close()
 		w = &recorder{ctx: ctx, st: st, out: w, changes: cw, records: emit != "changes", start: start,
 			opts: store.FinishOptions{MissingAfter: f.missingAfter, InScope: func(ip string) bool {
 				// A sharded run sees only its share of the targets: it
