@@ -56,7 +56,7 @@ func TestParseSpec_valid(t *testing.T) {
 
 func TestParseSpec_errors(t *testing.T) {
 	for _, tc := range []struct{ old, new, want string }{
-		{"address: 198.18.10.21", "address: 10.0.0.5", `lab.yaml:16: address "10.0.0.5" is outside 198.18.0.0/15`},
+		{"address: 198.18.10.21", "address: 198.51.100.5", `lab.yaml:16: address "198.51.100.5" is outside 198.18.0.0/15`},
 		{"address: 198.18.10.21", "address: 198.18.20.21", `lab.yaml:16: address "198.18.20.21" is outside its segment 198.18.10.0/24`},
 		{"address: 198.18.10.21", "address: 198.18.10.255", `lab.yaml:16: address "198.18.10.255" is the network or broadcast address of 198.18.10.0/24`},
 		{"address: 198.18.10.21", "address: cam.local", `lab.yaml:16: address "cam.local": want an IPv4 address`},
@@ -73,7 +73,7 @@ func TestParseSpec_errors(t *testing.T) {
 		{"prefix: cswt-", "prefix: ''", `lab.yaml:1: prefix "": want 2 to 7 lower-case letters or digits and a final "-" (e.g. "csw-")`},
 		{"  - name: cctv", "  - name: cctvsegment1", `lab.yaml:7: segment name "cctvsegment1": want 1 to 10 lower-case letters or digits`},
 		{"  - name: cctv", "  - name: primary", `lab.yaml:7: duplicate segment name "primary"`},
-		{"cidr: 198.18.20.0/24", "cidr: 10.20.0.0/24", `lab.yaml:8: cidr "10.20.0.0/24" is outside 198.18.0.0/15`},
+		{"cidr: 198.18.20.0/24", "cidr: 198.51.100.0/24", `lab.yaml:8: cidr "198.51.100.0/24" is outside 198.18.0.0/15`},
 		{"cidr: 198.18.20.0/24", "cidr: 198.18.10.0/25", `lab.yaml:8: cidr "198.18.10.0/25" overlaps segment "primary"`},
 		{"cidr: 198.18.20.0/24", "cidr: 198.18.20.1/24", `lab.yaml:8: cidr "198.18.20.1/24": want an IPv4 network such as 198.18.10.0/24`},
 		{"cidr: 198.18.20.0/24", "cidr: 198.16.0.0/14", `lab.yaml:8: cidr "198.16.0.0/14" is outside 198.18.0.0/15`},

@@ -81,7 +81,7 @@ func (e *Emulator) xmeyeReply(req []byte, from netip.AddrPort) [][]byte {
 }
 
 // xmeyeHex writes a dotted quad the XMEye way: "0x" and the upper-case hex
-// of the address as a little-endian u32 (192.168.1.10 is "0x0A01A8C0").
+// of the address as a little-endian u32 (198.18.10.70 is "0x460A12C6").
 func xmeyeHex(dotted string) string {
 	a, err := netip.ParseAddr(dotted)
 	if err != nil || !a.Is4() {
