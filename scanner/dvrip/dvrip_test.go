@@ -18,35 +18,7 @@ import (
 
 type countPacer = scantest.Pacer
 
-// serve answers every connection to 127.0.0.1:0 with handle; done closes
-// when the test ends, for handlers that stall.
-func serve(t *testing.T, handle func(c net.Conn, done <-chan struct{})) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				handle(c, done)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		wg.Wait()
-	})
-	return netip.MustParseAddrPort(ln.Addr().String())
-}
+var serve = scantest.ServeTCP
 
 // device answers a 32-byte request with reply, recording the request.
 func device32(t *testing.T, reply []byte, got chan<- []byte) netip.AddrPort {

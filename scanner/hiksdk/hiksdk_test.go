@@ -10,12 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -27,40 +26,9 @@ func readFixture(t testing.TB, name string) []byte {
 	return b
 }
 
-type countPacer struct{ n atomic.Int64 }
+type countPacer = scantest.Pacer
 
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
-
-func serve(t *testing.T, handle func(c net.Conn, done <-chan struct{})) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				handle(c, done)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		wg.Wait()
-	})
-	return netip.MustParseAddrPort(ln.Addr().String())
-}
+var serve = scantest.ServeTCP
 
 func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 	t.Helper()
@@ -152,8 +120,8 @@ func TestProber_ProbePort_answersGetRequest(t *testing.T) {
 	if r := <-got; r != "GET / HTTP/1.0\r\n\r\n" {
 		t.Errorf("request %q", r)
 	}
-	if pace.n.Load() != 2 {
-		t.Errorf("pace.Wait %d times, want 2 (connection, request)", pace.n.Load())
+	if pace.N.Load() != 2 {
+		t.Errorf("pace.Wait %d times, want 2 (connection, request)", pace.N.Load())
 	}
 }
 

@@ -4,9 +4,12 @@ package scantest
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/camsweep/camsweep/scanner"
 )
@@ -40,4 +43,35 @@ type Pacer struct{ N atomic.Int64 }
 func (p *Pacer) Wait(ctx context.Context) error {
 	p.N.Add(1)
 	return ctx.Err()
+}
+
+// ServeTCP answers every connection to 127.0.0.1:0 with handle until the
+// test ends; done closes then, for handlers that stall. It returns the
+// listener's address.
+func ServeTCP(t testing.TB, handle func(c net.Conn, done <-chan struct{})) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				handle(c, done)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		wg.Wait()
+	})
+	return netip.MustParseAddrPort(ln.Addr().String())
 }
