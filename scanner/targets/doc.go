@@ -4,7 +4,9 @@
 // # Tokens
 //
 // A target token is a single address (198.18.1.7), a CIDR (198.18.1.0/24;
-// host bits may be set, 198.18.1.7/24 means the /24, as in nmap), a range
+// host bits are refused, as in the zones file: 198.18.1.7/24 is a typo or a
+// host with its netmask, and widening it to the /24 would probe 254 hosts
+// nobody named), a range
 // (198.18.1.10-198.18.2.5, or the last-octet short form 198.18.1.10-40), or
 // an nmap-style octet range (198.18.1-3.0-255, where * is 0-255). Octets are
 // decimal without leading zeros, because inet_aton would read 010 as octal
@@ -22,7 +24,10 @@
 // discovery itself — and 240.0.0.0/4 with 255.255.255.255), the network and
 // broadcast addresses of every include CIDR of length /30 or shorter (a
 // directed broadcast makes every host on the segment answer), and the user's
-// excludes. Memory is proportional to the number of tokens, not addresses.
+// excludes. Memory is proportional to the number of tokens, not addresses,
+// and bounded: the includes together, and the excludes together, may expand
+// to at most MaxIntervals (65,536) separate ranges before merging, and
+// ReadList stops reading a list at that bound.
 // With a prefix sum of interval sizes, the i-th address of the set is found
 // by binary search in O(log intervals), which is what lets an iterator visit
 // the set in any order without a list of addresses. Every address removed is

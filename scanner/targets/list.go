@@ -29,6 +29,7 @@ func ReadList(r io.Reader, name string) ([]Token, error) {
 		toks []Token
 		errs []error
 		line int
+		ivs  int // intervals of the tokens so far (Build's bound, applied early)
 	)
 	for sc.Scan() {
 		line++
@@ -41,13 +42,19 @@ func ReadList(r io.Reader, name string) ([]Token, error) {
 		}
 		where := fmt.Sprintf("%s:%d", name, line)
 		for _, f := range strings.FieldsFunc(text, isSeparator) {
-			if _, err := parseToken(f); err != nil {
+			t, err := parseToken(f)
+			if err != nil {
 				errs = append(errs, &TokenError{Where: where, Token: f, Err: err})
 				if len(errs) == maxListErrors {
 					errs = append(errs, fmt.Errorf("%s: too many bad targets, stopped reading", name))
 					return nil, errors.Join(errs...)
 				}
 				continue
+			}
+			// Stop at the bound Build would refuse anyway, before a
+			// million-line list is held in memory.
+			if ivs += len(t.ivs); ivs > MaxIntervals {
+				return nil, &TooManyError{What: "targets", Where: where, Count: ivs}
 			}
 			toks = append(toks, Token{Text: f, Where: where})
 		}

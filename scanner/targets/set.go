@@ -90,8 +90,14 @@ const maxBuildErrors = 10
 // token (up to 10). A Set may be empty when everything was skipped; see
 // Skipped.
 func Build(include, exclude []Token) (*Set, error) {
-	inc, errs := parseAll(include, nil)
-	exc, errs := parseAll(exclude, errs)
+	inc, errs, err := parseAll(include, nil, "targets")
+	if err != nil {
+		return nil, err
+	}
+	exc, errs, err := parseAll(exclude, errs, "excludes")
+	if err != nil {
+		return nil, err
+	}
 	if len(errs) > 0 {
 		if len(errs) > maxBuildErrors {
 			errs = append(errs[:maxBuildErrors], fmt.Errorf("and %d more bad targets", len(errs)-maxBuildErrors))
@@ -169,17 +175,12 @@ func Build(include, exclude []Token) (*Set, error) {
 		if s.intersects(t.ivs) {
 			continue
 		}
-		var n uint64
-		for _, v := range t.ivs {
-			n += v.size()
-		}
-		a := t.ivs[0].lo
 		s.skipped = append(s.skipped, Skip{
 			Kind:   SkipTarget,
 			Token:  include[i].Text,
 			Where:  include[i].Where,
-			Reason: whyRemoved(a, nb, include, exIvs, exMax, exclude),
-			Count:  n,
+			Reason: whyTokenRemoved(t.ivs, merge(nbIvs), nb, include, exIvs, exMax, exclude),
+			Count:  total(t.ivs),
 		})
 	}
 	return s, nil
@@ -195,8 +196,12 @@ type excl struct {
 	token int // index into the excludes
 }
 
-func parseAll(toks []Token, errs []error) ([]target, []error) {
-	out := make([]target, 0, len(toks))
+// parseAll parses toks, adding bad tokens to errs. A non-nil error means the
+// tokens together expand to more than MaxIntervals intervals; parsing stops
+// there, so memory stays bounded whatever the list holds.
+func parseAll(toks []Token, errs []error, what string) ([]target, []error, error) {
+	out := make([]target, 0, min(len(toks), MaxIntervals))
+	n := 0
 	for _, tok := range toks {
 		text := strings.TrimSpace(tok.Text)
 		t, err := parseToken(text)
@@ -204,9 +209,88 @@ func parseAll(toks []Token, errs []error) ([]target, []error) {
 			errs = append(errs, &TokenError{Where: tok.Where, Token: text, Err: err})
 			continue
 		}
+		if n += len(t.ivs); n > MaxIntervals {
+			return nil, nil, &TooManyError{What: what, Where: tok.Where, Count: n}
+		}
 		out = append(out, t)
 	}
-	return out, errs
+	return out, errs, nil
+}
+
+// TooManyError reports targets (or excludes) that together expand to more
+// than MaxIntervals separate intervals.
+type TooManyError struct {
+	What  string // "targets", "excludes", or the list's name
+	Where string // the token at which the total passed the bound
+	Count int    // intervals counted up to and including that token
+}
+
+func (e *TooManyError) Error() string {
+	msg := fmt.Sprintf("%s expand to more than %d separate ranges in total (%d by this line): merge them into CIDRs or ranges", e.What, MaxIntervals, e.Count)
+	if e.Where != "" {
+		msg = e.Where + ": " + msg
+	}
+	return msg
+}
+
+// whyTokenRemoved names every rule that removed part of a token with
+// nothing left, with counts when more than one did. Naming only the rule
+// that removed the token's first address blamed "network/broadcast" for a
+// /24 that an exclude had removed whole.
+func whyTokenRemoved(ivs, nbIvs []interval, nb []netBcast, include []Token, exIvs, exMax []excl, exclude []Token) string {
+	type part struct {
+		reason string
+		n      uint64
+	}
+	var parts []part
+	rem := slices.Clone(ivs)
+	for _, r := range neverProbe {
+		before := total(rem)
+		rem = subtract(rem, []interval{r.iv})
+		if n := before - total(rem); n > 0 {
+			parts = append(parts, part{r.reason + " (" + r.token + ")", n})
+		}
+	}
+	if len(rem) > 0 {
+		before := total(rem)
+		after := subtract(rem, nbIvs)
+		if n := before - total(after); n > 0 {
+			// The first network/broadcast address of the token names the
+			// CIDR that asked for it.
+			first := rem[0].lo
+			for _, p := range nb {
+				if containsAddr(rem, p.addr) {
+					first = p.addr
+					break
+				}
+			}
+			parts = append(parts, part{whyRemoved(first, nb, include, exIvs, exMax, exclude), n})
+		}
+		rem = after
+	}
+	if len(rem) > 0 {
+		parts = append(parts, part{whyRemoved(rem[0].lo, nil, include, exIvs, exMax, exclude), total(rem)})
+	}
+	switch len(parts) {
+	case 0:
+		return "removed"
+	case 1:
+		return parts[0].reason
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = fmt.Sprintf("%s: %d %s", p.reason, p.n, plural(p.n))
+	}
+	return strings.Join(out, "; ")
+}
+
+func containsAddr(ivs []interval, a uint32) bool {
+	for _, v := range ivs {
+		if v.lo <= a && a <= v.hi {
+			return true
+		}
+	}
+	return false
 }
 
 // whyRemoved names the rule that removed address a.

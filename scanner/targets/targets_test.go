@@ -39,11 +39,10 @@ func TestParseToken_shapes(t *testing.T) {
 		{"0.0.0.0", kindAddr, 0, "0.0.0.0"},
 		{"255.255.255.255", kindAddr, 0, "255.255.255.255"},
 		{"198.18.1.0/24", kindCIDR, 24, "198.18.1.0-198.18.1.255"},
-		{"198.18.1.7/24", kindCIDR, 24, "198.18.1.0-198.18.1.255"},
 		{"198.18.1.7/32", kindCIDR, 32, "198.18.1.7"},
-		{"198.18.1.7/31", kindCIDR, 31, "198.18.1.6-198.18.1.7"},
-		{"10.1.2.3/8", kindCIDR, 8, "10.0.0.0-10.255.255.255"},
-		{"1.2.3.4/0", kindCIDR, 0, "0.0.0.0-255.255.255.255"},
+		{"198.18.1.6/31", kindCIDR, 31, "198.18.1.6-198.18.1.7"},
+		{"10.0.0.0/8", kindCIDR, 8, "10.0.0.0-10.255.255.255"},
+		{"0.0.0.0/0", kindCIDR, 0, "0.0.0.0-255.255.255.255"},
 		{"198.18.1.10-40", kindRange, 0, "198.18.1.10-198.18.1.40"},
 		{"198.18.1.10-10", kindRange, 0, "198.18.1.10"},
 		{"198.18.1.10-198.18.2.5", kindRange, 0, "198.18.1.10-198.18.2.5"},
@@ -117,6 +116,11 @@ func TestBuild_tokenErrors(t *testing.T) {
 		{"198.18.1.5-", "empty octet", nil},
 		{"198.18.1.1-2-3", `octet "2-3" is not a number`, nil},
 		{"0-255.0-255.0-255.1", "expands to more than 65536 separate ranges", nil},
+		// A host with its mask is refused, as the zones file refuses it,
+		// rather than silently widened to the whole network.
+		{"198.18.0.5/24", "host bits set: write the network 198.18.0.0/24, or the single address 198.18.0.5", nil},
+		{"198.18.1.7/31", "host bits set: write the network 198.18.1.6/31, or the single address 198.18.1.7", nil},
+		{"1.2.3.4/0", "host bits set: write the network 0.0.0.0/0, or the single address 1.2.3.4", nil},
 		{"", "empty target", nil},
 		{"junk!", "not an IPv4 address, CIDR or range", nil},
 		{"2001:db8::1", "IPv6 targets are not supported yet", ErrIPv6},
@@ -311,7 +315,6 @@ func TestBuild_netBcast(t *testing.T) {
 		skipped uint64
 	}{
 		{[]string{"198.18.1.0/24"}, 254, 2},
-		{[]string{"198.18.1.7/24"}, 254, 2},
 		{[]string{"198.18.1.4/30"}, 2, 2},
 		{[]string{"198.18.1.4/31"}, 2, 0},
 		{[]string{"198.18.1.4/32"}, 1, 0},
@@ -651,5 +654,75 @@ func TestBuild_surroundingWhiteSpace(t *testing.T) {
 	s, err := Build([]Token{{Text: " 198.18.1.7\n"}}, []Token{{Text: "\t198.18.1.8 "}})
 	if err != nil || s.Count() != 1 {
 		t.Fatalf("Build = %v, %v", s, err)
+	}
+}
+
+// TestBuild_totalIntervalBound: the bound on separate ranges holds for the
+// whole list, not per token: many tokens each under the per-token bound are
+// refused with an error naming the total and where it was passed.
+func TestBuild_totalIntervalBound(t *testing.T) {
+	var incl []Token
+	for i := range 3 {
+		// 128*256 = 32768 intervals each: under the per-token bound.
+		incl = append(incl, Token{Text: fmt.Sprintf("%d.0-127.0-255.1", 11+i), Where: fmt.Sprintf("t.txt:%d", i+1)})
+	}
+	_, err := Build(incl, nil)
+	var tm *TooManyError
+	if !errors.As(err, &tm) {
+		t.Fatalf("Build of 3x32768 ranges: %v, want a *TooManyError", err)
+	}
+	want := "t.txt:3: targets expand to more than 65536 separate ranges in total (98304 by this line): merge them into CIDRs or ranges"
+	if err.Error() != want {
+		t.Errorf("error\n got: %s\nwant: %s", err, want)
+	}
+	if _, err := Build(incl[:2], nil); err != nil {
+		t.Errorf("exactly 65536 ranges refused: %v", err)
+	}
+	if _, err := Build([]Token{{Text: "198.18.0.0/16"}}, incl); !errors.As(err, &tm) || tm.What != "excludes" {
+		t.Errorf("excludes over the bound: %v", err)
+	}
+}
+
+// TestReadList_totalIntervalBound: a list stops being read once its tokens
+// pass the bound, so a huge list never sits in memory.
+func TestReadList_totalIntervalBound(t *testing.T) {
+	var b strings.Builder
+	for i := range MaxIntervals + 1 {
+		fmt.Fprintf(&b, "10.%d.%d.%d\n", i>>14, i>>6&0xff, (i&0x3f)*2+1)
+	}
+	toks, err := ReadList(strings.NewReader(b.String()), "big.txt")
+	if err == nil || toks != nil {
+		t.Fatalf("ReadList of %d separate addresses: %d tokens, err %v", MaxIntervals+1, len(toks), err)
+	}
+	if want := fmt.Sprintf("big.txt:%d: targets expand to more than 65536", MaxIntervals+1); !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want prefix %q", err, want)
+	}
+}
+
+// TestBuild_excludedWholeTargetReason: a CIDR removed whole by an exclude
+// is blamed on the exclude, not on its network/broadcast addresses, which
+// were only two of its addresses.
+func TestBuild_excludedWholeTargetReason(t *testing.T) {
+	s, err := Build([]Token{{Text: "198.18.0.0/24", Where: "argument 1"}}, []Token{{Text: "198.18.0.0/24", Where: "--exclude"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, sk := range s.Skipped() {
+		if sk.Kind == SkipTarget {
+			got = sk.String()
+		}
+	}
+	want := "target 198.18.0.0/24 (argument 1) will not be probed: network/broadcast address of 198.18.0.0/24 (argument 1): 2 addresses; excluded by 198.18.0.0/24 (--exclude): 254 addresses"
+	if got != want {
+		t.Errorf("skip\n got: %s\nwant: %s", got, want)
+	}
+	if s.Count() != 0 {
+		t.Errorf("Count %d", s.Count())
+	}
+	// Only an exclude: the reason is the exclude alone.
+	s, _ = Build([]Token{{Text: "198.18.0.10-20"}}, []Token{{Text: "198.18.0.0/24", Where: "--exclude"}})
+	if sk := s.Skipped(); len(sk) != 2 || sk[1].Reason != "excluded by 198.18.0.0/24 (--exclude)" {
+		t.Errorf("skipped %+v", sk)
 	}
 }

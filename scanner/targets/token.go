@@ -20,6 +20,12 @@ var ErrHostname = errors.New("hostnames are not supported yet: give an address, 
 // is proportional to its intervals, never to its addresses.
 const maxTokenIntervals = 1 << 16
 
+// MaxIntervals bounds the separate intervals of all include tokens together,
+// and of all exclude tokens together, before they are merged: the bound on
+// one token alone let a 20 KB list of such tokens take gigabytes. 65,536
+// intervals are 1 MiB; a list that needs more should use CIDRs or ranges.
+const MaxIntervals = maxTokenIntervals
+
 // Token is one target as the user wrote it, with where it came from.
 type Token struct {
 	Text  string // "198.18.1.0/24"
@@ -123,7 +129,17 @@ func parseCIDR(s string) (target, error) {
 		mask = math.MaxUint32 << (32 - n)
 	}
 	lo := a & mask
+	if lo != a {
+		// 198.18.0.5/24 is either a typo in the address or a host written
+		// with its netmask; scanning the whole /24 on a guess would reach
+		// 254 hosts nobody named. The zones file refuses it the same way.
+		return target{}, fmt.Errorf("host bits set: write the network %s/%d, or the single address %s", fmtAddr(lo), n, base)
+	}
 	return target{kind: kindCIDR, bits: n, ivs: []interval{{lo, lo | ^mask}}}, nil
+}
+
+func fmtAddr(a uint32) string {
+	return fmt.Sprintf("%d.%d.%d.%d", a>>24, a>>16&0xff, a>>8&0xff, a&0xff)
 }
 
 // parseAddr parses a plain dotted quad.
