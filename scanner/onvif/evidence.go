@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 )
 
 // snake turns "GetNetworkInterfaces" into "get_network_interfaces".
@@ -138,6 +140,25 @@ func noteScopes(f map[string]string, sl *ScopeList) {
 func set(f map[string]string, k, v string) {
 	if v != "" {
 		f[k] = v
+	}
+}
+
+// noteChallenge records the first anonymous 401's WWW-Authenticate value,
+// its scheme and realm: the realm often names the maker, the model or the
+// serial (Dahua "Login to <serial>", Hikvision "IP Camera(C2875)").
+func noteChallenge(f map[string]string, wa string) {
+	if f["onvif.www_authenticate"] != "" {
+		return
+	}
+	if len(wa) > maxText {
+		wa = wa[:maxText]
+	}
+	wa = strings.ToValidUTF8(strings.TrimSpace(wa), "\uFFFD")
+	f["onvif.www_authenticate"] = wa
+	// A malformed tail still leaves a usable scheme and realm.
+	if chs, _ := authhdr.Parse(wa); len(chs) > 0 {
+		set(f, "onvif.auth_scheme", chs[0].Scheme)
+		set(f, "onvif.realm", chs[0].Realm())
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 )
@@ -35,9 +36,20 @@ type fakeDevice struct {
 	// (Hikvision); else 400.
 	anon401 bool
 	path    string // "" is DefaultPath
+	// broken answers op with something other than its SOAP body, whatever
+	// the credentials: a 404, a page that is not SOAP, a bare challenge,
+	// or silence until the client gives up.
+	broken map[string]fakeBroken
 
 	mu   sync.Mutex
 	reqs []fakeReq
+}
+
+type fakeBroken struct {
+	status    int    // 0 is 200
+	body      []byte // sent as is
+	challenge string // a WWW-Authenticate value
+	hang      bool   // no answer until the client closes the connection
 }
 
 type fakeReq struct {
@@ -72,6 +84,26 @@ func (d *fakeDevice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		op = m[1]
 	}
 	rq := fakeReq{op: op, body: body}
+	if b, ok := d.broken[op]; ok {
+		d.mu.Lock()
+		d.reqs = append(d.reqs, rq)
+		d.mu.Unlock()
+		if b.hang {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		if b.challenge != "" {
+			w.Header().Set("WWW-Authenticate", b.challenge)
+		}
+		if b.status != 0 {
+			w.WriteHeader(b.status)
+		}
+		w.Write(b.body)
+		return
+	}
 	switch {
 	case r.Header.Get("Authorization") != "":
 		rq.auth = "digest"

@@ -75,6 +75,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -312,37 +313,49 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 	}
 	s.cred, s.hasCred = p.cfg.Credentials.For(ap.Addr())
 
+	// GetSystemDateAndTime comes first: it is PRE_AUTH everywhere and gives
+	// the clock a WS-Security token needs. It is not a gate: firmware that
+	// answers it with a 404, a fault, a page that is not SOAP, or never
+	// answers it at all may still answer the anonymous operations, so one
+	// more request (GetDeviceInformation, the one that names the device)
+	// decides whether a device service is there.
 	a, err := s.send(ctx, "GetSystemDateAndTime", "", authNone)
-	if err != nil {
-		return nil, p.quiet(ctx, ap, err)
-	}
-	dt, derr := ParseGetSystemDateAndTime(a.body)
-	var fault *Fault
+	clock := false
 	switch {
-	case derr == nil:
-		s.hint(dt.Hints)
-		s.f["onvif.datetime_type"] = dt.DateTimeType
-		s.f["onvif.tz"] = dt.TZ
-		if !dt.UTC.IsZero() {
-			s.f["onvif.utc_time"] = dt.UTC.Format(time.RFC3339)
-			s.offset = dt.UTC.Sub(p.cfg.Now().UTC()).Round(time.Second)
-			s.f["onvif.clock_offset"] = strconv.FormatInt(int64(s.offset/time.Second), 10)
-		}
-	case errors.As(derr, &fault):
-		// Some firmware guards even the pre-auth calls; the fault still
-		// proves a device service.
-		s.hint(fault.Hints)
-		noteFault(s.f, fault, a.status)
+	case err == nil:
+		clock = s.dateAndTime(a)
+	case a.connected && ctx.Err() == nil && isTimeout(err):
+		// Connected, but no answer within the timeout: some device
+		// services stall on the clock and answer the rest.
+		s.f["onvif.access.get_system_date_and_time"] = "timeout"
 	default:
-		// Not ONVIF: a web page, a 404, a 401 with no SOAP body.
-		return nil, nil
+		return nil, p.quiet(ctx, ap, err)
 	}
 	if s.path != p.cfg.Path {
 		s.f["onvif.path"] = s.path
 	}
 
-	s.services(ctx)
-	s.deviceInformation(ctx)
+	if clock {
+		s.services(ctx)
+		s.deviceInformation(ctx)
+	} else {
+		s.deviceInformation(ctx)
+		if !s.soap {
+			if s.f["onvif.www_authenticate"] == "" {
+				// Not ONVIF: a web page, a 404, silence.
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("onvif %s: %w", ap, ctx.Err())
+				}
+				return nil, nil
+			}
+			// Only an HTTP challenge on the device-service path: its realm
+			// is evidence (Dahua's "Login to <32 hex>"), nothing more is
+			// asked of a port that never spoke SOAP.
+			s.f["onvif.challenge_only"] = "true"
+			return s.evidence(ap), errors.Join(s.errs...)
+		}
+		s.services(ctx)
+	}
 	if r, ok := s.run(ctx, "GetNetworkInterfaces", ""); ok {
 		if ni, err := ParseGetNetworkInterfaces(r.body); err == nil {
 			s.hint(ni.Hints)
@@ -370,7 +383,11 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 			s.malformed("GetScopes", err)
 		}
 	}
+	return s.evidence(ap), errors.Join(s.errs...)
+}
 
+// evidence is the session's one Evidence.
+func (s *session) evidence(ap netip.AddrPort) []device.Evidence {
 	if len(s.hints) > 0 {
 		slices.Sort(s.hints)
 		s.f["onvif.hint"] = strings.Join(s.hints, ",")
@@ -380,8 +397,49 @@ func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.
 			delete(s.f, k)
 		}
 	}
-	ev := []device.Evidence{{Source: device.SourceONVIF, Addr: ap.Addr(), Port: ap.Port(), Fields: s.f, Time: p.cfg.Now()}}
-	return ev, errors.Join(s.errs...)
+	return []device.Evidence{{Source: device.SourceONVIF, Addr: ap.Addr(), Port: ap.Port(), Fields: s.f, Time: s.p.cfg.Now()}}
+}
+
+// dateAndTime reads the GetSystemDateAndTime answer: the clock and its
+// offset, or the fault; true when the answer was SOAP (a device service is
+// there). onvif.access.get_system_date_and_time says how it fared.
+func (s *session) dateAndTime(a answer) bool {
+	const key = "onvif.access.get_system_date_and_time"
+	dt, err := ParseGetSystemDateAndTime(a.body)
+	var fault *Fault
+	switch {
+	case err == nil:
+		s.hint(dt.Hints)
+		s.f[key] = "none"
+		s.f["onvif.datetime_type"] = dt.DateTimeType
+		s.f["onvif.tz"] = dt.TZ
+		if !dt.UTC.IsZero() {
+			s.f["onvif.utc_time"] = dt.UTC.Format(time.RFC3339)
+			s.offset = dt.UTC.Sub(s.p.cfg.Now().UTC()).Round(time.Second)
+			s.f["onvif.clock_offset"] = strconv.FormatInt(int64(s.offset/time.Second), 10)
+		}
+		return true
+	case errors.As(err, &fault):
+		// Some firmware guards even the pre-auth calls; the fault still
+		// proves a device service.
+		s.hint(fault.Hints)
+		noteFault(s.f, fault, a.status)
+		k, _ := classify(a)
+		s.f[key] = map[outcome]string{refused: "required", unsupported: "unsupported", faulted: "fault", answered: "fault"}[k]
+		return true
+	case a.status == http.StatusUnauthorized:
+		s.f[key] = "required"
+	case a.status >= 300:
+		s.f[key] = "unsupported"
+	default:
+		s.f[key] = "malformed"
+	}
+	return false
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // quiet turns the ways a port says nothing into no error, and keeps the
@@ -424,8 +482,15 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 		req.Header.Set("Authorization", authorization)
 	}
 	req.Close = true
+	var connected atomic.Bool
 	tr := &http.Transport{
-		DialContext:            p.cfg.Dial,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := p.cfg.Dial(ctx, network, addr)
+			if err == nil {
+				connected.Store(true)
+			}
+			return c, err
+		},
 		DisableKeepAlives:      true,
 		DisableCompression:     true,
 		MaxResponseHeaderBytes: 16 << 10,
@@ -437,10 +502,10 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}).Do(req)
 	if err != nil {
-		return answer{}, err
+		return answer{connected: connected.Load()}, err
 	}
 	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode, challenges: resp.Header.Values("WWW-Authenticate")}
+	a := answer{status: resp.StatusCode, challenges: resp.Header.Values("WWW-Authenticate"), connected: true}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(p.cfg.MaxBytes)+1))
 	if err != nil {
 		return a, err

@@ -34,6 +34,9 @@ type session struct {
 	errs   []error
 	offset time.Duration
 	stop   bool // the context ended: send nothing more
+	// soap is true once any answer was a SOAP envelope: a device service
+	// is there, not just a web server on the port.
+	soap bool
 
 	cred    Credential
 	hasCred bool
@@ -46,6 +49,7 @@ type answer struct {
 	body       []byte
 	status     int
 	challenges []string // WWW-Authenticate values
+	connected  bool     // the TCP connection was made (the answer may still have failed)
 }
 
 // errBudget says the device's MaxRequests are spent.
@@ -90,7 +94,16 @@ func (s *session) send(ctx context.Context, op, inner string, mode authMode) (an
 	default:
 		soap = soapRequest("", op, inner)
 	}
-	return s.p.call(ctx, s.ap, s.pace, s.path, op, soap, authz)
+	a, err := s.p.call(ctx, s.ap, s.pace, s.path, op, soap, authz)
+	if err == nil {
+		if _, perr := parseEnvelope(a.body); perr == nil {
+			s.soap = true
+		}
+		if mode == authNone && a.status == http.StatusUnauthorized && len(a.challenges) > 0 {
+			noteChallenge(s.f, a.challenges[0])
+		}
+	}
+	return a, err
 }
 
 // outcome is what an answer says, before parsing it as op's response.
@@ -205,8 +218,10 @@ func (s *session) exec(ctx context.Context, op, inner string) (result, error) {
 	}
 	r.access, r.anonRefused = "required", true
 	// Two requests must fit: the token, and the Digest answer a device may
-	// ask for instead.
-	if !s.hasCred || s.p.left(s.host) < 2 || !s.p.spendLogin(s.host) {
+	// ask for instead. A port that never spoke SOAP (only an HTTP
+	// challenge) gets no credential: the device's one login attempt is
+	// kept for its device service.
+	if !s.hasCred || !s.soap || s.p.left(s.host) < 2 || !s.p.spendLogin(s.host) {
 		return r, nil
 	}
 	a, mode, err := s.login(ctx, op, inner)

@@ -67,6 +67,7 @@ func TestProber_ProbePort_anonymousOps(t *testing.T) {
 	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetDeviceInformation/", "GetNetworkInterfaces/", "GetHostname/", "GetScopes/")
 	wantFields(t, f, map[string]string{
 		"onvif.auth": "required", "onvif.fault": "ter:NotAuthorized",
+		"onvif.realm": fakeRealm, "onvif.auth_scheme": "Digest", "onvif.access.get_system_date_and_time": "none",
 		"onvif.access.get_services": "none", "onvif.access.get_device_information": "required",
 		"onvif.access.get_network_interfaces": "required", "onvif.access.get_hostname": "required", "onvif.access.get_scopes": "required",
 		"onvif.services":                "device:2.42 media:2.41 events:2.40 deviceio:2.20 ptz:2.41 imaging:2.30",
@@ -241,10 +242,12 @@ func TestProber_budgetPerDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetDeviceInformation/", "GetNetworkInterfaces/", "GetHostname/")
-	wantFields(t, f, map[string]string{"onvif.access.get_scopes": "skipped"})
+	// The web port took two: the clock and the GetDeviceInformation that
+	// checks whether a device service is there after all.
+	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetDeviceInformation/", "GetNetworkInterfaces/")
+	wantFields(t, f, map[string]string{"onvif.access.get_hostname": "skipped", "onvif.access.get_scopes": "skipped"})
 	// Spent: a third port gets nothing at all.
-	if ev, err := p.ProbePort(t.Context(), onv, &countingPacer{}); ev != nil || err != nil || len(d.log()) != 5 {
+	if ev, err := p.ProbePort(t.Context(), onv, &countingPacer{}); ev != nil || err != nil || len(d.log()) != 4 {
 		t.Errorf("after the budget: %v %v, %d requests", ev, err, len(d.log()))
 	}
 }
