@@ -7,6 +7,10 @@
 //
 //  1. GetSystemDateAndTime, anonymous: the clock (WS-Security's Created is
 //     shifted by its offset) and the proof that a device service is there.
+//     When it fails (an HTTP error, a page that is not SOAP, no answer on a
+//     connected port) GetDeviceInformation is asked next and decides; the
+//     clock is only needed for WS-Security, so the session goes on without
+//     it (onvif.access.get_system_date_and_time).
 //  2. GetServices with IncludeCapability false: the service XAddrs and
 //     namespaces with their versions. Both it and GetCapabilities are in
 //     the ONVIF Core default access policy's PRE_AUTH class (§2.2), so both
@@ -42,9 +46,13 @@
 // use. Anonymous scans never send an Authorization header.
 //
 // A match is a SOAP envelope holding a device-service response or fault to
-// the first request. Anything else on the port (a web server's 404 page, a
-// refusal, silence) is "no ONVIF here": no evidence and no error, because
-// the engine hands the prober every open web port, not only ONVIF ones.
+// GetSystemDateAndTime or, when that fails, to GetDeviceInformation. An
+// anonymous HTTP 401 is recorded (onvif.www_authenticate, onvif.realm: the
+// realm often names the maker or the serial); a port that answers both
+// with a bare 401 gives that evidence alone (onvif.challenge_only) and no
+// login attempt. Anything else on the port (a web server's 404 page,
+// silence) is "no ONVIF here": no evidence and no error, because the
+// engine hands the prober every open web port, not only ONVIF ones.
 // When WS-Discovery announced the device service at an XAddr of the probed
 // address itself with another path or port (http://<ip>:8899/onvif/...),
 // that is where the requests go (the engine's swept evidence, see
