@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"regexp"
@@ -67,14 +68,76 @@ func LoadZones(path string) (*Zones, error) { return LoadZonesWith(path, ZonesOp
 
 // LoadZonesWith reads a zones file with options.
 func LoadZonesWith(path string, o ZonesOptions) (*Zones, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, MaxZonesFile)
 	if err != nil {
 		return nil, fmt.Errorf("zones: %w", err)
 	}
 	return ParseZonesWith(path, data, o)
 }
 
+// MaxZonesFile bounds a zones file: a few thousand zones are a few hundred
+// KiB, and without a bound --zones /dev/zero read until the process died.
+const MaxZonesFile = 16 << 20
+
+// readLimited reads at most limit bytes of path and fails, rather than cut
+// the file short, when it holds more.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB", path, limit>>20)
+	}
+	return data, nil
+}
+
 var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// BuiltinKinds are the zone kinds a zones file may use without declaring
+// them: primary and isolated, which the policy acts on, and two common
+// non-primary kinds. Any other kind must be listed under the file's
+// top-level "kinds:"; an undeclared kind is refused, because a typo such as
+// "primray" would otherwise turn a primary zone into one that raises no
+// finding at all: the zones file must fail closed.
+var BuiltinKinds = []string{device.ZonePrimary, device.ZoneIsolated, "guest", "dmz"}
+
+// nearKind returns the built-in policy kind (primary, isolated) that k is a
+// likely typo of, or "".
+func nearKind(k string) string {
+	for _, want := range []string{device.ZonePrimary, device.ZoneIsolated} {
+		if k != want && editDistance(k, want) <= 2 {
+			return want
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
 
 // ParseZones parses zones YAML:
 //
@@ -83,7 +146,9 @@ var kindRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 //	  - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24], vlans: [99]}
 //	  - {name: door, kind: isolated, vlans: [120, 121]}
 //
-// A zone lists cidrs, vlans (802.1Q ids 1-4094) or both. Errors name
+// A zone's kind is primary, isolated, guest or dmz, or one the file declares
+// in a top-level list (kinds: [lab, ot]); any other kind, and any unknown
+// key, is refused. A zone lists cidrs, vlans (802.1Q ids 1-4094) or both. Errors name
 // file:line and the token; all problems are returned together. Nested CIDRs
 // are allowed and the most specific wins; ParseZonesWith with Strict refuses
 // them. A VLAN belongs to one zone only, with or without Strict.
@@ -97,7 +162,11 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 	if err != nil {
 		return nil, err
 	}
-	top, err := d.Mapping(d.Root, "zones file", "zones")
+	top, err := d.Mapping(d.Root, "zones file", "zones", "kinds")
+	if err != nil {
+		return nil, err
+	}
+	kinds, err := declaredKinds(d, top.Get("kinds"))
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +228,15 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 		if kn, err := m.Require("kind"); !fail(err) {
 			if k, err := d.Str(kn, what+" kind"); !fail(err) {
 				zone.Kind = strings.ToLower(strings.TrimSpace(k))
-				if !kindRe.MatchString(zone.Kind) {
+				switch {
+				case !kindRe.MatchString(zone.Kind):
 					fail(d.Errorf(kn, "bad kind %q in %s (want one word, e.g. primary or isolated)", k, what))
+				case !kinds[zone.Kind]:
+					hint := ""
+					if near := nearKind(zone.Kind); near != "" {
+						hint = fmt.Sprintf("did you mean %s? ", near)
+					}
+					fail(d.Errorf(kn, "unknown kind %q in %s (%swant %s, or a kind declared under kinds:)", k, what, hint, strings.Join(BuiltinKinds, ", ")))
 				}
 			}
 		}
@@ -237,6 +313,44 @@ func ParseZonesWith(name string, data []byte, o ZonesOptions) (*Zones, error) {
 	}
 	slices.SortStableFunc(z.prefixes, func(a, b zonePrefix) int { return b.p.Bits() - a.p.Bits() })
 	return z, nil
+}
+
+// declaredKinds returns the kinds a zones file may use: the built-in ones
+// and those its top-level "kinds:" list declares. A declared kind must be
+// one word, not built in, not listed twice, and not a likely typo of
+// primary or isolated (declaring "primray" would defeat the check).
+func declaredKinds(d *yamldoc.Doc, n *yaml.Node) (map[string]bool, error) {
+	kinds := map[string]bool{}
+	for _, k := range BuiltinKinds {
+		kinds[k] = true
+	}
+	if n == nil {
+		return kinds, nil
+	}
+	list, nodes, err := d.StrList(n, "kinds")
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for i, raw := range list {
+		k := strings.ToLower(strings.TrimSpace(raw))
+		switch {
+		case !kindRe.MatchString(k):
+			errs = append(errs, d.Errorf(nodes[i], "bad kind %q in kinds (want one word)", raw))
+		case slices.Contains(BuiltinKinds, k):
+			errs = append(errs, d.Errorf(nodes[i], "kind %q in kinds is built in; list only your own kinds", raw))
+		case kinds[k]:
+			errs = append(errs, d.Errorf(nodes[i], "kind %q twice in kinds", raw))
+		case nearKind(k) != "":
+			errs = append(errs, d.Errorf(nodes[i], "kind %q in kinds looks like a typo of %s; a declared kind is never primary", raw, nearKind(k)))
+		default:
+			kinds[k] = true
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return kinds, nil
 }
 
 // parseCIDR accepts a CIDR or a single address (as a /32 or /128) and
