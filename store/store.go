@@ -80,7 +80,8 @@ var SchemaVersion = len(migrations)
 
 // Config opens a store.
 type Config struct {
-	// Path of the database file; its directory is created 0700.
+	// Path of the database file, taken literally (any byte may be in it);
+	// its directory is created 0700 and the file 0600.
 	Path string
 	// LockWait is how long Open waits for another run's lock (default 10s).
 	LockWait time.Duration
@@ -135,6 +136,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	lock, err := acquire(ctx, cfg.Path+".lock", cfg.LockWait)
 	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(cfg.Path); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	s, err := open(cfg.Path, false)
@@ -202,7 +207,11 @@ func open(path string, readOnly bool) (*Store, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn, err := fileURI(path)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
@@ -212,6 +221,48 @@ func open(path string, readOnly bool) (*Store, error) {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// fileURI is the SQLite URI of the file at path: "file:" and the absolute
+// path with every byte but the unreserved ones and "/" percent-encoded.
+// Pasting the path in as it was let "dir#x/h.db" open the file "dir",
+// "%41" become "A" and "?" inject URI parameters; the driver also takes the
+// first "?" of the name as the start of its own parameters, so none may be
+// left in the path.
+func fileURI(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if strings.IndexByte(abs, 0) >= 0 {
+		return "", errors.New("NUL byte in path")
+	}
+	var b strings.Builder
+	b.WriteString("file:")
+	for i := 0; i < len(abs); i++ {
+		c := abs[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String(), nil
+}
+
+// createPrivate creates the database file 0600 before SQLite opens it: the
+// history is an inventory of the network's devices and their weaknesses,
+// for the account that runs the scans only (SQLite would create it 0644,
+// and gives its -wal and -shm files the database file's mode). An existing
+// file keeps its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("state %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // version checks that the database is ours and not newer than this build.
