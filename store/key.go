@@ -31,7 +31,7 @@ func Key(r *device.Record) string {
 			return "epr:" + strings.ToLower(strings.TrimPrefix(epr, "urn:uuid:"))
 		}
 	}
-	return "ip:" + r.Zone.Name + "/" + r.IP
+	return ipKey(r)
 }
 
 // globalMAC normalises a MAC to lower-case colon form and reports whether it
@@ -81,6 +81,9 @@ func identifiers(r *device.Record) []string {
 	return ids
 }
 
+// ipKey is the key of r by its place alone: the zone and the address.
+func ipKey(r *device.Record) string { return "ip:" + r.Zone.Name + "/" + r.IP }
+
 // match maps the keys of the devices seen now (cur) to the keys under which
 // the same devices were known before (known), so that a device keeps its
 // history when the identifier its key came from appears or disappears: a
@@ -89,32 +92,68 @@ func identifiers(r *device.Record) []string {
 // known; otherwise the first of its other identifiers that names exactly
 // one known device not already claimed gives that device's key. Unmatched
 // keys map to themselves.
+//
+// Identifiers are claims a device makes about itself, and a rogue device
+// can claim another's MAC, serial or WS-Discovery endpoint. So a known
+// device's history never moves between two addresses that are both live in
+// this run: when records at more than one address carry its key or one of
+// its identifiers, it stays with the record at its last known address, or,
+// when none is there, with none of them; the others are filed under their
+// zone and address (ipKey). A claim made while the real device is away is
+// not detected: an identifier is all there is to go by then.
 func match(known, cur map[string]*device.Record) map[string]string {
 	out := make(map[string]string, len(cur))
 	claimed := map[string]bool{}
-	for k := range cur {
-		if known[k] != nil {
-			out[k] = k
-			claimed[k] = true
-		}
-	}
 	index := map[string][]string{} // identifier -> known keys carrying it
 	for k, r := range known {
 		for _, id := range identifiers(r) {
 			index[id] = append(index[id], k)
 		}
 	}
-	keys := make([]string, 0, len(cur))
-	for k := range cur {
-		if _, ok := out[k]; !ok {
-			keys = append(keys, k)
+	// The addresses live in this run that claim each known device.
+	claimIPs := map[string]map[string]bool{}
+	addClaim := func(kk, ip string) {
+		if claimIPs[kk] == nil {
+			claimIPs[kk] = map[string]bool{}
+		}
+		claimIPs[kk][ip] = true
+	}
+	for ck, r := range cur {
+		if known[ck] != nil {
+			addClaim(ck, r.IP)
+		}
+		for _, id := range identifiers(r) {
+			for _, kk := range index[id] {
+				addClaim(kk, r.IP)
+			}
 		}
 	}
+	allowed := func(ck, kk string) bool {
+		return len(claimIPs[kk]) <= 1 || cur[ck].IP == known[kk].IP
+	}
+	keys := make([]string, 0, len(cur))
+	for k := range cur {
+		keys = append(keys, k)
+	}
 	slices.Sort(keys) // deterministic when two devices would claim one
+	var rest []string
 	for _, k := range keys {
+		switch {
+		case known[k] == nil:
+			rest = append(rest, k)
+		case allowed(k, k):
+			out[k] = k
+			claimed[k] = true
+		default:
+			// A second live address claims this device's key: it is
+			// filed by its place, not under the device's history.
+			out[k] = ipKey(cur[k])
+		}
+	}
+	for _, k := range rest {
 		out[k] = k
 		for _, id := range identifiers(cur[k]) {
-			if cands := index[id]; len(cands) == 1 && !claimed[cands[0]] {
+			if cands := index[id]; len(cands) == 1 && !claimed[cands[0]] && allowed(k, cands[0]) {
 				out[k] = cands[0]
 				claimed[cands[0]] = true
 				break

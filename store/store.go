@@ -389,14 +389,26 @@ func (s *Store) BeginRun(ctx context.Context, runID string, start time.Time) err
 	return err
 }
 
-// AddRecord records one device of the run.
+// AddRecord records one device of the run. A record whose key another
+// address already holds in this run (two devices claiming one MAC, serial
+// or endpoint reference) is filed under its zone and address instead of
+// replacing the first one; FinishRun then decides which of them, if either,
+// continues the device's history (see match).
 func (s *Store) AddRecord(ctx context.Context, r *device.Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
+		ON CONFLICT(run_id, key) DO UPDATE SET record = excluded.record WHERE ip = excluded.ip`, r.RunID, Key(r), r.IP, string(b))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
-		ON CONFLICT(run_id, key) DO UPDATE SET ip = excluded.ip, record = excluded.record`, r.RunID, Key(r), r.IP, string(b))
+		ON CONFLICT(run_id, key) DO UPDATE SET ip = excluded.ip, record = excluded.record`, r.RunID, ipKey(r), r.IP, string(b))
 	return err
 }
 
