@@ -70,6 +70,11 @@ func (cs Credentials) For(addr netip.Addr) (Credential, bool) {
 	return Credential{}, false
 }
 
+// MaxCredentialsFile bounds the credentials file. A file over it is an
+// error: reading only its first MiB once cut a password that straddled the
+// bound and logged in with the shortened one.
+const MaxCredentialsFile = 1 << 20
+
 // LoadCredentials reads the credentials file:
 //
 //	credentials:
@@ -77,41 +82,142 @@ func (cs Credentials) For(addr netip.Addr) (Credential, bool) {
 //	    username: admin
 //	    password: secret
 //
-// Errors name the entry, never the password.
+// Errors name the entry, line and field, never a value: a secret typed into
+// the wrong field must not reach a log. See ParseCredentials for warnings.
 func LoadCredentials(r io.Reader) (Credentials, error) {
-	var doc struct {
-		Credentials []struct {
-			CIDRs    []string `yaml:"cidrs"`
-			Username string   `yaml:"username"`
-			Password string   `yaml:"password"`
-		} `yaml:"credentials"`
+	cs, _, err := ParseCredentials(r)
+	return cs, err
+}
+
+// ParseCredentials is LoadCredentials that also returns warnings about
+// entries that are valid but risky: a scope of /0 (or wider than an IPv4 /8
+// or an IPv6 /32) hands the password to any device that answers anywhere.
+func ParseCredentials(r io.Reader) (Credentials, []string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxCredentialsFile+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("credentials: %w", err)
 	}
-	d := yaml.NewDecoder(io.LimitReader(r, 1<<20))
-	d.KnownFields(true)
-	if err := d.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("credentials: %w", err)
+	if len(data) > MaxCredentialsFile {
+		return nil, nil, fmt.Errorf("credentials: file larger than %d bytes (1 MiB); it is not a credentials file", MaxCredentialsFile)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		// yaml's syntax errors name a line and the problem, not the text.
+		return nil, nil, fmt.Errorf("credentials: %w", err)
+	}
+	if len(root.Content) == 0 {
+		return nil, nil, nil
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, nil, fmt.Errorf("credentials: line %d: want a mapping with the key credentials", doc.Line)
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k := doc.Content[i]
+		if k.Value != "credentials" {
+			return nil, nil, fmt.Errorf("credentials: line %d: unknown key (want credentials)", k.Line)
+		}
+		list = doc.Content[i+1]
+	}
+	if list == nil || list.Kind == yaml.ScalarNode && list.Tag == "!!null" {
+		return nil, nil, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, nil, fmt.Errorf("credentials: line %d: credentials: want a list of entries", list.Line)
 	}
 	var out Credentials
-	for i, e := range doc.Credentials {
-		var ps []netip.Prefix
-		for _, s := range e.CIDRs {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				if a, aerr := netip.ParseAddr(s); aerr == nil {
-					p = netip.PrefixFrom(a, a.BitLen())
-				} else {
-					return nil, fmt.Errorf("credentials: entry %d: %w", i+1, err)
-				}
-			}
-			ps = append(ps, p.Masked())
+	var warns []string
+	for i, e := range list.Content {
+		where := fmt.Sprintf("entry %d (line %d)", i+1, e.Line)
+		if e.Kind != yaml.MappingNode {
+			return nil, nil, fmt.Errorf("credentials: %s: want a mapping of cidrs, username and password", where)
 		}
-		c, err := NewCredential(ps, e.Username, e.Password)
+		var ps []netip.Prefix
+		var user, pass string
+		seen := map[string]bool{}
+		for j := 0; j+1 < len(e.Content); j += 2 {
+			k, v := e.Content[j], e.Content[j+1]
+			if seen[k.Value] {
+				return nil, nil, fmt.Errorf("credentials: %s: line %d: duplicate key %s", where, k.Line, safeKey(k.Value))
+			}
+			seen[k.Value] = true
+			switch k.Value {
+			case "cidrs":
+				if v.Kind != yaml.SequenceNode {
+					return nil, nil, fmt.Errorf("credentials: %s: line %d: cidrs: want a list of CIDRs or addresses", where, v.Line)
+				}
+				for n, c := range v.Content {
+					p, ok := parseScope(c)
+					if !ok {
+						// Never the value: it may be a password in the wrong field.
+						return nil, nil, fmt.Errorf("credentials: %s: line %d: cidrs item %d is not a CIDR or an address", where, c.Line, n+1)
+					}
+					if wide(p) {
+						warns = append(warns, fmt.Sprintf("credentials %s: scope %s covers %s: the password goes to any device there that asks for a login", where, p, wideText(p)))
+					}
+					ps = append(ps, p)
+				}
+			case "username", "password":
+				if v.Kind != yaml.ScalarNode || v.Tag != "!!str" && v.Tag != "!!int" && v.Tag != "!!float" && v.Tag != "!!bool" {
+					return nil, nil, fmt.Errorf("credentials: %s: line %d: %s: want a string", where, v.Line, k.Value)
+				}
+				if k.Value == "username" {
+					user = v.Value
+				} else {
+					pass = v.Value
+				}
+			default:
+				return nil, nil, fmt.Errorf("credentials: %s: line %d: unknown key %s (want cidrs, username, password)", where, k.Line, safeKey(k.Value))
+			}
+		}
+		c, err := NewCredential(ps, user, pass)
 		if err != nil {
-			return nil, fmt.Errorf("credentials: entry %d: %w", i+1, err)
+			return nil, nil, fmt.Errorf("credentials: %s: %w", where, err)
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out, warns, nil
+}
+
+// parseScope reads one cidrs item: a CIDR or a single address.
+func parseScope(n *yaml.Node) (netip.Prefix, bool) {
+	if n.Kind != yaml.ScalarNode {
+		return netip.Prefix{}, false
+	}
+	s := strings.TrimSpace(n.Value)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
+}
+
+// wide reports whether a scope is wider than an IPv4 /8 or an IPv6 /32:
+// no camera subnet is, and /0 means every address.
+func wide(p netip.Prefix) bool {
+	if p.Addr().Is4() {
+		return p.Bits() < 8
+	}
+	return p.Bits() < 32
+}
+
+func wideText(p netip.Prefix) string {
+	if p.Bits() == 0 {
+		return "every address"
+	}
+	return "more than a /8 or an IPv6 /32"
+}
+
+// safeKey quotes a key of the file when it looks like a key name, and
+// hides it otherwise: a password pasted on a line of its own is a key.
+func safeKey(k string) string {
+	if len(k) <= 20 && strings.IndexFunc(k, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '_') }) < 0 {
+		return fmt.Sprintf("%q", k)
+	}
+	return "(not shown)"
 }
 
 // PasswordDigest is WS-Security UsernameToken Profile 1.0's digest:

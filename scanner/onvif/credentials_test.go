@@ -103,3 +103,70 @@ func TestProber_credentialsOnlyInsideCIDR(t *testing.T) {
 		t.Errorf("secret in output: %s", s)
 	}
 }
+
+// TestParseCredentials_secretsNeverEchoed: a password typed into cidrs (as
+// a list item, as a scalar, or as a key of its own) gives an error naming
+// the entry, line and field, never the value.
+func TestParseCredentials_secretsNeverEchoed(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"credentials:\n  - cidrs: [198.18.10.0/24, " + secret + "]\n    username: admin\n    password: x\n",
+			"credentials: entry 1 (line 2): line 2: cidrs item 2 is not a CIDR or an address"},
+		{"credentials:\n  - cidrs: " + secret + "\n    username: admin\n    password: x\n",
+			"credentials: entry 1 (line 2): line 2: cidrs: want a list of CIDRs or addresses"},
+		{"credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    " + secret + ": x\n",
+			"credentials: entry 1 (line 2): line 4: unknown key (not shown) (want cidrs, username, password)"},
+		{"credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: [" + secret + "]\n",
+			"credentials: entry 1 (line 2): line 4: password: want a string"},
+		{"credentials:\n  - cidrs:\n      - {" + secret + ": 1}\n    username: admin\n    password: x\n",
+			"credentials: entry 1 (line 2): line 3: cidrs item 1 is not a CIDR or an address"},
+		{"credential:\n  - cidrs: [198.18.10.0/24]\n", "credentials: line 1: unknown key (want credentials)"},
+	}
+	for _, tt := range tests {
+		_, _, err := ParseCredentials(strings.NewReader(tt.src))
+		if err == nil {
+			t.Errorf("accepted %q", tt.src)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows the secret: %v", err)
+		}
+		if err.Error() != tt.want {
+			t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
+		}
+	}
+}
+
+// TestParseCredentials_sizeBound: a file over 1 MiB is an error, not cut
+// short (a password straddling the cut was once used shortened).
+func TestParseCredentials_sizeBound(t *testing.T) {
+	head := "credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: "
+	pass := strings.Repeat("p", MaxCredentialsFile-len(head)-1)
+	cs, _, err := ParseCredentials(strings.NewReader(head + pass + "\n"))
+	if err != nil || len(cs) != 1 || cs[0].password != pass {
+		t.Fatalf("file of exactly 1 MiB: %d credentials, %v", len(cs), err)
+	}
+	_, _, err = ParseCredentials(strings.NewReader(head + pass + "XY\n"))
+	if err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("file over 1 MiB: %v", err)
+	}
+}
+
+// TestParseCredentials_wideScopeWarns: /0 (or wider than a /8) scopes load
+// with a warning naming the entry.
+func TestParseCredentials_wideScopeWarns(t *testing.T) {
+	src := "credentials:\n  - cidrs: [0.0.0.0/0]\n    username: a\n    password: x\n" +
+		"  - cidrs: ['::/0', 198.18.0.0/15]\n    username: b\n    password: y\n" +
+		"  - cidrs: [10.0.0.0/7]\n    username: c\n    password: z\n"
+	cs, warns, err := ParseCredentials(strings.NewReader(src))
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("%d credentials, %v", len(cs), err)
+	}
+	want := []string{
+		"credentials entry 1 (line 2): scope 0.0.0.0/0 covers every address: the password goes to any device there that asks for a login",
+		"credentials entry 2 (line 5): scope ::/0 covers every address: the password goes to any device there that asks for a login",
+		"credentials entry 3 (line 8): scope 10.0.0.0/7 covers more than a /8 or an IPv6 /32: the password goes to any device there that asks for a login",
+	}
+	if strings.Join(warns, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n got: %q\nwant: %q", warns, want)
+	}
+}
