@@ -74,6 +74,13 @@ type Host struct {
 	// OutOfScope marks a host that answered a discovery sweep but is not a
 	// target: recorded, never probed.
 	OutOfScope bool
+
+	// Truncated counts the evidence the host's budgets dropped; nil when
+	// nothing was.
+	Truncated *Truncated
+	// AddressConflicts lists the ARP and SSDP claims about the address
+	// that contradict each other (see AddressConflict).
+	AddressConflicts []AddressConflict
 }
 
 // Alive reports whether anything at all answered from the host.
@@ -130,6 +137,13 @@ type Identity struct {
 	Firmware   string
 	Serial     string
 	Confidence float64 // 0..1
+	// StatedMaker is the maker or brand the device names for itself (ONVIF
+	// Manufacturer, a UPnP manufacturer, a name scope), cleaned; empty when
+	// it states none or only a placeholder ("General").
+	StatedMaker string
+	// MakerUncatalogued is true when the stated maker is not in the catalog
+	// and nothing else named a maker: the policy cannot judge it, and says so.
+	MakerUncatalogued bool
 	// Conclusions lists every rule hit, so the record can say why.
 	Conclusions []Conclusion
 	// Conflicts lists conclusions that lost against a different value.
@@ -201,6 +215,9 @@ const (
 	FindingCoveredIsolated       = "covered-vendor-isolated"
 	FindingCameraOnPrimary       = "camera-on-primary"
 	FindingUnidentifiedOnPrimary = "unidentified-camera-on-primary"
+	// FindingUncataloguedMaker: the device names its maker, but the
+	// catalog does not know that maker, so no list can be checked.
+	FindingUncataloguedMaker = "uncatalogued-maker"
 )
 
 // Maker is the catalog's entry for the platform maker of a device.

@@ -23,30 +23,40 @@ type RecordEvidence struct {
 // Record is the camsweep.device/v1 line: one per host. Every writer maps this
 // one struct; there is no second model.
 type Record struct {
-	Schema     string           `json:"schema"`
-	Time       time.Time        `json:"time"`
-	RunID      string           `json:"run_id"`
-	IP         string           `json:"ip"`
-	MAC        string           `json:"mac"`
-	MACVendor  string           `json:"mac_vendor"`
-	Ports      []uint16         `json:"ports"`
-	Camera     bool             `json:"camera"`
-	DeviceType DeviceType       `json:"device_type"`
-	Vendor     *string          `json:"vendor"`
-	Brand      string           `json:"brand"`
-	Model      string           `json:"model"`
-	Firmware   string           `json:"firmware"`
-	Serial     string           `json:"serial"`
-	Confidence float64          `json:"confidence"`
-	Maker      *Maker           `json:"maker"`
-	Zone       Zone             `json:"zone"`
-	Findings   []Finding        `json:"findings"`
-	Flagged    bool             `json:"flagged"`
-	Evidence   []RecordEvidence `json:"evidence"`
-	Conflicts  []Conclusion     `json:"conflicts,omitempty"`
-	Partial    bool             `json:"partial,omitempty"`
-	OutOfScope bool             `json:"out_of_scope,omitempty"`
-	Errors     []string         `json:"errors,omitempty"`
+	Schema     string     `json:"schema"`
+	Time       time.Time  `json:"time"`
+	RunID      string     `json:"run_id"`
+	IP         string     `json:"ip"`
+	MAC        string     `json:"mac"`
+	MACVendor  string     `json:"mac_vendor"`
+	Ports      []uint16   `json:"ports"`
+	Camera     bool       `json:"camera"`
+	DeviceType DeviceType `json:"device_type"`
+	Vendor     *string    `json:"vendor"`
+	Brand      string     `json:"brand"`
+	Model      string     `json:"model"`
+	Firmware   string     `json:"firmware"`
+	Serial     string     `json:"serial"`
+	// StatedMaker is the maker the device names for itself (see
+	// Identity.StatedMaker); MakerUncatalogued marks one the catalog lacks.
+	StatedMaker       string           `json:"stated_maker,omitempty"`
+	MakerUncatalogued bool             `json:"maker_uncatalogued,omitempty"`
+	Confidence        float64          `json:"confidence"`
+	Maker             *Maker           `json:"maker"`
+	Zone              Zone             `json:"zone"`
+	Findings          []Finding        `json:"findings"`
+	Flagged           bool             `json:"flagged"`
+	Evidence          []RecordEvidence `json:"evidence"`
+	Conflicts         []Conclusion     `json:"conflicts,omitempty"`
+	Partial           bool             `json:"partial,omitempty"`
+	OutOfScope        bool             `json:"out_of_scope,omitempty"`
+	Errors            []string         `json:"errors,omitempty"`
+
+	// Truncated counts what the host's budgets dropped (absent when
+	// nothing was); AddressConflicts are the contradicting claims about
+	// its address (ARP, SSDP LOCATION).
+	Truncated        *Truncated        `json:"truncated,omitempty"`
+	AddressConflicts []AddressConflict `json:"address_conflicts,omitempty"`
 }
 
 // MaxSeverity is the highest severity among the record's findings, 0 if none.
@@ -66,23 +76,26 @@ func (r *Record) HasFinding(id string) bool {
 // RunRecord is the camsweep.run/v1 line that ends every run, also an
 // interrupted one.
 type RunRecord struct {
-	Schema     string         `json:"schema"`
-	RunID      string         `json:"run_id"`
-	Version    string         `json:"version"`
-	Start      time.Time      `json:"start"`
-	End        time.Time      `json:"end"`
-	DurationMS int64          `json:"duration_ms"`
-	Targets    []string       `json:"targets"`
-	Excludes   []string       `json:"excludes,omitempty"`
-	Addresses  uint64         `json:"addresses"` // in scope after excludes
-	Probed     uint64         `json:"probed"`    // addresses whose probes were started
-	HostsUp    int            `json:"hosts_up"`
-	Cameras    int            `json:"cameras"`
-	Flagged    int            `json:"flagged"`
-	Findings   map[string]int `json:"findings"` // count per severity name
-	Methods    []string       `json:"methods"`
-	Privilege  string         `json:"privilege"` // "raw" or "unprivileged"
-	Policy     string         `json:"policy"`
+	Schema     string    `json:"schema"`
+	RunID      string    `json:"run_id"`
+	Version    string    `json:"version"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	DurationMS int64     `json:"duration_ms"`
+	Targets    []string  `json:"targets"`
+	Excludes   []string  `json:"excludes,omitempty"`
+	Addresses  uint64    `json:"addresses"` // in scope after excludes
+	Probed     uint64    `json:"probed"`    // addresses whose probes were started
+	HostsUp    int       `json:"hosts_up"`
+	Cameras    int       `json:"cameras"`
+	// UncataloguedMakers counts the hosts per stated maker name that the
+	// catalog does not know: what the catalog lacks, for its maintainers.
+	UncataloguedMakers map[string]int `json:"uncatalogued_makers,omitempty"`
+	Flagged            int            `json:"flagged"`
+	Findings           map[string]int `json:"findings"` // count per severity name
+	Methods            []string       `json:"methods"`
+	Privilege          string         `json:"privilege"` // "raw" or "unprivileged"
+	Policy             string         `json:"policy"`
 	// Catalog names the vendor catalog the verdicts rest on: file,
 	// version and date ("catalog.yaml 2026.11.26 (2026-11-26)").
 	Catalog string  `json:"catalog,omitempty"`

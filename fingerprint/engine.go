@@ -22,14 +22,18 @@ type Config struct {
 	// ExtraRuleDirs are directories whose *.yaml rules are added to the
 	// built-in ones; ids must not collide.
 	ExtraRuleDirs []string
+	// Statements replaces the embedded vendors/statements.yaml when non-nil.
+	Statements *Statements
 }
 
 // Engine applies compiled rules to hosts. It is immutable and safe for
 // concurrent use.
 type Engine struct {
-	rules   []Rule
-	byField map[string][]int // field key -> indexes into rules, in rule order
-	fields  []string         // keys of byField, sorted, for a deterministic walk
+	cat        *vendors.Catalog
+	statements *Statements
+	rules      []Rule
+	byField    map[string][]int // field key -> indexes into rules, in rule order
+	fields     []string         // keys of byField, sorted, for a deterministic walk
 }
 
 // New loads, validates and compiles the rules and runs their examples.
@@ -64,7 +68,14 @@ func New(cfg Config) (*Engine, error) {
 	if err := CheckExamples(rules); err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: rules, byField: map[string][]int{}}
+	st := cfg.Statements
+	if st == nil {
+		var err error
+		if st, err = LoadStatements(fields); err != nil {
+			return nil, err
+		}
+	}
+	e := &Engine{cat: cfg.Catalog, statements: st, rules: rules, byField: map[string][]int{}}
 	for i := range rules {
 		f := rules[i].Field
 		if _, ok := e.byField[f]; !ok {
@@ -79,9 +90,10 @@ func New(cfg Config) (*Engine, error) {
 // Rules returns the engine's rules.
 func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
 
-// Identify runs every rule over every evidence item of h and fuses the hits.
+// Identify runs every rule and every statement (vendors/statements.yaml)
+// over every evidence item of h and fuses the hits.
 func (e *Engine) Identify(h *device.Host) device.Identity {
-	var hits []device.Conclusion
+	hits, stated, uncatalogued := e.statementHits(h)
 	for i := range h.Evidence {
 		ev := &h.Evidence[i]
 		if len(ev.Fields) == 0 {
@@ -99,7 +111,17 @@ func (e *Engine) Identify(h *device.Host) device.Identity {
 			}
 		}
 	}
-	return Fuse(h.Evidence, hits)
+	if e.statements != nil {
+		hits = e.statements.cleanHits(hits)
+	}
+	id := Fuse(h.Evidence, hits)
+	id.StatedMaker = stated
+	// A stated name the catalog lacks matters only when nothing else named
+	// the maker (under another winning maker it is a relabel's brand) and
+	// the device is one the catalog is about: a printer's UPnP manufacturer
+	// is not a gap in a catalog of camera makers.
+	id.MakerUncatalogued = uncatalogued && id.Vendor == "" && id.DeviceType.IsVideo()
+	return id
 }
 
 // Fuse turns rule hits into an Identity; exported so the lead's pipeline can

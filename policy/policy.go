@@ -128,7 +128,17 @@ func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
 	return out
 }
 
-// Evaluate places h in a zone (Zones.Place: CIDR first, then the VLAN it
+// Evaluate returns what evaluate (below) says of h, and the arp-conflict
+// finding when h carries an ARP address conflict (arpConflict).
+func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding) {
+	zone, maker, findings := p.evaluate(h, id)
+	if f, ok := p.arpConflict(h); ok {
+		findings = append(findings, f)
+	}
+	return zone, maker, findings
+}
+
+// evaluate places h in a zone (Zones.Place: CIDR first, then the VLAN it
 // answered ARP on), looks up the maker of id.Vendor and returns the findings
 // of DESIGN.md §Findings:
 //
@@ -160,7 +170,7 @@ func (z *Zones) PrimaryAddrs(h *device.Host) []Elsewhere {
 // isolated zone cctv (by its VLAN 30)" when no CIDR holds the address, and
 // "(by CIDR; it answered on VLAN 30 of zone cctv)" when the CIDR's zone and
 // the VLAN's zone disagree and the CIDR won.
-func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding) {
+func (p *Policy) evaluate(h *device.Host, id device.Identity) (device.Zone, *device.Maker, []device.Finding) {
 	pl := p.zones.Place(h)
 	zone := pl.Zone
 	here := placeText(pl)
@@ -217,6 +227,8 @@ func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *dev
 	case video && maker != nil && len(covering) == 0 && primary:
 		return zone, maker, finding(device.FindingCameraOnPrimary, device.SeverityLow, p.name,
 			fmt.Sprintf("%s on %s; %s is not covered by %s", describe(maker, id), here, maker.Name, p.name))
+	case id.MakerUncatalogued && video:
+		return zone, maker, p.uncatalogued(id, zone, here)
 	case video && maker == nil && primary:
 		return zone, maker, finding(device.FindingUnidentifiedOnPrimary, device.SeverityMedium, p.name,
 			fmt.Sprintf("%s of unknown maker on %s", describe(nil, id), here))
@@ -308,4 +320,44 @@ func coveredBy(maker *device.Maker, ms []vendors.Membership) string {
 		s += " (policy judgement, not a legal determination)"
 	}
 	return s
+}
+
+// uncatalogued is the finding of a device that names a maker the catalog
+// does not know. No list can be checked for it, so on a primary network it
+// weighs as an unidentified camera does (medium): a covered maker missing
+// from the catalog must not pass as cleared. Elsewhere it is information.
+func (p *Policy) uncatalogued(id device.Identity, zone device.Zone, here string) []device.Finding {
+	sev := device.SeverityInfo
+	if zone.Kind == device.ZonePrimary {
+		sev = device.SeverityMedium
+	}
+	what := typeText(id.DeviceType)
+	if id.Model != "" {
+		what += " " + id.Model
+	}
+	return []device.Finding{{ID: device.FindingUncataloguedMaker, Severity: sev, Policy: p.name,
+		Summary: fmt.Sprintf("%s stating maker %q on %s; that maker is not in the catalog (%s), so %s cannot be checked",
+			what, id.StatedMaker, here, p.cat.VersionString(), p.name)}}
+}
+
+// arpConflict is the finding of a host whose address several MACs claim, or
+// whose MAC claims many addresses of its segment (device.AddressConflict):
+// medium whatever the device is, because ARP spoofing puts every other
+// host of the segment at risk and a misconfiguration of that kind breaks
+// them. The summary names the MACs.
+func (p *Policy) arpConflict(h *device.Host) (device.Finding, bool) {
+	var parts []string
+	for _, c := range h.AddressConflicts {
+		switch c.Kind {
+		case device.ConflictARPMACs:
+			parts = append(parts, fmt.Sprintf("%d MACs answer ARP for %s (%s)", max(len(c.MACs), 2), h.Addr, strings.Join(c.MACs, ", ")))
+		case device.ConflictARPSpray:
+			parts = append(parts, fmt.Sprintf("MAC %s claims %d addresses of the segment", strings.Join(c.MACs, ", "), c.Claimed))
+		}
+	}
+	if len(parts) == 0 {
+		return device.Finding{}, false
+	}
+	return device.Finding{ID: device.FindingARPConflict, Severity: device.SeverityMedium, Policy: p.name,
+		Summary: "ARP conflict: " + strings.Join(parts, "; ") + " (spoofing or misconfiguration)"}, true
 }

@@ -88,6 +88,12 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 		if rec.Camera {
 			rr.Cameras++
 		}
+		if rec.MakerUncatalogued {
+			if rr.UncataloguedMakers == nil {
+				rr.UncataloguedMakers = map[string]int{}
+			}
+			rr.UncataloguedMakers[rec.StatedMaker]++
+		}
 		if rec.Flagged {
 			rr.Flagged++
 		}
@@ -150,27 +156,32 @@ func Build(h *device.Host, ider Identifier, pol Evaluator, runID string) *device
 	id := ider.Identify(h)
 	zone, maker, findings := pol.Evaluate(h, id)
 	rec := &device.Record{
-		Schema:     device.SchemaDevice,
-		Time:       h.LastSeen.UTC(),
-		RunID:      runID,
-		IP:         h.Addr.String(),
-		MAC:        h.MAC,
-		Ports:      h.Ports,
-		DeviceType: id.DeviceType,
-		Camera:     id.DeviceType.IsVideo(),
-		Brand:      id.Brand,
-		Model:      id.Model,
-		Firmware:   id.Firmware,
-		Serial:     id.Serial,
-		Confidence: math.Round(id.Confidence*100) / 100,
-		Maker:      maker,
-		Zone:       zone,
-		Findings:   findings,
-		Conflicts:  id.Conflicts,
-		Partial:    h.Partial,
-		OutOfScope: h.OutOfScope,
-		Errors:     h.Errors,
+		Schema:            device.SchemaDevice,
+		Time:              h.LastSeen.UTC(),
+		RunID:             runID,
+		IP:                h.Addr.String(),
+		MAC:               h.MAC,
+		Ports:             h.Ports,
+		DeviceType:        id.DeviceType,
+		Camera:            id.DeviceType.IsVideo(),
+		Brand:             id.Brand,
+		Model:             id.Model,
+		Firmware:          id.Firmware,
+		Serial:            id.Serial,
+		StatedMaker:       id.StatedMaker,
+		MakerUncatalogued: id.MakerUncatalogued,
+		Confidence:        math.Round(id.Confidence*100) / 100,
+		Maker:             maker,
+		Zone:              zone,
+		Findings:          findings,
+		Conflicts:         id.Conflicts,
+		Partial:           h.Partial,
+		OutOfScope:        h.OutOfScope,
+		Errors:            h.Errors,
 	}
+	// What the host's budgets dropped and the ARP/SSDP claims that
+	// contradict each other (scanner: issue 14).
+	rec.Truncated, rec.AddressConflicts = h.Truncated, h.AddressConflicts
 	if rec.DeviceType == "" {
 		rec.DeviceType = device.TypeUnknown
 	}

@@ -1,0 +1,372 @@
+package corpus
+
+import (
+	"bufio"
+	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/dhip"
+	"github.com/camsweep/camsweep/scanner/dvrip"
+	"github.com/camsweep/camsweep/scanner/hiksdk"
+	"github.com/camsweep/camsweep/scanner/httpprobe"
+	"github.com/camsweep/camsweep/scanner/mdns"
+	"github.com/camsweep/camsweep/scanner/onvif"
+	"github.com/camsweep/camsweep/scanner/rtspprobe"
+	"github.com/camsweep/camsweep/scanner/sadp"
+	"github.com/camsweep/camsweep/scanner/ssdp"
+	"github.com/camsweep/camsweep/scanner/tlsinfo"
+	"github.com/camsweep/camsweep/scanner/wsd"
+	"github.com/camsweep/camsweep/scanner/xmeye"
+)
+
+// onvifOps are the device-service operations a manifest may record.
+var onvifOps = []string{"GetDeviceInformation", "GetScopes", "GetCapabilities", "GetServices",
+	"GetHostname", "GetNetworkInterfaces", "GetSystemDateAndTime"}
+
+func knownProtocol(p string) bool {
+	if op, ok := strings.CutPrefix(p, "onvif."); ok {
+		return op == "http" || containsStr(onvifOps, op)
+	}
+	if path, ok := strings.CutPrefix(p, "http:"); ok {
+		return strings.HasPrefix(path, "/") && !strings.ContainsAny(path, " \r\n")
+	}
+	switch p {
+	case "wsd", "http", "rtsp", "rtsp.sdp", "ssdp", "upnp", "mdns", "sadp", "dhip", "xmeye", "dvrip5050", "tls", "hiksdk":
+		return true
+	}
+	return false
+}
+
+func containsStr(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The replayed device's address: TEST-NET-1, never dialled (every
+// connection is an in-memory pipe) and never on a wire.
+var (
+	replayAddr = netip.MustParseAddr("192.0.2.10")
+	replayFrom = netip.AddrPortFrom(replayAddr, 0)
+)
+
+// Probers are the TCP probers a replay drives, built as a scan builds them.
+type Probers struct {
+	ONVIF *onvif.Prober
+	HTTP  *httpprobe.Prober
+	RTSP  *rtspprobe.Prober
+}
+
+// ProberConfig is what NewProbers needs from the caller: the HTTP
+// follow-up guess of the fingerprint engine, as the scan wires it.
+type ProberConfig struct {
+	Guess func(root map[string]string) string
+}
+
+// replayTimeout bounds one request over a pipe; nothing waits on a network.
+const replayTimeout = 2 * time.Second
+
+// NewProbers builds probers whose every connection goes to srv.
+func newProbers(cfg ProberConfig, srv *server) (*Probers, error) {
+	dial := func(ctx context.Context, _, address string) (net.Conn, error) {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return nil, err
+		}
+		c, s := net.Pipe()
+		go srv.serve(s, ap.Port())
+		return c, nil
+	}
+	ov, err := onvif.New(onvif.Config{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"})
+	if err != nil {
+		return nil, err
+	}
+	web, err := httpprobe.New(httpprobe.Config{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus", Guess: cfg.Guess})
+	if err != nil {
+		return nil, err
+	}
+	rt, err := rtspprobe.New(rtspprobe.Config{Dial: dial, Ports: []uint16{554}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"})
+	if err != nil {
+		return nil, err
+	}
+	return &Probers{ONVIF: ov, HTTP: web, RTSP: rt}, nil
+}
+
+// noPace lets every request go at once: a replay has no device to spare.
+type noPace struct{}
+
+func (noPace) Wait(ctx context.Context) error { return ctx.Err() }
+
+// Replay turns one recorded device into the Host a scan would have built.
+func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, error) {
+	h := &device.Host{Addr: replayAddr}
+	srv := &server{onvif: map[string][]byte{}, http: map[string][]byte{}}
+	var errs []error
+	for _, e := range d.Entries {
+		evs, err := e.udpEvidence()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", e.pos(), e.File, err))
+			continue
+		}
+		h.Evidence = append(h.Evidence, evs...)
+		srv.add(e)
+	}
+	if srv.empty() {
+		return h, errors.Join(errs...)
+	}
+	ps, err := newProbers(cfg, srv)
+	if err != nil {
+		return h, err
+	}
+	probe := func(p scanner.PortProber, port uint16) {
+		evs, err := p.ProbePort(ctx, netip.AddrPortFrom(replayAddr, port), noPace{})
+		h.Evidence = append(h.Evidence, evs...)
+		if err != nil {
+			h.Errors = append(h.Errors, err.Error())
+		}
+	}
+	if len(srv.onvif) > 0 || srv.onvifHTTP != nil {
+		probe(ps.ONVIF, 80)
+	}
+	if len(srv.http) > 0 {
+		probe(ps.HTTP, 80)
+	}
+	if len(srv.rtsp) > 0 {
+		probe(ps.RTSP, 554)
+	}
+	return h, errors.Join(errs...)
+}
+
+// udpEvidence parses the replies that need no conversation: the discovery
+// datagrams, UPnP descriptions, certificates and lone SDP bodies.
+func (e *Entry) udpEvidence() ([]device.Evidence, error) {
+	b := e.Data
+	one := func(src device.Source, port uint16, f map[string]string) []device.Evidence {
+		return []device.Evidence{{Source: src, Addr: replayAddr, Port: port, Fields: f}}
+	}
+	switch e.Protocol {
+	case "wsd":
+		m, err := wsd.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		return wsd.Evidence(m, netip.AddrPortFrom(replayAddr, 3702), "multicast", time.Time{}), nil
+	case "ssdp":
+		m, err := ssdp.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		return []device.Evidence{ssdp.MessageEvidence(netip.AddrPortFrom(replayAddr, 1900), m)}, nil
+	case "upnp":
+		d, err := ssdp.ParseDescription(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceSSDP, 80, d.Fields()), nil
+	case "mdns":
+		m, err := mdns.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		return m.Evidence(netip.AddrPortFrom(replayAddr, 5353)), nil
+	case "sadp":
+		m, err := sadp.ParseProbeMatch(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceSADP, 37020, m.Fields()), nil
+	case "dhip":
+		m, err := dhip.ParseDHIP(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceDHIP, 37810, m.Fields()), nil
+	case "xmeye":
+		m, err := xmeye.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceXMEye, 34569, m.Fields()), nil
+	case "dvrip5050":
+		m, err := dvrip.ParseSearch(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceDVRIP5050, 5050, m.Fields()), nil
+	case "hiksdk":
+		m, err := hiksdk.ParseReply(b)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceHikSDK, 8000, m.Fields("get-request")), nil
+	case "tls":
+		blk, _ := pem.Decode(b)
+		if blk == nil {
+			return nil, errors.New("no PEM block")
+		}
+		f, err := tlsinfo.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		return one(device.SourceTLS, 443, f), nil
+	case "rtsp.sdp":
+		// An SDP published without its RTSP answer: parsed as the body
+		// of a DESCRIBE answer, and only the SDP's own fields kept.
+		head := "RTSP/1.0 200 OK\r\nContent-Type: application/sdp\r\nContent-Length: " + strconv.Itoa(len(b)) + "\r\n\r\n"
+		r, err := rtspprobe.ParseResponse(append([]byte(head), b...))
+		if err != nil {
+			return nil, err
+		}
+		f := map[string]string{}
+		for k, v := range r.Fields() {
+			if strings.HasPrefix(k, "rtsp.sdp.") {
+				f[k] = v
+			}
+		}
+		if len(f) == 0 {
+			return nil, errors.New("no SDP field parsed")
+		}
+		return one(device.SourceRTSP, 554, f), nil
+	}
+	return nil, nil
+}
+
+// server answers the probers' requests with the recorded replies over
+// in-memory pipes: one request per connection, then close. A request with
+// no recorded answer gets silence (the connection closes), the neutral
+// outcome: nothing is invented for a device that was not recorded saying it.
+type server struct {
+	mu        sync.Mutex
+	onvif     map[string][]byte // operation -> SOAP body
+	onvifHTTP []byte            // a whole HTTP answer to any other ONVIF request
+	http      map[string][]byte // path -> whole HTTP answer
+	rtsp      [][]byte          // whole RTSP answers, in manifest order
+}
+
+func (s *server) empty() bool {
+	return len(s.onvif) == 0 && s.onvifHTTP == nil && len(s.http) == 0 && len(s.rtsp) == 0
+}
+
+func (s *server) add(e *Entry) {
+	switch p := e.Protocol; {
+	case p == "onvif.http":
+		s.onvifHTTP = e.Data
+	case strings.HasPrefix(p, "onvif."):
+		s.onvif[strings.TrimPrefix(p, "onvif.")] = e.Data
+	case p == "http":
+		s.http["/"] = e.Data
+	case strings.HasPrefix(p, "http:"):
+		s.http[strings.TrimPrefix(p, "http:")] = e.Data
+	case p == "rtsp":
+		s.rtsp = append(s.rtsp, e.Data)
+	}
+}
+
+var opRe = regexp.MustCompile(`(?s)Body[^>]*>\s*<(?:[A-Za-z0-9_.-]+:)?(Get[A-Za-z]+)\b`)
+
+func (s *server) serve(c net.Conn, port uint16) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * replayTimeout))
+	br := bufio.NewReaderSize(c, 64<<10)
+	method, target, body, err := readRequest(br)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	reply := s.answer(port, method, target, body)
+	s.mu.Unlock()
+	if reply == nil {
+		return
+	}
+	_, _ = c.Write(reply)
+}
+
+func (s *server) answer(port uint16, method, target string, body []byte) []byte {
+	switch {
+	case port == 554:
+		return s.rtspAnswer(method)
+	case method == "POST":
+		if m := opRe.FindSubmatch(body); m != nil {
+			if soap, ok := s.onvif[string(m[1])]; ok {
+				return httpOK(soap)
+			}
+		}
+		return s.onvifHTTP
+	case method == "GET":
+		return s.http[target]
+	}
+	return nil
+}
+
+// rtspAnswer picks the recorded answer for the method: an answer with a
+// Public header answers OPTIONS, one with a body or a challenge answers
+// DESCRIBE; a lone recorded answer answers both.
+func (s *server) rtspAnswer(method string) []byte {
+	if len(s.rtsp) == 1 {
+		return s.rtsp[0]
+	}
+	for _, r := range s.rtsp {
+		head := strings.ToLower(string(r[:min(len(r), 4096)]))
+		options := strings.Contains(head, "\npublic:")
+		if (method == "OPTIONS") == options {
+			return r
+		}
+	}
+	return s.rtsp[0]
+}
+
+func httpOK(body []byte) []byte {
+	head := "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+	return append([]byte(head), body...)
+}
+
+// readRequest reads one HTTP or RTSP request: the request line, headers and
+// a Content-Length body.
+func readRequest(br *bufio.Reader) (method, target string, body []byte, err error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", "", nil, err
+	}
+	parts := strings.Fields(line)
+	if len(parts) < 2 {
+		return "", "", nil, errors.New("bad request line")
+	}
+	method, target = parts[0], parts[1]
+	n := 0
+	for {
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return "", "", nil, err
+		}
+		h = strings.TrimRight(h, "\r\n")
+		if h == "" {
+			break
+		}
+		k, v, ok := strings.Cut(h, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+			n, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	if n < 0 || n > 1<<20 {
+		return "", "", nil, errors.New("bad content length")
+	}
+	body = make([]byte, n)
+	_, err = io.ReadFull(br, body)
+	return method, target, body, err
+}
