@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/termsafe"
 	"github.com/camsweep/camsweep/store"
 )
 
@@ -212,8 +213,10 @@ func (c *CSV) WriteChange(ch *store.Change) error {
 }
 
 // WriteChange prints one line per transition, at once (changes are few).
+// The key holds a device's serial or EPR when it has no MAC, and the
+// summary its vendor and finding text: both go through termsafe.Text.
 func (t *Table) WriteChange(c *store.Change) error {
-	_, err := fmt.Fprintf(t.w, "%-13s %-28s %s\n", strings.ToUpper(string(c.Kind)), c.Key, printable(changeSummary(c), ""))
+	_, err := fmt.Fprintf(t.w, "%-13s %-28s %s\n", strings.ToUpper(string(c.Kind)), termsafe.Text(c.Key), termsafe.Text(changeSummary(c)))
 	return err
 }
 

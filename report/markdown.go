@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/termsafe"
 	"github.com/camsweep/camsweep/vendors"
 )
 
@@ -246,7 +247,7 @@ func (m *Markdown) device(ew *mdWriter, r *device.Record) {
 		for i, rl := range ev.Rules {
 			rules[i] = "`" + code(rl) + "`"
 		}
-		ew.printf("- %s%s, rules %s: %s\n", ev.Source, port, strings.Join(rules, ", "), strings.Join(fields, " "))
+		ew.printf("- %s%s, rules %s: %s\n", termsafe.Text(string(ev.Source)), port, strings.Join(rules, ", "), strings.Join(fields, " "))
 		used++
 	}
 	if used == 0 {
@@ -256,7 +257,7 @@ func (m *Markdown) device(ew *mdWriter, r *device.Record) {
 		ew.printf("- contradicting conclusions (lost): ")
 		var cs []string
 		for _, c := range r.Conflicts {
-			cs = append(cs, fmt.Sprintf("%s=`%s` by `%s`", c.Key, code(c.Value), code(c.Rule)))
+			cs = append(cs, fmt.Sprintf("%s=`%s` by `%s`", termsafe.Text(c.Key), code(c.Value), code(c.Rule)))
 		}
 		ew.printf("%s\n", strings.Join(cs, "; "))
 	}
@@ -383,29 +384,18 @@ func (m *Markdown) sources(ew *mdWriter) {
 // Close does nothing: the report is written by WriteRun.
 func (m *Markdown) Close() error { return nil }
 
-// cell makes untrusted text safe in a Markdown table cell or line: one line,
-// no table breaks, no markup, no raw HTML. A device controls its model
-// name and banners.
-func cell(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '|', '\\', '`', '*', '_', '[', ']', '<', '>', '#', '!', '~':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// cell makes untrusted text safe in a Markdown table cell or line: one
+// line, a device's control and invisible characters shown as escapes, no
+// table breaks, no markup, no raw HTML or character references (see
+// termsafe.Markdown). A device controls its model name and banners, and
+// the report is as often read with cat as rendered.
+func cell(s string) string { return termsafe.Markdown(s) }
 
 // code makes s safe inside a one-backtick code span, where Markdown and
-// HTML are not interpreted: no backticks, one line. Code spans hold only
-// camsweep's own values inside tables, where a "|" would still split cells.
-func code(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(s, "`", "'")
-}
+// HTML are not interpreted: no backticks, one line, escapes as termsafe.Text
+// writes them. Code spans hold only camsweep's own values inside tables,
+// where a "|" would still split cells.
+func code(s string) string { return termsafe.CodeSpan(s) }
 
 type mdWriter struct {
 	w   io.Writer

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/termsafe"
 )
 
 // Table collects the records and prints one aligned table when the run
@@ -64,9 +65,13 @@ func (t *Table) WriteRun(rr *device.RunRecord) error {
 		for i, p := range r.Ports {
 			ports[i] = fmt.Sprint(p)
 		}
+		// Every cell goes through termsafe.Text: a device names itself, and a
+		// TAB would shift the columns, a CR rewrite the row, an ESC drive the
+		// terminal.
+		t := termsafe.Text
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n",
-			r.IP, dash(r.MAC), r.DeviceType, vendor, dash(r.Brand), dash(r.Model),
-			dash(r.Zone.Name)+"("+r.Zone.Kind+")", r.Confidence, dash(strings.Join(ports, ",")), finding)
+			t(r.IP), t(dash(r.MAC)), t(string(r.DeviceType)), t(vendor), t(dash(r.Brand)), t(dash(r.Model)),
+			t(dash(r.Zone.Name)+"("+r.Zone.Kind+")"), r.Confidence, dash(strings.Join(ports, ",")), t(finding))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -76,7 +81,7 @@ func (t *Table) WriteRun(rr *device.RunRecord) error {
 		state = "INTERRUPTED (partial results)"
 	}
 	_, err := fmt.Fprintf(t.w, "\n%s in %.1fs: %d addresses probed, %d hosts up, %d cameras, %d flagged (policy %s; zones: %s)\n",
-		state, float64(rr.DurationMS)/1000, rr.Probed, rr.HostsUp, rr.Cameras, rr.Flagged, rr.Policy, rr.Zones)
+		state, float64(rr.DurationMS)/1000, rr.Probed, rr.HostsUp, rr.Cameras, rr.Flagged, termsafe.Text(rr.Policy), termsafe.Text(rr.Zones))
 	return err
 }
 
