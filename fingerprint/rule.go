@@ -15,9 +15,12 @@ package fingerprint
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,12 +146,21 @@ func loadRules(fsys fs.FS, prefix string, fields vendors.FieldSet, cat *vendors.
 		return nil, err
 	}
 	slices.Sort(names)
+	where := prefix
+	if where == "" {
+		where = "rules"
+	}
+	if len(names) == 0 {
+		// A folder of .yml files, or the wrong folder, loaded nothing
+		// and passed as "ok" while the rules the user meant were absent.
+		return nil, fmt.Errorf("%s: no *.yaml rule file", where)
+	}
 	var rules []Rule
 	var errs []error
 	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
+		data, err := readRuleFile(fsys, name)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", path.Join(prefix, name), err))
 			continue
 		}
 		rs, err := ParseRules(path.Join(prefix, name), data, fields, cat)
@@ -161,7 +173,41 @@ func loadRules(fsys fs.FS, prefix string, fields vendors.FieldSet, cat *vendors.
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("%s: the *.yaml files hold no rules", where)
+	}
 	return rules, nil
+}
+
+// MaxRuleFile bounds one rule file; the built-in files are a few KiB each.
+const MaxRuleFile = 16 << 20
+
+// readRuleFile reads a rule file, refusing one over MaxRuleFile rather than
+// reading a /dev/zero or a mistaken log file until memory runs out.
+func readRuleFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxRuleFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxRuleFile {
+		return nil, fmt.Errorf("larger than %d MiB, not a rule file", MaxRuleFile>>20)
+	}
+	return data, nil
+}
+
+// ReadRuleFile reads the rule file at path with the bound of MaxRuleFile
+// (for camsweep rules test, which names files one by one).
+func ReadRuleFile(name string) ([]byte, error) {
+	data, err := readRuleFile(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return data, nil
 }
 
 func checkDuplicates(rules []Rule) []error {
