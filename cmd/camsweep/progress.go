@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/termsafe"
 	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/scanner"
 )
@@ -59,7 +60,10 @@ func (p *progress) run(interval time.Duration) {
 }
 
 func (p *progress) draw() {
-	line := p.line()
+	// The line is camsweep's own words and numbers today, but it names
+	// the sweeps by what the engine reports, and it is drawn in place on a
+	// terminal: one sanitiser for everything a person sees.
+	line := termsafe.Text(p.line())
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// \r and erase-to-end: the line is redrawn in place.

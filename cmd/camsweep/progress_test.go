@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +67,24 @@ func TestProgress(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "\x1b") {
 		t.Error("progress reached standard output")
+	}
+}
+
+// TestProgress_sanitised: what the status line names (the sweeps the
+// engine reports) is drawn through termsafe, so nothing in it moves the
+// cursor or drives the terminal beyond camsweep's own redraw.
+func TestProgress_sanitised(t *testing.T) {
+	var errOut bytes.Buffer
+	inner, err := report.NewWithOptions("json", io.Discard, report.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+	st := scanner.Stats{Phases: map[string]time.Duration{"arp\x1b]0;x\x07\r\u202e": time.Second}}
+	p := newProgress(inner, &errOut, func() scanner.Stats { return st }, 10, now)
+	p.draw()
+	got := strings.TrimPrefix(errOut.String(), "\r\x1b[K")
+	if strings.ContainsAny(got, "\x1b\x07\r\u202e") || !strings.Contains(got, `arp\x1b]0;x\x07\r\u202e`) {
+		t.Errorf("drawn %q", errOut.String())
 	}
 }
