@@ -89,7 +89,10 @@ type Config struct {
 	// after an interrupt, responders whose turn had not come. Turn it off
 	// on all but one shard so a sharded sweep reports them once.
 	ReportStrays bool
-	Log          zerolog.Logger
+	// Budget bounds each host's evidence (see Budget); zero fields take
+	// the defaults.
+	Budget Budget
+	Log    zerolog.Logger
 	Now          func() time.Time
 }
 
@@ -105,6 +108,10 @@ type Engine struct {
 
 	mu     sync.Mutex
 	phases map[string]time.Duration
+	// limits are the per-host limiters handed out during the sweeps
+	// (Pacer.ForHost), kept for the host's own probes.
+	limits  map[netip.Addr]*rate.Limiter
+	demoted int // addresses whose ARP claim reviewARP demoted
 }
 
 // Stats counts what a run did.
@@ -115,6 +122,13 @@ type Stats struct {
 	// per-host phase ("hosts"), for the run record: where a run's time
 	// goes, and the ARP sweep's own time (issue 4's /22 figure).
 	Phases map[string]time.Duration
+	// ARPDemoted counts the addresses whose ARP answer was taken as a
+	// conflict (several MACs, or a spraying MAC), not as a host: they
+	// are recorded only where something else answered (reviewARP).
+	ARPDemoted int
+	// StraysRefused counts out-of-scope responders not recorded past
+	// the bound on them (maxStrays).
+	StraysRefused uint64
 }
 
 // New validates cfg and fills in defaults.
@@ -155,7 +169,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate))}, nil
+	cfg.Budget = cfg.Budget.withDefaults()
+	e := &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate))}
+	e.found.budget = cfg.Budget
+	return e, nil
 }
 
 // burst allows a tenth of a second's worth of packets at once, never less
@@ -166,7 +183,11 @@ func burst(r float64) int { return max(1, int(r/10)) }
 func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load(), Phases: maps.Clone(e.phases)}
+	e.found.mu.Lock()
+	refused := e.found.refused
+	e.found.mu.Unlock()
+	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load(), Phases: maps.Clone(e.phases),
+		ARPDemoted: e.demoted, StraysRefused: refused}
 }
 
 // timePhase records how long a phase took (the last run's, per name).
@@ -239,6 +260,15 @@ func (e *Engine) sweep(ctx context.Context) {
 			e.absent = append(e.absent, s.(Absence).Covered()...)
 		}
 	}
+	if len(first) > 0 {
+		n := e.found.reviewARP()
+		e.mu.Lock()
+		e.demoted = n
+		e.mu.Unlock()
+		if n > 0 {
+			e.cfg.Log.Warn().Int("addresses", n).Msg("ARP conflicts: several MACs or a MAC claiming many addresses; those claims prove no host")
+		}
+	}
 	scope := e.cfg.Scope
 	if len(e.absent) > 0 {
 		scope = presentScope{Scope: scope, absent: e.absent, found: &e.found}
@@ -250,7 +280,7 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 	if len(sweepers) == 0 || ctx.Err() != nil {
 		return
 	}
-	pace := pacer{global: budget, host: rate.NewLimiter(rate.Inf, 1)}
+	pace := &pacer{global: budget, host: rate.NewLimiter(rate.Inf, 1), e: e}
 	now := e.cfg.Now
 	var wg sync.WaitGroup
 	for _, s := range sweepers {
@@ -263,7 +293,7 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 				if ev.Time.IsZero() {
 					ev.Time = now()
 				}
-				e.found.add(ev)
+				e.found.add(ev, !e.cfg.Scope.Contains(ev.Addr))
 			})
 			if err != nil && ctx.Err() == nil {
 				e.cfg.Log.Warn().Err(err).Str("sweeper", s.Name()).Msg("sweep failed")
@@ -277,12 +307,17 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 // visit.
 func (e *Engine) strays(ctx context.Context, out chan<- device.Host) {
 	rest := e.found.rest()
+	if n := e.Stats().StraysRefused; n > 0 {
+		e.cfg.Log.Warn().Uint64("refused", n).Int("kept", maxStrays).Msg("too many responders outside the scope; the rest are not recorded")
+	}
 	if !e.cfg.ReportStrays {
 		return
 	}
 	addrs := make([]netip.Addr, 0, len(rest))
-	for a := range rest {
-		addrs = append(addrs, a)
+	for a, en := range rest {
+		if len(en.ev) > 0 { // a demoted ARP claim alone is no host
+			addrs = append(addrs, a)
+		}
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
 	for _, a := range addrs {
@@ -290,8 +325,10 @@ func (e *Engine) strays(ctx context.Context, out chan<- device.Host) {
 		if inScope && ctx.Err() == nil {
 			continue // another shard's host: it reports it
 		}
-		h := device.Host{Addr: a, OutOfScope: !inScope, Partial: inScope}
-		h.Evidence = rest[a]
+		en := rest[a]
+		h := device.Host{Addr: a, OutOfScope: !inScope, Partial: inScope, Evidence: en.ev,
+			AddressConflicts: en.conflicts, Truncated: en.l.truncated()}
+		locationConflicts(&h, e.cfg.Scope)
 		stamp(&h)
 		e.addOUI(&h)
 		e.alive.Add(1)
@@ -318,28 +355,107 @@ func stamp(h *device.Host) {
 // packet.
 type pacer struct {
 	global, host *rate.Limiter
+	// e hands out per-host pacers to sweepers (ForHost); nil for a host's
+	// own pacer.
+	e *Engine
+	// hostDeadline is when the host's time is up (zero for sweepers); cut
+	// is set when a limiter refused to wait past it.
+	hostDeadline time.Time
+	cut          atomic.Bool
 }
 
 // Wait takes the host's token last, right before the packet leaves:
 // waiting for the global budget after it could bunch two of a host's
 // packets closer than its rate allows.
-func (p pacer) Wait(ctx context.Context) error {
+func (p *pacer) Wait(ctx context.Context) error {
 	if err := p.global.Wait(ctx); err != nil {
+		return p.refused(ctx, err)
+	}
+	if err := p.host.Wait(ctx); err != nil {
+		return p.refused(ctx, err)
+	}
+	return nil
+}
+
+// refused explains a limiter's error. x/time/rate refuses at once a wait
+// that would end after ctx's deadline ("rate: Wait(n=1) would exceed
+// context deadline") while ctx is still live, and that error wraps
+// nothing: it is the deadline all the same, so it is returned as
+// context.DeadlineExceeded, and when the deadline is the host's own (not a
+// prober's shorter one) the host is marked cut short, so that the engine
+// records it as partial and not as a device error (issue 14 item 3).
+func (p *pacer) refused(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
 		return err
 	}
-	return p.host.Wait(ctx)
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return err // no deadline: a limiter misconfiguration, not time
+	}
+	if !p.hostDeadline.IsZero() && !dl.Before(p.hostDeadline) {
+		p.cut.Store(true)
+	}
+	return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+}
+
+// ForHost implements HostPacer: a sweeper's connection to one host spends
+// that host's budget, which its own probes spend again later in the run.
+func (p *pacer) ForHost(addr netip.Addr) Pacer {
+	if p.e == nil {
+		return p
+	}
+	return &pacer{global: p.global, host: p.e.hostLimiter(addr, false)}
+}
+
+// maxLimits bounds the per-host limiters kept between the sweeps and the
+// hosts' turns; past it, a sweeper's host pacer is only the global one.
+const maxLimits = 1 << 16
+
+// hostLimiter returns addr's per-host limiter: the one a sweeper already
+// spent from, else a new one. take removes it from the engine's keeping
+// (the host's turn has come).
+func (e *Engine) hostLimiter(addr netip.Addr, take bool) *rate.Limiter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.limits[addr]; ok {
+		if take {
+			delete(e.limits, addr)
+		}
+		return l
+	}
+	l := rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)
+	if take {
+		return l
+	}
+	if e.limits == nil {
+		e.limits = map[netip.Addr]*rate.Limiter{}
+	}
+	if len(e.limits) >= maxLimits {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	e.limits[addr] = l
+	return l
 }
 
 func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host {
 	h := device.Host{Addr: addr}
 	ctx, cancel := context.WithTimeout(parent, e.cfg.HostTimeout)
 	defer cancel()
-	pace := pacer{global: e.global, host: rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)}
+	dl, _ := ctx.Deadline()
+	pace := &pacer{global: e.global, host: e.hostLimiter(addr, true), hostDeadline: dl}
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
-	h.Evidence = e.found.take(addr)
-	if len(h.Evidence) == 0 && e.absent.covers(addr) {
-		return h // silent to ARP on its own subnet: nobody is there
+	en := e.found.take(addr)
+	if en == nil {
+		if e.absent.covers(addr) {
+			return h // silent to ARP on its own subnet: nobody is there
+		}
+		en = &entry{}
 	}
+	h.Evidence, h.AddressConflicts = en.ev, en.conflicts
+	l := &en.l
+	// done: the scan ended, the host's time is up, or a limiter refused
+	// to wait past it.
+	done := func() bool { return ctx.Err() != nil || pace.cut.Load() }
 	stamp(&h)
 	if len(h.Evidence) > 0 {
 		// A sweep heard from it: probers must not give up on it for silence,
@@ -356,12 +472,14 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			if !ev[i].Addr.IsValid() {
 				ev[i].Addr = addr
 			}
+			if l.admit(&e.cfg.Budget, &ev[i]) {
+				h.Evidence = append(h.Evidence, ev[i])
+			}
 		}
-		h.Evidence = append(h.Evidence, ev...)
 		stamp(&h)
 		switch {
 		case err == nil:
-		case ctx.Err() != nil:
+		case done():
 			// Interrupt or host timeout: not the device's fault, but the
 			// record must say it is incomplete.
 			h.Partial = true
@@ -372,7 +490,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	}
 
 	for _, p := range e.cfg.HostProbers {
-		if ctx.Err() != nil {
+		if done() {
 			h.Partial = true
 			break
 		}
@@ -385,7 +503,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			if !p.Accepts(port) {
 				continue
 			}
-			if ctx.Err() != nil {
+			if done() {
 				h.Partial = true
 				break
 			}
@@ -395,14 +513,14 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	}
 	for _, p := range e.cfg.PortProbers {
 		hp, ok := p.(PortHinter)
-		if !ok || ctx.Err() != nil {
+		if !ok || done() {
 			continue
 		}
 		for _, port := range hp.HintPorts(ctx, addr) {
 			if port == 0 || (slices.Contains(h.Ports, port) && p.Accepts(port)) {
 				continue // already asked above
 			}
-			if ctx.Err() != nil {
+			if done() {
 				h.Partial = true
 				break
 			}
@@ -416,11 +534,19 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	// raw sockets: with them the ARP sweep already said so).
 	if h.MAC == "" && e.cfg.Neighbours != nil {
 		if tbl, err := e.cfg.Neighbours(); err == nil {
-			if mac := tbl[addr]; mac != "" {
-				if !h.Alive() {
-					h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceARP, Addr: addr, MAC: mac,
-						Fields: map[string]string{"arp.method": "kernel-neighbour"}, Time: e.cfg.Now()})
-				}
+			// A MAC whose ARP claim of this address was demoted, or that the
+			// table holds for more than MaxClaimsPerMAC addresses, proves
+			// nobody is here (reviewARP): it names a host that answered
+			// otherwise, never makes one.
+			mac := tbl[addr]
+			claim := mac != "" && (slices.Contains(en.demoted, mac) || claimedBy(tbl, mac) > MaxClaimsPerMAC)
+			switch {
+			case mac == "":
+			case h.Alive():
+				h.MAC = mac
+			case !claim:
+				h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceARP, Addr: addr, MAC: mac,
+					Fields: map[string]string{"arp.method": "kernel-neighbour"}, Time: e.cfg.Now()})
 				h.MAC = mac
 			}
 		} else {
@@ -431,6 +557,8 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	if parent.Err() != nil && len(h.Evidence) > 0 {
 		h.Partial = true
 	}
+	locationConflicts(&h, e.cfg.Scope)
+	h.Truncated = l.truncated()
 	return h
 }
 

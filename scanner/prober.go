@@ -16,6 +16,18 @@ type Pacer interface {
 	Wait(ctx context.Context) error
 }
 
+// HostPacer is the Pacer the engine hands Sweepers. ForHost returns the
+// pacer of one address: it spends that address's per-host budget, the same
+// one the address's own probes spend later in the run, so a sweeper that
+// connects to one host (SSDP's description fetch) keeps to the per-device
+// limit however many responders send it there.
+type HostPacer interface {
+	Pacer
+	ForHost(addr netip.Addr) Pacer
+}
+
+var _ HostPacer = (*pacer)(nil)
+
 // HostProber probes one address without prior knowledge of it: the TCP
 // connect sweep, unicast UDP discovery probes. A reply that proves the host
 // is up is returned as evidence; silence is no evidence and no error.

@@ -45,39 +45,77 @@ type Scope interface {
 }
 
 // found holds sweep evidence by address until the host's probes run. It
-// only ever holds responders, so it stays small on sparse ranges.
+// only ever holds responders, so it stays small on sparse ranges; each
+// address's evidence is bounded by its ledger (Budget), and the number of
+// out-of-scope responders by maxStrays.
 type found struct {
-	mu    sync.Mutex
-	hosts map[netip.Addr][]device.Evidence
+	mu      sync.Mutex
+	budget  Budget
+	hosts   map[netip.Addr]*entry
+	strays  int    // out-of-scope addresses held
+	refused uint64 // out-of-scope addresses refused past maxStrays
 }
 
-func (f *found) add(ev device.Evidence) {
+// maxStrays bounds the out-of-scope responders a run records: forged
+// source addresses must not grow the run without bound. The scope itself
+// bounds the in-scope ones.
+const maxStrays = 4096
+
+// entry is what the sweeps heard from one address.
+type entry struct {
+	ev []device.Evidence
+	l  ledger
+	// conflicts are the ARP claims about the address that contradict each
+	// other (reviewARP); demoted are the MACs whose ARP claim of it was
+	// taken as a conflict, not as proof that someone is there.
+	conflicts []device.AddressConflict
+	demoted   []string
+}
+
+// add files ev under its address if the address's budget has room;
+// outside says the address is out of scope.
+func (f *found) add(ev device.Evidence, outside bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.hosts == nil {
-		f.hosts = map[netip.Addr][]device.Evidence{}
+		f.hosts = map[netip.Addr]*entry{}
 	}
-	f.hosts[ev.Addr] = append(f.hosts[ev.Addr], ev)
+	en := f.hosts[ev.Addr]
+	if en == nil {
+		if outside {
+			if f.strays >= maxStrays {
+				f.refused++
+				return
+			}
+			f.strays++
+		}
+		en = &entry{}
+		f.hosts[ev.Addr] = en
+	}
+	if en.l.admit(&f.budget, &ev) {
+		en.ev = append(en.ev, ev)
+	}
 }
 
-// has reports whether anything was heard from addr.
+// has reports whether anything was heard from addr, also a claim that
+// reviewARP demoted: the address is still worth probing.
 func (f *found) has(addr netip.Addr) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.hosts[addr]) > 0
+	return f.hosts[addr] != nil
 }
 
-// take removes and returns the evidence of addr.
-func (f *found) take(addr netip.Addr) []device.Evidence {
+// take removes and returns what was heard from addr, nil when nothing.
+func (f *found) take(addr netip.Addr) *entry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ev := f.hosts[addr]
+	en := f.hosts[addr]
 	delete(f.hosts, addr)
-	return ev
+	return en
 }
 
 // rest removes and returns everything left, for the strays pass.
-func (f *found) rest() map[netip.Addr][]device.Evidence {
+func (f *found) rest() map[netip.Addr]*entry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.hosts
