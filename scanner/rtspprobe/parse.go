@@ -118,7 +118,9 @@ func (r *Response) Fields() map[string]string {
 			f["rtsp.realm"] = chs[0].Realm()
 		}
 	}
-	f["rtsp.sdp.session_name"] = SessionName(r.Body)
+	for k, v := range ParseSDP(r.Body).Fields() {
+		f[k] = v
+	}
 	for k, v := range f {
 		if strings.TrimSpace(v) == "" {
 			delete(f, k)

@@ -40,6 +40,9 @@ func TestParseResponse_fixtures(t *testing.T) {
 			"rtsp.status":           "200",
 			"rtsp.header_names":     "CSeq,Content-Type,Content-Base,Content-Length",
 			"rtsp.sdp.session_name": "Media Presentation",
+			"rtsp.sdp.attributes":   "Media_header,appversion,control,fmtp,recvonly,rtpmap,x-dimensions",
+			"rtsp.sdp.media":        "video 0 RTP/AVP 96, audio 0 RTP/AVP 104",
+			"rtsp.sdp.x.dimensions": "1920,1080",
 		}},
 		{"dahua-describe-401.txt", map[string]string{
 			"rtsp.status":           "401",
@@ -71,6 +74,8 @@ func TestParseResponse_fixtures(t *testing.T) {
 			"rtsp.status":           "200",
 			"rtsp.header_names":     "CSeq,x-Accept-Dynamic-Rate,Content-Base,Cache-Control,Content-Length,Content-Type",
 			"rtsp.sdp.session_name": "Media Server",
+			"rtsp.sdp.attributes":   "control,fmtp,framerate,packetization-supported,range,recvonly,rtpmap,rtppayload-supported",
+			"rtsp.sdp.media":        "video 0 RTP/AVP 96",
 		}},
 		{"dahua-setup-200.txt", map[string]string{
 			"rtsp.status":       "200",
@@ -203,6 +208,7 @@ func FuzzParseResponse(f *testing.F) {
 	for _, e := range entries {
 		f.Add(readFixture(f, e.Name()))
 	}
+	f.Add(ownFixture(f, "axis-describe-200-sdp.txt"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseResponse(b)
 		if r == nil {
