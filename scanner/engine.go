@@ -93,7 +93,7 @@ type Config struct {
 	// the defaults.
 	Budget Budget
 	Log    zerolog.Logger
-	Now          func() time.Time
+	Now    func() time.Time
 }
 
 // Engine runs one sweep. It is not reusable across runs.
