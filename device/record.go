@@ -82,12 +82,16 @@ type RunRecord struct {
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
 	DurationMS int64     `json:"duration_ms"`
-	Targets    []string  `json:"targets"`
-	Excludes   []string  `json:"excludes,omitempty"`
-	Addresses  uint64    `json:"addresses"` // in scope after excludes
-	Probed     uint64    `json:"probed"`    // addresses whose probes were started
-	HostsUp    int       `json:"hosts_up"`
-	Cameras    int       `json:"cameras"`
+	Targets    []string  `json:"targets"` // the first 100, as given
+	// TargetsTotal and ExcludesTotal count the targets and excludes given;
+	// Targets and Excludes hold only the first 100 of them.
+	TargetsTotal  int      `json:"targets_total,omitempty"`
+	Excludes      []string `json:"excludes,omitempty"`
+	ExcludesTotal int      `json:"excludes_total,omitempty"`
+	Addresses     uint64   `json:"addresses"` // in scope after excludes
+	Probed        uint64   `json:"probed"`    // addresses whose probes were started
+	HostsUp       int      `json:"hosts_up"`
+	Cameras       int      `json:"cameras"`
 	// UncataloguedMakers counts the hosts per stated maker name that the
 	// catalog does not know: what the catalog lacks, for its maintainers.
 	UncataloguedMakers map[string]int `json:"uncatalogued_makers,omitempty"`
