@@ -21,18 +21,23 @@ build:
 # deps installs what the tests need on a fresh machine: Go modules; as root,
 # the Debian packages of the lab tests (iproute2 for the namespaces,
 # avahi-daemon as a real mDNS responder, Node.js and npm for the onvif
-# interop client, rsyslog and its GnuTLS driver as a real syslog receiver)
+# interop client, rsyslog and its GnuTLS driver as a real syslog receiver,
+# systemd for systemd-analyze, which rates the unit's sandbox)
 # through scripts/apt-install, which never lets a daemon start in the root
-# namespace; and the pinned npm onvif client (npm ci into
-# e2e/onvifjs/node_modules). With CI set, a failed install fails; elsewhere
-# the tests that need what is missing say so and skip.
+# namespace; the pinned npm onvif client (npm ci into
+# e2e/onvifjs/node_modules); and the pinned npm @elastic/ecs 9.4.0, whose
+# field list the ECS writer's test reads (npm ci into
+# report/testdata/ecs/node_modules). With CI set, a failed install fails;
+# elsewhere the tests that need what is missing say so and skip.
 deps:
 	$(GO) mod download
-	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' || [ -z "$$CI" ]; \
-	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs, npm, rsyslog and rsyslog-gnutls"; fi
+	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd || [ -z "$$CI" ]; \
+	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs, npm, rsyslog and rsyslog-gnutls; the unit's sandbox test needs systemd (systemd-analyze)"; fi
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix e2e/onvifjs --no-audit --no-fund --loglevel=error >/dev/null || \
 			{ if [ -n "$$CI" ]; then exit 1; fi; echo "note: npm ci in e2e/onvifjs failed; the onvif interop test will skip"; }; \
+		npm ci --prefix report/testdata/ecs --no-audit --no-fund --loglevel=error >/dev/null || \
+			{ if [ -n "$$CI" ]; then exit 1; fi; echo "note: npm ci in report/testdata/ecs failed; the ECS field list test will skip"; }; \
 	fi
 
 # test runs the unit tests with the race detector and the lab end-to-end

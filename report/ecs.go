@@ -79,7 +79,11 @@ type ecsHost struct {
 type ecsDevice struct {
 	Manufacturer string        `json:"manufacturer,omitempty"`
 	Model        *ecsModelName `json:"model,omitempty"`
-	SerialNumber string        `json:"serial_number,omitempty"`
+	// device.serial_number is an ECS 9.4.0 field (beta, level core;
+	// elastic/ecs schemas/device.yml), though the stale
+	// generated/ecs_flat.js of the npm package (8.12.0-dev) lacks it;
+	// TestECS_fieldList reads the package's published list.
+	SerialNumber string `json:"serial_number,omitempty"`
 }
 
 type ecsModelName struct {

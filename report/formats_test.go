@@ -66,10 +66,13 @@ var ecsFieldTypes = map[string]string{
 }
 
 // ecsAllowed are the allowed values of the categorisation fields used.
+// This table and ecsFieldTypes are the check that runs without npm;
+// TestECS_fieldList checks the same documents against the field list the
+// npm package @elastic/ecs 9.4.0 publishes.
 var ecsAllowed = map[string][]string{
 	"event.kind":     {"alert", "asset", "enrichment", "event", "metric", "state", "pipeline_error", "signal"},
 	"event.category": {"host", "network", "configuration", "vulnerability", "threat", "intrusion_detection"},
-	"event.type":     {"access", "change", "end", "info", "start", "device", "allowed", "connection", "denied", "protocol", "creation", "deletion", "indicator"},
+	"event.type":     {"access", "change", "end", "info", "start", "allowed", "connection", "denied", "protocol", "creation", "deletion", "indicator"},
 	"event.outcome":  {"failure", "success", "unknown"},
 }
 
