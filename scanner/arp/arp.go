@@ -11,9 +11,17 @@
 // on the link: it becomes "arp" evidence with Evidence.MAC set (fields
 // arp.mac, arp.method = request or gratuitous, arp.interface, and arp.vlan
 // when that interface is a Linux 802.1Q VLAN interface, by
-// /proc/net/vlan/config). A reply from outside the scope is reported too and
-// the engine never probes it; the sweep never sends to an address outside
-// the scope.
+// /proc/net/vlan/config, and arp.gateway = true when the sender is a router
+// of that interface by the route table). A reply from outside the scope is
+// reported too and the engine never probes it; the sweep never sends to an
+// address outside the scope.
+//
+// Forged replies: evidence is emitted once per (address, MAC), however the
+// replies alternate, for at most maxMACsPerAddr MACs an address (the
+// engine keeps fewer, scanner.Budget.MACs, and counts the rest) and
+// maxPairs pairs in all. Whether several MACs on one address, or one MAC
+// on many addresses, prove a host is the engine's judgement
+// (scanner.MaxClaimsPerMAC), not this package's.
 //
 // Raw sockets need CAP_NET_RAW; CanRaw tells whether the process has it.
 // Without it the caller skips this sweeper and takes MACs from the kernel
@@ -55,6 +63,11 @@ const (
 	// maxResponders bounds what a flood of forged replies can make the
 	// sweep remember.
 	maxResponders = 1 << 16
+	// maxMACsPerAddr bounds the MACs remembered for one address: above
+	// the engine's budget (scanner.DefaultBudgetMACs), so that the engine
+	// sees, and counts, MACs beyond it; maxPairs bounds them in all.
+	maxMACsPerAddr = 16
+	maxPairs       = 1 << 18
 )
 
 // Link is one directly connected IPv4 subnet of one interface.
@@ -66,6 +79,9 @@ type Link struct {
 	// VLAN is the 802.1Q VLAN id when the interface is a VLAN interface
 	// (eth0.20), 0 otherwise; Sweep fills it in from Config.VLANs.
 	VLAN uint16
+	// Gateways are the routers of the interface by the route table; Sweep
+	// fills them in from Config.Gateways.
+	Gateways []netip.Addr
 }
 
 // Conn sends and receives frames on one interface. pcapgo's EthernetHandle
@@ -92,7 +108,11 @@ type Config struct {
 	// namespace's /proc/net/vlan/config (VLANsOf). An error is logged and
 	// the sweep goes on without VLAN ids.
 	VLANs func() (map[string]uint16, error)
-	Now   func() time.Time
+	// Gateways maps interface names to their routers; default: the
+	// namespace's route table (GatewaysOf(RouteTablePath)). An error is
+	// logged and the sweep goes on without arp.gateway.
+	Gateways func() (map[string][]netip.Addr, error)
+	Now      func() time.Time
 }
 
 // Sweeper is the ARP sweep.
@@ -138,6 +158,9 @@ func New(cfg Config) (*Sweeper, error) {
 	}
 	if cfg.VLANs == nil {
 		cfg.VLANs = func() (map[string]uint16, error) { return VLANsOf(VLANConfigPath) }
+	}
+	if cfg.Gateways == nil {
+		cfg.Gateways = func() (map[string][]netip.Addr, error) { return GatewaysOf(RouteTablePath) }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -201,6 +224,15 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 		for i := range links {
 			if vid, ok := vlans[links[i].Name]; ok && links[i].VLAN == 0 {
 				links[i].VLAN = vid
+			}
+		}
+	}
+	if gws, err := s.cfg.Gateways(); err != nil {
+		s.cfg.Log.Warn().Err(err).Msg("routers unknown: ARP evidence carries no arp.gateway")
+	} else {
+		for i := range links {
+			if links[i].Gateways == nil {
+				links[i].Gateways = gws[links[i].Name]
 			}
 		}
 	}
@@ -385,10 +417,11 @@ func isClosed(err error) bool {
 		strings.Contains(err.Error(), "file already closed") || strings.Contains(err.Error(), "use of closed")
 }
 
-// state is what the receivers share: who answered, with which MAC.
+// state is what the receivers share: who answered, with which MACs.
 type state struct {
 	mu       sync.Mutex
-	seen     map[netip.Addr][6]byte
+	seen     map[netip.Addr][][6]byte // MACs in the order first heard
+	pairs    int
 	drops    int
 	readErrs int
 	now      func() time.Time
@@ -396,7 +429,7 @@ type state struct {
 }
 
 func newState(now func() time.Time, emit func(device.Evidence)) *state {
-	return &state{seen: map[netip.Addr][6]byte{}, now: now, emit: emit}
+	return &state{seen: map[netip.Addr][][6]byte{}, now: now, emit: emit}
 }
 
 func (st *state) answered(a netip.Addr) bool {
@@ -420,8 +453,10 @@ func (st *state) readErr() int {
 }
 
 // handle turns one frame into evidence the first time a sender address (or
-// a new MAC for it) is heard. A repeat costs a parse and a map look-up and
-// allocates nothing.
+// a new MAC for it) is heard; a MAC heard before for the address is a
+// repeat however the replies alternate. A repeat costs a parse, a map
+// look-up and a scan of at most maxMACsPerAddr MACs, and allocates
+// nothing.
 func (st *state) handle(b []byte, links []Link) {
 	p, err := ParseFrame(b)
 	if err != nil {
@@ -447,17 +482,18 @@ func (st *state) handle(b []byte, links []Link) {
 		return // not on this link, or a sender that is no unicast host
 	}
 	st.mu.Lock()
-	prev, ok := st.seen[p.SenderIP]
+	macs, ok := st.seen[p.SenderIP]
 	switch {
-	case ok && prev == p.SenderMAC:
+	case slices.Contains(macs, p.SenderMAC):
 		st.mu.Unlock()
 		return
-	case !ok && len(st.seen) >= maxResponders:
+	case !ok && len(st.seen) >= maxResponders, len(macs) >= maxMACsPerAddr, st.pairs >= maxPairs:
 		st.drops++
 		st.mu.Unlock()
 		return
 	}
-	st.seen[p.SenderIP] = p.SenderMAC
+	st.seen[p.SenderIP] = append(macs, p.SenderMAC)
+	st.pairs++
 	st.mu.Unlock()
 	mac := formatMAC(p.SenderMAC)
 	f := map[string]string{"arp.mac": mac, "arp.method": method, "arp.interface": link.Name}
@@ -465,7 +501,10 @@ func (st *state) handle(b []byte, links []Link) {
 		f["arp.vlan"] = strconv.Itoa(int(link.VLAN))
 	}
 	if ok {
-		f["arp.previous_mac"] = formatMAC(prev) // two MACs claim the address
+		f["arp.previous_mac"] = formatMAC(macs[0]) // two MACs claim the address
+	}
+	if slices.Contains(link.Gateways, p.SenderIP) {
+		f["arp.gateway"] = "true" // a router: proxy ARP is no spoofing
 	}
 	st.emit(device.Evidence{Source: device.SourceARP, Addr: p.SenderIP, MAC: mac, Fields: f, Time: st.now()})
 }
