@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -156,7 +157,54 @@ type sweep struct {
 
 	mu   sync.Mutex
 	sent map[string]string // normalised MessageID -> "multicast" / "unicast"
-	seen map[string]bool   // dedup key of emitted matches
+	seen seen
+}
+
+// Bounds of what one sweep remembers of the replies it emitted. A
+// responder sending thousands of distinct replies (issue 14: 33,232 items
+// from one device) has its first maxPerResponder emitted: more than the
+// engine keeps of one source for one host (scanner.DefaultBudgetPerSource),
+// so the engine still sees, and counts in the record, that it dropped
+// some; the rest are dropped here and counted in the sweep's log line.
+const (
+	maxPerResponder = 2 * scanner.DefaultBudgetPerSource
+	maxResponders   = 1 << 16
+	maxSeenKeys     = 1 << 18
+)
+
+// seen is the dedup of emitted matches, by responder: hashes of the
+// matches' identifying fields, so a repeat costs no memory and a flood
+// costs at most maxPerResponder hashes a responder.
+type seen struct {
+	by      map[netip.Addr]map[uint64]bool
+	keys    int
+	dropped int
+}
+
+var seed = maphash.MakeSeed()
+
+// first reports whether the match with key from addr should be emitted:
+// not a repeat, and within the responder's and the sweep's bounds.
+func (s *seen) first(addr netip.Addr, key string) bool {
+	h := maphash.String(seed, key)
+	m := s.by[addr]
+	switch {
+	case m[h]:
+		return false
+	case m == nil && len(s.by) >= maxResponders, len(m) >= maxPerResponder, s.keys >= maxSeenKeys:
+		s.dropped++
+		return false
+	}
+	if m == nil {
+		if s.by == nil {
+			s.by = map[netip.Addr]map[uint64]bool{}
+		}
+		m = map[uint64]bool{}
+		s.by[addr] = m
+	}
+	m[h] = true
+	s.keys++
+	return true
 }
 
 // Sweep sends the probes and emits what answers; see the package comment.
@@ -166,7 +214,7 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	if err != nil {
 		return fmt.Errorf("wsd: probing socket: %w", err)
 	}
-	sw := &sweep{s: s, emit: emit, sent: map[string]string{}, seen: map[string]bool{}}
+	sw := &sweep{s: s, emit: emit, sent: map[string]string{}}
 
 	var ifs []net.Interface
 	if !cfg.NoMulticast {
@@ -212,6 +260,9 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	}
 	closeAll()
 	wg.Wait()
+	if n := sw.seen.dropped; n > 0 {
+		cfg.Log.Warn().Int("dropped", n).Int("per_responder", maxPerResponder).Msg("wsd: replies beyond the per-responder bound were dropped")
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -391,10 +442,9 @@ func (sw *sweep) handle(b []byte, from netip.AddrPort) {
 		f := ev.Fields
 		key := strings.Join([]string{ev.Addr.String(), f["wsd.message"], f["wsd.epr"], f["wsd.types"], f["wsd.scopes"], f["wsd.xaddrs"]}, "\x00")
 		sw.mu.Lock()
-		dup := sw.seen[key]
-		sw.seen[key] = true
+		first := sw.seen.first(ev.Addr, key)
 		sw.mu.Unlock()
-		if !dup {
+		if first {
 			sw.emit(ev)
 		}
 	}

@@ -2,6 +2,7 @@ package wsd
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -193,5 +194,41 @@ func TestSweeper_unknownIface(t *testing.T) {
 func TestNew_rejectsBadConfig(t *testing.T) {
 	if _, err := New(Config{TTL: 300}); err == nil {
 		t.Error("TTL 300 accepted")
+	}
+}
+
+// TestSweep_handle_floodBoundedPerResponder: one responder sending
+// thousands of distinct matches has at most maxPerResponder emitted, each
+// once; another responder is not starved by it (issue 14 item 1).
+func TestSweep_handle_floodBoundedPerResponder(t *testing.T) {
+	tpl := string(fixture(t, "hikvision-ds-2cd3955fwd-iws.xml"))
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit, got := collect()
+	sw := &sweep{s: s, emit: emit, sent: map[string]string{}}
+	id := "urn:uuid:bfe8bb88-03a2-4e1a-904a-59a7d2882649"
+	sw.sent[NormalizeID(id)] = "unicast"
+	flood, calm := netip.MustParseAddrPort("198.18.0.9:3702"), netip.MustParseAddrPort("198.18.0.10:3702")
+	for i := range 1000 {
+		epr := fmt.Sprintf("urn:uuid:18ec6401-3aa0-11b5-83f6-%012d", i)
+		msg := []byte(strings.ReplaceAll(tpl, "urn:uuid:18ec6401-3aa0-11b5-83f6-b4a3820fd92d", epr))
+		sw.handle(msg, flood)
+		sw.handle(msg, flood) // a repeat
+	}
+	sw.handle([]byte(tpl), calm)
+	sw.handle([]byte(tpl), calm)
+	n := map[netip.Addr]int{}
+	for _, ev := range got() {
+		n[ev.Addr]++
+	}
+	if n[flood.Addr()] != maxPerResponder || n[calm.Addr()] != 1 {
+		t.Errorf("emitted per responder %v, want %d and 1", n, maxPerResponder)
+	}
+	// Repeats of an emitted match are no drop; the rest past the bound
+	// are, also when repeated (their hashes are not kept).
+	if want := 2 * (1000 - maxPerResponder); sw.seen.dropped != want {
+		t.Errorf("dropped %d, want %d", sw.seen.dropped, want)
 	}
 }
