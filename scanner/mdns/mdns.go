@@ -42,6 +42,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"slices"
@@ -191,6 +192,14 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	w := &sweep{scope: scope, emit: emit, f: newFollow(s.cfg.Services)}
 	// What was heard over IPv6 from an address no A record ties to the
 	// scope waits for the end, when every IPv4 answer is in.
+	defer func() { // after flush, which emits too
+		w.d.mu.Lock()
+		n := w.d.dropped
+		w.d.mu.Unlock()
+		if n > 0 {
+			s.cfg.Log.Warn().Int("dropped", n).Int("per_responder", maxPerResponder).Msg("mdns: answers beyond the per-responder bound were dropped")
+		}
+	}()
 	defer w.flush()
 	if err := udpsweep.Run(ctx, ucfg, scope, pace, s.query, w.handle); err != nil {
 		return err
@@ -358,15 +367,29 @@ func (l addrList) Iter() scanner.AddrSource   { return &addrListIter{l: l} }
 func (l addrList) Contains(a netip.Addr) bool { return slices.Contains(l, a) }
 
 // dedup drops evidence already emitted for the same address: a responder
-// answers the multicast and the unicast query, and announces again.
+// answers the multicast and the unicast query, and announces again. It
+// keeps hashes of the items, by address, at most maxPerResponder an
+// address and maxSeen in all: a responder flooding distinct answers
+// (issue 14: 100,288 items from one device) has its first maxPerResponder
+// emitted — more than the engine keeps of one source for one host
+// (scanner.DefaultBudgetPerSource), so the record still counts that the
+// engine dropped some — and the rest dropped here, counted in dropped.
+// Past a bound nothing is emitted: a repeat can no longer be told from a
+// new item, and emitting both is what let the flood through.
 type dedup struct {
-	mu   sync.Mutex
-	seen map[string]bool
+	mu      sync.Mutex
+	seen    map[netip.Addr]map[uint64]bool
+	keys    int
+	dropped int
 }
 
-// maxSeen bounds the memory of a sweep over a segment full of chatty
-// responders; past it, repeats are emitted (the engine keeps them all).
-const maxSeen = 1 << 16
+// Bounds of dedup.
+const (
+	maxPerResponder = 2 * scanner.DefaultBudgetPerSource
+	maxSeen         = 1 << 16
+)
+
+var seed = maphash.MakeSeed()
 
 func (d *dedup) first(ev device.Evidence) bool {
 	keys := make([]string, 0, len(ev.Fields))
@@ -374,22 +397,33 @@ func (d *dedup) first(ev device.Evidence) bool {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var b strings.Builder
-	b.WriteString(ev.Addr.String())
+	var h maphash.Hash
+	h.SetSeed(seed)
 	for _, k := range keys {
-		b.WriteString("\x00" + k + "=" + ev.Fields[k])
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(ev.Fields[k])
+		h.WriteByte(0)
 	}
-	k := b.String()
+	k := h.Sum64()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.seen[k] {
+	m := d.seen[ev.Addr]
+	switch {
+	case m[k]:
+		return false
+	case len(m) >= maxPerResponder, d.keys >= maxSeen:
+		d.dropped++
 		return false
 	}
-	if d.seen == nil {
-		d.seen = map[string]bool{}
+	if m == nil {
+		if d.seen == nil {
+			d.seen = map[netip.Addr]map[uint64]bool{}
+		}
+		m = map[uint64]bool{}
+		d.seen[ev.Addr] = m
 	}
-	if len(d.seen) < maxSeen {
-		d.seen[k] = true
-	}
+	m[k] = true
+	d.keys++
 	return true
 }
