@@ -61,7 +61,9 @@ type Membership struct {
 }
 
 // Brand relations a maker's own brands may have.
-var brandRelations = []string{"subsidiary", "sub-brand", "former-subsidiary", "product-line", "brand", "former-name", "unverified"}
+// A chip-maker brand (HiSilicon of Huawei) is recorded for ownership but is
+// no alias: a SoC maker's name in a camera's self-report names the chip.
+var brandRelations = []string{"subsidiary", "sub-brand", "former-subsidiary", "product-line", "brand", "former-name", "unverified", "chip-maker"}
 
 // Brand is one of a maker's own labels: a subsidiary, a sub-brand, a former
 // subsidiary. Since and Until are YYYY, YYYY-MM or YYYY-MM-DD, empty when
@@ -72,6 +74,7 @@ type Brand struct {
 	Note     string
 	Since    string
 	Until    string
+	Aliases  []string // other names devices state for the brand (LookupName)
 	Sources  []string
 }
 
@@ -82,6 +85,7 @@ type Relabel struct {
 	Brand     string
 	Platforms []string // maker ids, most cited first
 	Note      string
+	Aliases   []string // other names devices state for the brand (LookupName)
 	Sources   []string
 }
 
@@ -109,6 +113,7 @@ type MakerEntry struct {
 	AsOf           time.Time // when the facts of the entry were last checked
 	Lists          []Membership
 	Brands         []Brand
+	Aliases        []string // names devices state for the maker besides Name and Short (LookupName)
 	Sources        []string
 }
 
@@ -135,6 +140,10 @@ type Catalog struct {
 	makers      []MakerEntry
 	makerIdx    map[string]int
 	policies    map[string]PolicyDef
+	generic     []string              // placeholder names that name nobody
+	leftOut     []LeftOut             // makers considered and not catalogued
+	names       map[string]nameTarget // NormalizeName(alias) -> what it names
+	maxWords    int                   // words in the longest normalised alias
 }
 
 // LoadCatalog parses the embedded catalog.yaml.
@@ -170,7 +179,7 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	top, err := d.Mapping(d.Root, "catalog", "catalog", "sources", "lists", "policies", "owners", "makers", "relabels")
+	top, err := d.Mapping(d.Root, "catalog", "catalog", "sources", "lists", "policies", "owners", "makers", "relabels", "generic_names", "left_out")
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +203,13 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	p.makersSection(top.Get("makers"))
 	p.policiesSection(top.Get("policies"))
 	p.relabelsSection(top.Get("relabels"))
+	p.genericSection(top.Get("generic_names"))
+	p.leftOutSection(top.Get("left_out"))
 	if len(p.errs) == 0 {
 		p.parents()
+	}
+	if len(p.errs) == 0 {
+		p.indexNames()
 	}
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -208,6 +222,7 @@ type catalogParser struct {
 	c          *Catalog
 	errs       []error
 	parentNode map[string]*yaml.Node // company or maker id -> its parent's node
+	names      []nameReg             // names and aliases, indexed once all sections are read
 }
 
 func (p *catalogParser) fail(err error) bool {
@@ -412,15 +427,19 @@ func (p *catalogParser) makersSection(n *yaml.Node) {
 		return
 	}
 	for _, it := range items {
-		m, err := p.d.Mapping(it, "maker", "id", "name", "short", "country", "parent", "note", "as_of", "lists", "brands", "sources")
+		m, err := p.d.Mapping(it, "maker", "id", "name", "short", "country", "parent", "note", "as_of", "lists", "brands", "aliases", "sources")
 		if p.fail(err) {
 			continue
 		}
 		co := p.company(m, "maker")
 		e := MakerEntry{ID: co.ID, Name: co.Name, Short: co.Short, Country: co.Country, Parent: co.Parent, Note: co.Note, AsOf: co.AsOf, Sources: co.Sources}
 		what := fmt.Sprintf("maker %q", e.ID)
+		own := nameTarget{maker: e.ID, brand: e.Short, relabel: -1, what: what}
+		p.addName(e.Name, m.Get("name"), own)
+		p.addName(e.Short, m.Get("short"), own)
+		e.Aliases = p.aliases(m, what, own)
 		e.Lists = p.memberships(m.Get("lists"), what, e.AsOf)
-		e.Brands = p.brands(m.Get("brands"), what)
+		e.Brands = p.brands(m.Get("brands"), what, e.ID)
 		p.c.makerIdx[e.ID] = len(p.c.makers)
 		p.c.makers = append(p.c.makers, e)
 	}
@@ -494,7 +513,7 @@ func (p *catalogParser) memberships(n *yaml.Node, what string, asOf time.Time) [
 	return out
 }
 
-func (p *catalogParser) brands(n *yaml.Node, what string) []Brand {
+func (p *catalogParser) brands(n *yaml.Node, what, makerID string) []Brand {
 	if n == nil {
 		return nil
 	}
@@ -504,7 +523,7 @@ func (p *catalogParser) brands(n *yaml.Node, what string) []Brand {
 	}
 	var out []Brand
 	for _, it := range items {
-		m, err := p.d.Mapping(it, what+" brand", "name", "relation", "note", "since", "until", "sources")
+		m, err := p.d.Mapping(it, what+" brand", "name", "relation", "note", "since", "until", "aliases", "sources")
 		if p.fail(err) {
 			continue
 		}
@@ -523,6 +542,15 @@ func (p *catalogParser) brands(n *yaml.Node, what string) []Brand {
 			p.fail(p.d.Errorf(m.Get("until"), "%s: until %s is before since %s", bw, b.Until, b.Since))
 		}
 		b.Sources = p.sourceKeys(m, bw, true)
+		t := nameTarget{maker: makerID, brand: b.Name, relabel: -1, what: bw}
+		if b.Relation == "chip-maker" {
+			if m.Get("aliases") != nil {
+				p.fail(p.d.Errorf(m.Get("aliases"), "%s: a chip maker's name names the chip, not the camera; it takes no aliases", bw))
+			}
+		} else {
+			p.addName(b.Name, m.Get("name"), t)
+			b.Aliases = p.aliases(m, bw, t)
+		}
 		out = append(out, b)
 	}
 	return out
@@ -537,7 +565,7 @@ func (p *catalogParser) relabelsSection(n *yaml.Node) {
 		return
 	}
 	for _, it := range items {
-		m, err := p.d.Mapping(it, "relabel", "brand", "platforms", "note", "sources")
+		m, err := p.d.Mapping(it, "relabel", "brand", "platforms", "note", "aliases", "sources")
 		if p.fail(err) {
 			continue
 		}
@@ -565,6 +593,9 @@ func (p *catalogParser) relabelsSection(n *yaml.Node) {
 		r.Platforms = plats
 		r.Note = p.str(m, "note", what, false)
 		r.Sources = p.sourceKeys(m, what, true)
+		t := nameTarget{relabel: len(p.c.relabels), what: what}
+		p.addName(r.Brand, m.Get("brand"), t)
+		r.Aliases = p.aliases(m, what, t)
 		p.c.relabels = append(p.c.relabels, r)
 	}
 }

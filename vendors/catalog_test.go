@@ -30,8 +30,12 @@ func TestLoadCatalog(t *testing.T) {
 		{"tvt", "TVT", "CN", "", []string{"uk-nil"}},
 		{"milesight", "Milesight", "CN", "", []string{"uk-nil"}},
 		{"huawei", "Huawei", "CN", "", []string{"uk-nil", "us-ndaa889", "fcc-covered"}},
-		{"zte", "ZTE", "CN", "", []string{"us-ndaa889", "fcc-covered"}},
-		{"hytera", "Hytera", "CN", "", []string{"us-ndaa889", "fcc-covered"}},
+		{"zte", "ZTE", "CN", "", []string{"uk-nil", "us-ndaa889", "fcc-covered"}},
+		{"hytera", "Hytera", "CN", "", []string{"uk-nil", "us-ndaa889", "fcc-covered"}},
+		{"i-pro", "i-PRO", "JP", "", nil},
+		{"vivotek", "Vivotek", "TW", "Delta Electronics", nil},
+		{"tp-link", "TP-Link", "CN", "", []string{"uk-nil"}},
+		{"guide-sensmart", "Guide Sensmart", "CN", "Guide Infrared", []string{"uk-nil"}},
 	}
 	for _, tt := range tests {
 		m, ok := c.Maker(tt.id)
@@ -297,7 +301,7 @@ func TestWriteCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{c.VersionString(), "not proof", "Lorex      Dahua      former-subsidiary  2018   2023", "LTS", "CETC 52nd Institute  CETC", "L7 ", "OWNERS"} {
+	for _, want := range []string{c.VersionString(), "not proof", "former-subsidiary  2018   2023", "NAMES DEVICES STATE", "GENERIC NAMES", "LEFT OUT", "Zmodo", "LTS", "CETC 52nd Institute  CETC", "L7 ", "OWNERS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("catalog output lacks %q", want)
 		}
@@ -312,7 +316,7 @@ func TestWriteCatalog(t *testing.T) {
 			t.Errorf("uk-nil output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "Axis") || strings.Contains(out, "ZTE") {
+	if strings.Contains(out, "Axis") || strings.Contains(out, "Vivotek") || strings.Contains(out, "D-Link") {
 		t.Errorf("uk-nil output names a maker not on it:\n%s", out)
 	}
 	if err := WriteList(&b, c, "nope"); err == nil {

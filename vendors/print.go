@@ -16,7 +16,8 @@ import (
 // makers' own brands, the OEM relabels and the sources the facts rest on.
 func WriteCatalog(w io.Writer, c *Catalog) error {
 	ew := &errWriter{w: w}
-	ew.printf("camsweep vendor catalog %s\n\n", c.VersionString())
+	ew.printf("camsweep vendor catalog %s\n", c.VersionString())
+	ew.printf("%s\n\n", c.Summary())
 
 	ew.printf("LISTS\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -53,6 +54,39 @@ func WriteCatalog(w io.Writer, c *Catalog) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Brand, strings.Join(plats, " or "), strings.Join(r.Sources, " "), r.Note)
 	}
 	tw.Flush()
+
+	ew.printf("\nNAMES DEVICES STATE (aliases; compared lower-case, punctuation and legal suffixes ignored)\n")
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MAKER\tBRAND\tALIASES")
+	for _, e := range c.Makers() {
+		if len(e.Aliases) > 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Short, "-", quoteList(e.Aliases))
+		}
+		for _, b := range e.Brands {
+			if len(b.Aliases) > 0 {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Short, b.Name, quoteList(b.Aliases))
+			}
+		}
+	}
+	for _, r := range c.Relabels() {
+		if len(r.Aliases) > 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", "(relabel)", r.Brand, quoteList(r.Aliases))
+		}
+	}
+	tw.Flush()
+	if g := c.GenericNames(); len(g) > 0 {
+		ew.printf("\nGENERIC NAMES (placeholders that name nobody)\n%s\n", quoteList(g))
+	}
+
+	if lo := c.LeftOut(); len(lo) > 0 {
+		ew.printf("\nLEFT OUT (considered and not catalogued as makers, on purpose)\n")
+		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCOUNTRY\tSOURCES\tREASON")
+		for _, l := range lo {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, dash(l.Country), strings.Join(l.Sources, " "), l.Reason)
+		}
+		tw.Flush()
+	}
 
 	ew.printf("\nOWNERS\n")
 	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -172,6 +206,40 @@ func writeSources(w *errWriter, c *Catalog, makers []MakerEntry) {
 		}
 		w.printf("%s\n", line)
 	}
+}
+
+// quoteList joins names with ", ", quoting those that hold a comma so the
+// list stays readable ("Zhejiang Dahua Technology Co.,Ltd.").
+func quoteList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if strings.ContainsAny(n, ",\"") {
+			n = strconv.Quote(n)
+		}
+		out[i] = n
+	}
+	return strings.Join(out, ", ")
+}
+
+// Summary counts the catalog for the first line of `camsweep vendors`:
+// makers (and how many of them a list covers), brands, relabels, left out.
+func (c *Catalog) Summary() string {
+	brands := 0
+	for _, e := range c.makers {
+		brands += len(e.Brands)
+	}
+	var lists []string
+	for _, l := range c.lists {
+		n := 0
+		for _, e := range c.makers {
+			if len(c.CoveringLists([]string{l.ID}, e.ID)) > 0 {
+				n++
+			}
+		}
+		lists = append(lists, fmt.Sprintf("%d on %s", n, l.ID))
+	}
+	return fmt.Sprintf("%d makers (%s), %d of their brands, %d OEM relabel brands, %d generic names, %d left out",
+		len(c.makers), strings.Join(lists, ", "), brands, len(c.relabels), len(c.generic), len(c.leftOut))
 }
 
 // sourceOrder orders source keys by letter group then number (L2 before L10).
