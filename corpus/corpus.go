@@ -31,7 +31,22 @@ type Source struct {
 	Commit string `yaml:"commit"`
 	URL    string `yaml:"url"`
 	Date   string `yaml:"date"`
-	Note   string `yaml:"note"`
+	// Index is the id of a file in a public code index that does not name
+	// the file's repository: weaker provenance, counted apart.
+	Index string `yaml:"index"`
+	Note  string `yaml:"note"`
+}
+
+// Kind names how a reply's provenance is known: "repo", "url", or "index"
+// (a code index's file id, with the note saying what the file is).
+func (s Source) Kind() string {
+	switch {
+	case s.Repo != "":
+		return "repo"
+	case s.URL != "":
+		return "url"
+	}
+	return "index"
 }
 
 // Expect is what a device states about itself (or, for the maker of a
@@ -206,8 +221,8 @@ func (e *Entry) check() error {
 	}
 	s := e.Source
 	switch {
-	case s.Repo == "" && s.URL == "":
-		bad = append(bad, "no source repo or url")
+	case s.Repo == "" && s.URL == "" && s.Index == "" && len(s.Note) < 40:
+		bad = append(bad, "no source repo, url or index, and no note saying where the reply comes from")
 	case s.Repo != "" && s.Commit == "" && s.Date == "":
 		bad = append(bad, "source repo without commit or date")
 	}

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/pem"
 	"errors"
@@ -82,14 +83,14 @@ type ProberConfig struct {
 const replayTimeout = 2 * time.Second
 
 // NewProbers builds probers whose every connection goes to srv.
-func newProbers(cfg ProberConfig, srv *server) (*Probers, error) {
+func newProbers(cfg ProberConfig, srv *Server) (*Probers, error) {
 	dial := func(ctx context.Context, _, address string) (net.Conn, error) {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
 			return nil, err
 		}
 		c, s := net.Pipe()
-		go srv.serve(s, ap.Port())
+		go srv.Serve(s, ap.Port())
 		return c, nil
 	}
 	ov, err := onvif.New(onvif.Config{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"})
@@ -115,7 +116,7 @@ func (noPace) Wait(ctx context.Context) error { return ctx.Err() }
 // Replay turns one recorded device into the Host a scan would have built.
 func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, error) {
 	h := &device.Host{Addr: replayAddr}
-	srv := &server{onvif: map[string][]byte{}, http: map[string][]byte{}}
+	srv := NewServer(d)
 	var errs []error
 	for _, e := range d.Entries {
 		evs, err := e.udpEvidence()
@@ -124,7 +125,6 @@ func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, err
 			continue
 		}
 		h.Evidence = append(h.Evidence, evs...)
-		srv.add(e)
 	}
 	if srv.empty() {
 		return h, errors.Join(errs...)
@@ -246,23 +246,41 @@ func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 	return nil, nil
 }
 
-// server answers the probers' requests with the recorded replies over
-// in-memory pipes: one request per connection, then close. A request with
-// no recorded answer gets silence (the connection closes), the neutral
-// outcome: nothing is invented for a device that was not recorded saying it.
-type server struct {
+// Server answers requests with one device's recorded replies: the
+// probers' over in-memory pipes in Replay, a scanner's over TCP in the lab's
+// replay profile. One request per connection, then close. A request with no
+// recorded answer gets silence (the connection closes), the neutral outcome:
+// nothing is invented for a device that was not recorded saying it.
+type Server struct {
 	mu        sync.Mutex
 	onvif     map[string][]byte // operation -> SOAP body
 	onvifHTTP []byte            // a whole HTTP answer to any other ONVIF request
 	http      map[string][]byte // path -> whole HTTP answer
 	rtsp      [][]byte          // whole RTSP answers, in manifest order
+	wsd       []byte            // a recorded ProbeMatches envelope
 }
 
-func (s *server) empty() bool {
+// NewServer serves d's recorded TCP replies.
+func NewServer(d *Device) *Server {
+	s := &Server{onvif: map[string][]byte{}, http: map[string][]byte{}}
+	for _, e := range d.Entries {
+		s.add(e)
+	}
+	return s
+}
+
+func (s *Server) empty() bool {
 	return len(s.onvif) == 0 && s.onvifHTTP == nil && len(s.http) == 0 && len(s.rtsp) == 0
 }
 
-func (s *server) add(e *Entry) {
+// HasHTTP reports whether the device was recorded answering HTTP (its web
+// server or its ONVIF device service).
+func (s *Server) HasHTTP() bool { return len(s.onvif) > 0 || s.onvifHTTP != nil || len(s.http) > 0 }
+
+// HasRTSP reports whether the device was recorded answering RTSP.
+func (s *Server) HasRTSP() bool { return len(s.rtsp) > 0 }
+
+func (s *Server) add(e *Entry) {
 	switch p := e.Protocol; {
 	case p == "onvif.http":
 		s.onvifHTTP = e.Data
@@ -274,12 +292,41 @@ func (s *server) add(e *Entry) {
 		s.http[strings.TrimPrefix(p, "http:")] = e.Data
 	case p == "rtsp":
 		s.rtsp = append(s.rtsp, e.Data)
+	case p == "wsd" && bytes.Contains(e.Data, []byte("ProbeMatches")) && relatesRe.Match(e.Data):
+		s.wsd = e.Data
 	}
+}
+
+var (
+	messageIDRe = regexp.MustCompile(`(?s)<(?:[A-Za-z0-9_.-]+:)?MessageID[^>]*>\s*([^<\s]+)\s*<`)
+	relatesRe   = regexp.MustCompile(`(?s)(<(?:[A-Za-z0-9_.-]+:)?RelatesTo[^>]*>)[^<]*(<)`)
+)
+
+// WSDReply answers a WS-Discovery Probe with the recorded ProbeMatches, its
+// RelatesTo set to the probe's MessageID as the device did for the probe
+// that was recorded; the rest is sent byte for byte. nil when the device
+// was not recorded answering a probe or req carries no MessageID.
+func (s *Server) WSDReply(req []byte) []byte {
+	if s.wsd == nil || !bytes.Contains(req, []byte("Probe")) {
+		return nil
+	}
+	m := messageIDRe.FindSubmatch(req)
+	if m == nil {
+		return nil
+	}
+	id := m[1]
+	return relatesRe.ReplaceAllFunc(s.wsd, func(x []byte) []byte {
+		sub := relatesRe.FindSubmatch(x)
+		out := append([]byte{}, sub[1]...)
+		out = append(out, id...)
+		return append(out, sub[2]...)
+	})
 }
 
 var opRe = regexp.MustCompile(`(?s)Body[^>]*>\s*<(?:[A-Za-z0-9_.-]+:)?(Get[A-Za-z]+)\b`)
 
-func (s *server) serve(c net.Conn, port uint16) {
+// Serve answers one request on c; port 554 speaks RTSP, any other HTTP.
+func (s *Server) Serve(c net.Conn, port uint16) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * replayTimeout))
 	br := bufio.NewReaderSize(c, 64<<10)
@@ -296,7 +343,7 @@ func (s *server) serve(c net.Conn, port uint16) {
 	_, _ = c.Write(reply)
 }
 
-func (s *server) answer(port uint16, method, target string, body []byte) []byte {
+func (s *Server) answer(port uint16, method, target string, body []byte) []byte {
 	switch {
 	case port == 554:
 		return s.rtspAnswer(method)
@@ -316,7 +363,7 @@ func (s *server) answer(port uint16, method, target string, body []byte) []byte 
 // rtspAnswer picks the recorded answer for the method: an answer with a
 // Public header answers OPTIONS, one with a body or a challenge answers
 // DESCRIBE; a lone recorded answer answers both.
-func (s *server) rtspAnswer(method string) []byte {
+func (s *Server) rtspAnswer(method string) []byte {
 	if len(s.rtsp) == 1 {
 		return s.rtsp[0]
 	}

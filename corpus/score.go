@@ -166,7 +166,14 @@ func WriteTable(w io.Writer, rs []Result, replies int) {
 	for _, r := range rs {
 		devs = append(devs, r.Device)
 	}
-	fmt.Fprintf(w, "corpus: %d replies, %d devices, %d makers\n\n", replies, len(rs), len(Makers(devs)))
+	prov := map[string]int{}
+	for _, d := range devs {
+		for _, e := range d.Entries {
+			prov[e.Source.Kind()]++
+		}
+	}
+	fmt.Fprintf(w, "corpus: %d replies (%d from repositories with commit or date, %d from threads and pages, %d from a code index that names no repository), %d devices, %d makers\n\n",
+		replies, prov["repo"], prov["url"], prov["index"], len(rs), len(Makers(devs)))
 	fmt.Fprintf(w, "| field | stated | right | missed | wrong | right %% |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, f := range Fields {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %s |\n", f, t.Stated[f], t.Right[f], t.Missed[f], t.Wrong[f], pct(t.Right[f], t.Stated[f]))

@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/camsweep/camsweep/corpus"
 	"github.com/camsweep/camsweep/lab/emulator"
 )
 
@@ -30,6 +32,9 @@ type Spec struct {
 	Segments []Segment `yaml:"segments"`
 	Jump     Jump      `yaml:"jump"`
 	Devices  []Device  `yaml:"devices"`
+	// Corpus is the directory of the corpus of real replies that replay
+	// devices come from (testdata/real); relative to the spec file.
+	Corpus string `yaml:"corpus,omitempty"`
 }
 
 // Segment is one layer-2 network: a bridge in its own switch namespace and a
@@ -83,6 +88,11 @@ type Device struct {
 	// only and ignore WS-Security tokens; empty takes both, as Hikvision
 	// and Dahua firmware do (lab/emulator/onvif.go).
 	ONVIFAuth string `yaml:"onvif_auth,omitempty"`
+	// Replay is the corpus device key a replay device serves the recorded
+	// replies of (profile replay, lab/emulator/replay.go).
+	Replay string `yaml:"replay,omitempty"`
+
+	replayDir string // the spec's corpus, set by validation
 }
 
 // SpecError is a problem at one line of a spec file.
@@ -124,6 +134,9 @@ func ParseSpec(name string, data []byte) (*Spec, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, yamlErr(name, err)
 	}
+	if s.Corpus != "" && !filepath.IsAbs(s.Corpus) {
+		s.Corpus = filepath.Join(filepath.Dir(name), s.Corpus)
+	}
 	v := validator{file: name, root: root.Content[0]}
 	if err := v.validate(&s); err != nil {
 		return nil, err
@@ -160,8 +173,9 @@ var (
 )
 
 type validator struct {
-	file string
-	root *yaml.Node
+	file   string
+	root   *yaml.Node
+	corpus map[string]bool // device keys of the spec's corpus, once loaded
 }
 
 // at returns the line of the node at path (mapping keys and sequence
@@ -329,6 +343,9 @@ func (v *validator) validate(s *Spec) error {
 				return v.errf(v.at("devices", i, "onvif_auth"), "onvif_auth: device %q needs a password for HTTP Digest to accept", d.Name)
 			}
 		}
+		if err := v.validateReplay(s, i); err != nil {
+			return err
+		}
 		if d.Brand != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua {
 			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
 		}
@@ -345,6 +362,37 @@ func (v *validator) validate(s *Spec) error {
 		return err
 	}
 	return v.validateHosts(s)
+}
+
+// validateReplay checks a replay device: its corpus key names a device of
+// the spec's corpus, and only replay devices take one.
+func (v *validator) validateReplay(s *Spec, i int) error {
+	d := &s.Devices[i]
+	switch {
+	case d.Profile != emulator.ProfileReplay && d.Replay != "":
+		return v.errf(v.at("devices", i, "replay"), "replay %q: only replay devices serve a corpus device", d.Replay)
+	case d.Profile != emulator.ProfileReplay:
+		return nil
+	case d.Replay == "":
+		return v.errf(v.at("devices", i), "device %q needs replay: a device key of the corpus", d.Name)
+	case s.Corpus == "":
+		return v.errf(v.at("devices", i, "replay"), "device %q replays the corpus, but the spec names no corpus directory", d.Name)
+	}
+	if v.corpus == nil {
+		devs, err := corpus.Load(s.Corpus)
+		if err != nil {
+			return v.errf(v.at("corpus"), "corpus %s: %v", s.Corpus, err)
+		}
+		v.corpus = map[string]bool{}
+		for _, cd := range devs {
+			v.corpus[cd.Key] = true
+		}
+	}
+	if !v.corpus[d.Replay] {
+		return v.errf(v.at("devices", i, "replay"), "replay %q: no such device in the corpus at %s", d.Replay, s.Corpus)
+	}
+	d.replayDir = s.Corpus
+	return nil
 }
 
 // hostAddr checks that s is an address of p, in the lab range, not yet used.
@@ -457,6 +505,6 @@ func (d Device) emulatorDevice() emulator.Device {
 	return emulator.Device{
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
-		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth,
+		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth, ReplayDir: d.replayDir, ReplayKey: d.Replay,
 	}
 }

@@ -65,7 +65,7 @@ const (
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai}
+	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai, ProfileReplay}
 }
 
 // KnownProfile reports whether name is a profile.
@@ -97,6 +97,9 @@ type Device struct {
 	// for WS-Security and HTTP Digest both, ONVIFAuthDigest for HTTP Digest
 	// only, WS-Security tokens ignored (onvif.go).
 	ONVIFAuth string
+	// ReplayDir and ReplayKey name the corpus directory and the device
+	// key of a replay device (ProfileReplay).
+	ReplayDir, ReplayKey string
 }
 
 // Timeouts bound every connection.
@@ -138,6 +141,9 @@ func New(d Device) (*Emulator, error) {
 	}
 	if d.Profile == ProfileARPOnly {
 		return &Emulator{Device: d, Now: time.Now, Timeouts: DefaultTimeouts}, nil
+	}
+	if d.Profile == ProfileReplay {
+		return newReplay(d)
 	}
 	tplDir := d.Profile
 	switch d.Profile {
