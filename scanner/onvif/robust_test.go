@@ -3,6 +3,7 @@ package onvif
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -137,4 +138,29 @@ func TestNoteChallenge(t *testing.T) {
 	if len(f["onvif.www_authenticate"]) != maxText || f["onvif.auth_scheme"] != "Basic" {
 		t.Errorf("long challenge: %d bytes, scheme %q", len(f["onvif.www_authenticate"]), f["onvif.auth_scheme"])
 	}
+}
+
+// TestNoteScopes_selfIdentity: GetScopes items that state the maker,
+// firmware and serial reach onvif.scope.* as they reach wsd.scope.*. The
+// items are those of a real Uniview-platform ProbeMatches
+// (scanner/wsd/testdata); the GetScopesResponse around them is written
+// for the test.
+func TestNoteScopes_selfIdentity(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Body><tds:GetScopesResponse>`)
+	for _, it := range []string{"type/IPC", "manufacturer/NONE", "version/GIPC-B6215.1.68.NB.240617", "serial/210235UEDW3247000013", "macaddr/e4f14c776608", "hardware/SC-3243-IWPS-F28", "name/SC-3243-IWPS-F28"} {
+		b.WriteString(`<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>onvif://www.onvif.org/` + it + `</tt:ScopeItem></tds:Scopes>`)
+	}
+	b.WriteString(`</tds:GetScopesResponse></s:Body></s:Envelope>`)
+	sl, err := ParseGetScopes([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := map[string]string{}
+	noteScopes(f, sl)
+	wantFields(t, f, map[string]string{
+		"onvif.scope.manufacturer": "NONE", "onvif.scope.firmware": "GIPC-B6215.1.68.NB.240617",
+		"onvif.scope.serial": "210235UEDW3247000013", "onvif.scope.mac": "e4f14c776608",
+		"onvif.scope.hardware": "SC-3243-IWPS-F28", "onvif.scope.types": "IPC",
+	})
 }

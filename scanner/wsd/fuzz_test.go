@@ -12,6 +12,8 @@ import (
 // a value or an error, within its bounds, never panic.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "wsd", "*.xml"))
+	own, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	files = append(files, own...)
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -41,6 +43,9 @@ func FuzzParse(f *testing.F) {
 func FuzzParseScopes(f *testing.F) {
 	f.Add("onvif://www.onvif.org/name/HIKVISION%20DS-2CD3955FWD-IWS onvif://www.onvif.org/location/")
 	f.Add("onvif://www.onvif.org/%zz onvif://www.onvif.org/ onvif://www.onvif.org")
+	// The self-identity scopes of the real Uniview-platform ProbeMatches
+	// (testdata/uniview-oem-sc-3243-iwps-f28.xml).
+	f.Add("onvif://www.onvif.org/type/IPC onvif://www.onvif.org/manufacturer/NONE onvif://www.onvif.org/version/GIPC-B6215.1.68.NB.240617 onvif://www.onvif.org/serial/210235UEDW3247000013 onvif://www.onvif.org/macaddr/e4f14c776608  onvif://www.onvif.org/hardware/SC-3243-IWPS-F28")
 	f.Fuzz(func(t *testing.T, s string) {
 		_ = ParseScopes(s)
 		_ = XAddrHosts([]string{s})

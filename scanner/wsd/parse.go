@@ -89,8 +89,16 @@ type Scopes struct {
 	Hardware string
 	Location string
 	MAC      string
-	Profiles []string // "Streaming", "G", "Q/Operational"
-	Types    []string // "video_encoder", "Network_Video_Transmitter"
+	// What some firmware states about itself beyond the ONVIF scope
+	// categories (Uniview and its OEMs: manufacturer/, version/,
+	// serial/, macaddr/): Manufacturer as sent ("NONE" included),
+	// Firmware from version/ or firmware/, Serial from serial/ or
+	// serialnumber/.
+	Manufacturer string
+	Firmware     string
+	Serial       string
+	Profiles     []string // "Streaming", "G", "Q/Operational"
+	Types        []string // "video_encoder", "Network_Video_Transmitter"
 	// Other holds the decoded scopes of no known category, whole
 	// ("onvif://www.onvif.org/extension/unique_identifier").
 	Other []string
@@ -288,9 +296,24 @@ func ParseScopes(v string) Scopes {
 				s.Location = val
 				continue
 			}
-		case "mac":
+		case "mac", "macaddr":
 			if s.MAC == "" {
 				s.MAC = val
+				continue
+			}
+		case "manufacturer":
+			if s.Manufacturer == "" && val != "" {
+				s.Manufacturer = val
+				continue
+			}
+		case "version", "firmware", "firmwareversion":
+			if s.Firmware == "" && val != "" {
+				s.Firmware = val
+				continue
+			}
+		case "serial", "serialnumber":
+			if s.Serial == "" && val != "" {
+				s.Serial = val
 				continue
 			}
 		case "profile":
@@ -345,12 +368,18 @@ func hints(m *Message) []string {
 		for _, x := range pm.Scopes.Hints() {
 			add(x)
 		}
-		if mac := EPRMAC(pm.EPR); mac != "" && pm.Scopes.MAC != "" && strings.EqualFold(mac, pm.Scopes.MAC) {
+		if mac := EPRMAC(pm.EPR); mac != "" && pm.Scopes.MAC != "" && strings.EqualFold(strings.ReplaceAll(mac, ":", ""), hexOnly(pm.Scopes.MAC)) {
 			add("epr-mac-matches-scope")
 		}
 	}
 	slices.Sort(h)
 	return h
+}
+
+// hexOnly drops the separators of a MAC as scopes write it
+// ("e4f14c776608", "E4-F1-4C-77-66-08", "e4:f1:4c:77:66:08").
+func hexOnly(mac string) string {
+	return strings.NewReplacer(":", "", "-", "", ".", "").Replace(mac)
 }
 
 // EPRMAC returns the node field of a time-based (version 1) UUID address as
