@@ -8,10 +8,19 @@
 // ST and USN; NOTIFY announcements that reach the group port during the
 // window are kept too. Any such message from an address is a match and
 // evidence of that address. Then the LOCATION of each responder is fetched
-// (HTTP GET, bounded in size and time, no redirects) when its host is an
-// in-scope IP address, and the root device's manufacturer, modelName,
-// modelNumber, serialNumber, friendlyName and presentationURL become a
-// second evidence item. Hikvision and Dahua implement UPnP but no capture
+// (HTTP GET, bounded in size and time, no redirects) when its host is the
+// responder's own address and in scope, and the root device's
+// manufacturer, modelName, modelNumber, serialNumber, friendlyName and
+// presentationURL become a second evidence item.
+//
+// A LOCATION naming another address is not fetched: a responder must not
+// send the scan to another host (twenty responders pointing at one camera
+// made twenty connections to it in 5 ms, issue 14) nor take on that host's
+// identity. Its message evidence keeps the LOCATION, and the engine
+// records the other address as a conflict on the responder
+// (device.ConflictLocation). Each host's description is fetched at most
+// once a run, paced by that host's own budget (scanner.HostPacer), which
+// its probes spend again in their turn. Hikvision and Dahua implement UPnP but no capture
 // of their replies was found (§7.2), so SSDP evidence is a weak signal.
 //
 // Parse and ParseDescription are pure and bounded.
@@ -223,6 +232,7 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 
 	sem := make(chan struct{}, maxFetching)
 	var fwg sync.WaitGroup
+	fetched := map[netip.Addr]bool{}
 	for _, a := range order {
 		rs := byAddr[a]
 		emit(rs.evidence())
@@ -230,8 +240,14 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 			continue
 		}
 		loc := rs.locations[0]
-		if !fetchable(loc, scope) {
-			continue
+		host, ok := fetchable(loc, scope)
+		if !ok || host != a.Unmap() || fetched[host] {
+			continue // elsewhere: the engine notes the LOCATION as a conflict
+		}
+		fetched[host] = true
+		hostPace := pace
+		if hp, ok := pace.(scanner.HostPacer); ok {
+			hostPace = hp.ForHost(host)
 		}
 		select {
 		case sem <- struct{}{}:
@@ -241,7 +257,7 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 		}
 		fwg.Go(func() {
 			defer func() { <-sem }()
-			d, err := s.Describe(ctx, loc, pace)
+			d, err := s.Describe(ctx, loc, hostPace)
 			if err != nil {
 				return // the responder's evidence stands without it
 			}
@@ -254,16 +270,19 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	return errors.Join(errs[0], errs[1])
 }
 
-// fetchable reports whether loc is an http URL whose host is an in-scope IP
-// literal: the sweeper never resolves names and never touches an address
-// the user did not give.
-func fetchable(loc string, scope scanner.Scope) bool {
+// fetchable returns the host of loc when loc is an http URL whose host is
+// an in-scope IP literal: the sweeper never resolves names and never
+// touches an address the user did not give.
+func fetchable(loc string, scope scanner.Scope) (netip.Addr, bool) {
 	u, err := url.Parse(loc)
 	if err != nil || u.Scheme != "http" {
-		return false
+		return netip.Addr{}, false
 	}
 	a, err := netip.ParseAddr(u.Hostname())
-	return err == nil && scope.Contains(a.Unmap())
+	if err != nil || !scope.Contains(a.Unmap()) {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 // Describe fetches and parses one device description.
