@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestLoadCatalog(t *testing.T) {
@@ -321,5 +323,101 @@ func TestWriteCatalog(t *testing.T) {
 	}
 	if err := WriteList(&b, c, "nope"); err == nil {
 		t.Error("unknown list accepted")
+	}
+}
+
+// TestCatalog_world checks the promises of issue 13 on the embedded
+// catalog: its size, the makers a reader expects to find, a uk-nil
+// judgement with its basis for every PRC-based maker and none for the rest,
+// an explicit lists entry on every maker, and every name resolving back to
+// the entry that states it.
+func TestCatalog_world(t *testing.T) {
+	c, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	makers := c.Makers()
+	brands := 0
+	for _, e := range makers {
+		brands += len(e.Brands)
+	}
+	if len(makers) < 70 || len(makers)+brands+len(c.Relabels()) < 80 {
+		t.Errorf("%d makers, %d brands, %d relabels; want >= 70 makers and >= 80 in all", len(makers), brands, len(c.Relabels()))
+	}
+	for _, id := range []string{
+		"axis", "bosch", "hanwha", "i-pro", "sony", "canon", "avigilon", "pelco", "teledyne-flir", "mobotix", "vivotek",
+		"geovision", "acti", "idis", "illustra", "verkada", "cisco-meraki", "ubiquiti", "tp-link", "reolink", "d-link",
+		"grandstream", "arlo", "ring", "wyze", "anker", "lilin", "digital-watchdog", "speco", "march-networks", "genetec",
+		"rhombus", "eagle-eye", "provision-isr", "dallmeier", "uniview", "milesight", "tiandy", "tvt", "raysharp",
+		"kedacom", "sunell", "jovision", "foscam", "vstarcam", "hanbang", "dali", "guide-sensmart", "anjvision",
+		"xiongmai", "huawei", "zte", "hytera", "tenda", "xiaomi", "imilab", "yi-technology", "tuya", "infinova",
+		"wansview", "sricam", "escam", "jooan", "hiseeu", "zosi", "hikvision", "dahua", "arecont",
+	} {
+		if !c.HasMaker(id) {
+			t.Errorf("maker %s missing", id)
+		}
+	}
+
+	// Every maker states its lists, even when empty: "considered, on none".
+	var raw struct {
+		Makers []map[string]any `yaml:"makers"`
+	}
+	data, _ := embedded.ReadFile("catalog.yaml")
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range raw.Makers {
+		if _, ok := m["lists"]; !ok {
+			t.Errorf("maker %v has no lists entry", m["id"])
+		}
+	}
+
+	for _, e := range makers {
+		uk := c.CoveringLists([]string{"uk-nil"}, e.ID)
+		switch {
+		case e.Country == "CN" && len(uk) == 0:
+			t.Errorf("PRC-based maker %s is not on uk-nil", e.ID)
+		case e.Country == "CN" && (uk[0].Basis == BasisNamed || uk[0].Note == "" || len(uk[0].Sources) == 0):
+			t.Errorf("maker %s on uk-nil without a stated basis: %+v", e.ID, uk[0])
+		case e.Country != "CN" && len(uk) > 0:
+			t.Errorf("maker %s (%s) is on uk-nil", e.ID, e.Country)
+		}
+		// Each name resolves to its own entry, or to a relabel that lists
+		// the maker (ABUS, Lorex).
+		for _, a := range c.Aliases(e.ID) {
+			m, ok := c.LookupName(a)
+			switch {
+			case !ok:
+				t.Errorf("name %q of %s does not resolve", a, e.ID)
+			case m.Relabel && !slices.Contains(m.Platforms, e.ID):
+				t.Errorf("name %q of %s resolves to relabel %+v", a, e.ID, m)
+			case !m.Relabel && m.Maker != e.ID:
+				t.Errorf("name %q of %s resolves to %+v", a, e.ID, m)
+			}
+		}
+	}
+	for _, r := range c.Relabels() {
+		for _, a := range append([]string{r.Brand}, r.Aliases...) {
+			if m, ok := c.LookupName(a); !ok || !m.Relabel || m.Brand != r.Brand {
+				t.Errorf("relabel name %q = %+v %v", a, m, ok)
+			}
+		}
+	}
+	for _, g := range c.GenericNames() {
+		if m, ok := c.LookupName(g); !ok || !m.Generic || m.Maker != "" {
+			t.Errorf("generic %q = %+v %v", g, m, ok)
+		}
+	}
+	if len(c.LeftOut()) < 10 {
+		t.Errorf("left_out has %d entries", len(c.LeftOut()))
+	}
+	for _, l := range c.LeftOut() {
+		if l.Reason == "" || len(l.Sources) == 0 {
+			t.Errorf("left_out %+v", l)
+		}
+	}
+	// HiSilicon is Huawei's, but a camera stating it names its chip.
+	if m, ok := c.LookupName("HiSilicon"); !ok || !m.Generic {
+		t.Errorf("HiSilicon = %+v %v, want generic", m, ok)
 	}
 }

@@ -291,8 +291,8 @@ func (c *Catalog) GenericNames() []string { return slices.Clone(c.generic) }
 func (c *Catalog) LeftOut() []LeftOut { return slices.Clone(c.leftOut) }
 
 // Aliases returns every name that resolves to the maker: its name, short
-// name and aliases, then each brand's name and aliases. Relabel brands are
-// not included.
+// name and aliases, then each brand's name and aliases (chip makers
+// excepted). Relabel brands are not included.
 func (c *Catalog) Aliases(makerID string) []string {
 	e, ok := c.Entry(makerID)
 	if !ok {
@@ -301,6 +301,9 @@ func (c *Catalog) Aliases(makerID string) []string {
 	out := []string{e.Name, e.Short}
 	out = append(out, e.Aliases...)
 	for _, b := range e.Brands {
+		if b.Relation == "chip-maker" {
+			continue // names the chip, not the camera
+		}
 		out = append(out, b.Name)
 		out = append(out, b.Aliases...)
 	}
