@@ -22,8 +22,14 @@ func statePath(flag string) (string, error) {
 }
 
 // recorder is the report.Writer that sweep.Run feeds when a history is
-// kept: it stores every record, passes it on unless only changes are
-// wanted, and at the end of the run writes the changes.
+// kept: it passes every record on unless only changes are wanted, stores
+// it, and at the end of the run writes the changes.
+//
+// The output comes first and never depends on the history: a history that
+// fails (locked by another process, disk full) once made the scan run to
+// the end and then write nothing. Now the first history error stops the
+// history writes, every record still reaches the output, the run record
+// carries the error and exit status 1, and Err reports it.
 type recorder struct {
 	ctx     context.Context
 	st      *store.Store
@@ -33,6 +39,17 @@ type recorder struct {
 	opts    store.FinishOptions
 	begun   bool
 	start   time.Time
+	err     error // the first history failure; no history writes after it
+}
+
+// Err is the first history failure of the run, nil when the history holds
+// the whole run.
+func (r *recorder) Err() error { return r.err }
+
+func (r *recorder) fail(err error) {
+	if r.err == nil && err != nil {
+		r.err = fmt.Errorf("state %s: %w", r.st.Path(), err)
+	}
 }
 
 func (r *recorder) begin(runID string) error {
@@ -49,35 +66,43 @@ func (r *recorder) begin(runID string) error {
 }
 
 func (r *recorder) WriteRecord(rec *device.Record) error {
-	if err := r.begin(rec.RunID); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := r.st.AddRecord(context.WithoutCancel(r.ctx), rec); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
+	var err error
 	if r.records {
-		return r.out.WriteRecord(rec)
+		err = r.out.WriteRecord(rec)
 	}
-	return nil
+	if r.err == nil {
+		if herr := r.begin(rec.RunID); herr != nil {
+			r.fail(herr)
+		} else {
+			r.fail(r.st.AddRecord(context.WithoutCancel(r.ctx), rec))
+		}
+	}
+	return err
 }
 
 func (r *recorder) WriteRun(rr *device.RunRecord) error {
-	if err := r.begin(rr.RunID); err != nil {
-		return fmt.Errorf("state: %w", err)
+	var changes []store.Change
+	if r.err == nil {
+		if err := r.begin(rr.RunID); err != nil {
+			r.fail(err)
+		} else {
+			// A context cancelled by an interrupt must not stop the
+			// history from recording the partial run.
+			var err error
+			changes, err = r.st.FinishRun(context.WithoutCancel(r.ctx), rr, r.opts)
+			r.fail(err)
+		}
 	}
-	// The history must see the run even when the output fails, so the
-	// store is finished first. A context cancelled by an interrupt must
-	// not stop it from recording the partial run.
-	changes, err := r.st.FinishRun(context.WithoutCancel(r.ctx), rr, r.opts)
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
+	if r.err != nil {
+		rr.ExitStatus = exitError
+		rr.Errors = append(rr.Errors, r.err.Error()+" (the history misses this run; the records here are complete)")
 	}
 	if r.records {
 		if err := r.out.WriteRun(rr); err != nil {
 			return err
 		}
 	}
-	if r.changes != nil {
+	if r.changes != nil && r.err == nil {
 		for i := range changes {
 			if err := r.changes.WriteChange(&changes[i]); err != nil {
 				return err

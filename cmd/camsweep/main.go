@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -55,8 +56,16 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
+	return runIO(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// runIO is run with its standard streams given (tests).
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -64,13 +73,13 @@ func run(ctx context.Context, args []string) int {
 	var ce *codeError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.code != exitFindings && ce.code != exitInterrupted && ce.code != exitOK {
-			fmt.Fprintln(os.Stderr, "camsweep:", ce.err)
+			fmt.Fprintln(stderr, "camsweep:", ce.err)
 		}
 		return ce.code
 	}
 	// cobra's own flag and argument errors are usage errors.
-	fmt.Fprintln(os.Stderr, "camsweep:", err)
-	fmt.Fprintln(os.Stderr, "Run 'camsweep --help' for usage.")
+	fmt.Fprintln(stderr, "camsweep:", err)
+	fmt.Fprintln(stderr, "Run 'camsweep --help' for usage.")
 	return exitUsage
 }
 

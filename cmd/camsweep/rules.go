@@ -38,19 +38,39 @@ exits 2 if there is any. Load checked rules into a scan with: camsweep scan --ru
 			if err != nil {
 				return err
 			}
+			// The built-in rules are the first to claim their ids: scan
+			// --rules refuses a rule that reuses one, so this does too.
+			builtin, err := fingerprint.New(fingerprint.Config{Catalog: cat, Fields: fields})
+			if err != nil {
+				return err
+			}
+			firstAt := map[string]string{}
+			for _, r := range builtin.Rules() {
+				firstAt[r.ID] = fmt.Sprintf("built-in %s:%d", r.File, r.Line)
+			}
 			total := 0
 			var bad []error
 			for _, a := range args {
 				files := []string{a}
-				if st, err := os.Stat(a); err != nil {
+				st, err := os.Stat(a)
+				if err != nil {
 					return usageErr("%v", err)
-				} else if st.IsDir() {
-					files, _ = filepath.Glob(filepath.Join(a, "*.yaml"))
 				}
+				if st.IsDir() {
+					files, _ = filepath.Glob(filepath.Join(a, "*.yaml"))
+					if len(files) == 0 {
+						// scan --rules loads only *.yaml: a folder of .yml
+						// files would load nothing there.
+						bad = append(bad, fmt.Errorf("%s: no *.yaml rule file (scan --rules reads only *.yaml)", a))
+						continue
+					}
+				}
+				inArg, badBefore := 0, len(bad)
 				for _, f := range files {
-					data, err := os.ReadFile(f)
+					data, err := fingerprint.ReadRuleFile(f)
 					if err != nil {
-						return usageErr("%v", err)
+						bad = append(bad, err)
+						continue
 					}
 					rules, err := fingerprint.ParseRules(f, data, fields, cat)
 					if err != nil {
@@ -60,8 +80,23 @@ exits 2 if there is any. Load checked rules into a scan with: camsweep scan --ru
 					if err := fingerprint.CheckExamples(rules); err != nil {
 						bad = append(bad, err)
 					}
+					for _, r := range rules {
+						here := fmt.Sprintf("%s:%d", r.File, r.Line)
+						if first, dup := firstAt[r.ID]; dup {
+							bad = append(bad, fmt.Errorf("%s: duplicate rule id %q (first at %s)", here, r.ID, first))
+							continue
+						}
+						firstAt[r.ID] = here
+					}
 					total += len(rules)
+					inArg += len(rules)
 				}
+				if st.IsDir() && inArg == 0 && len(bad) == badBefore {
+					bad = append(bad, fmt.Errorf("%s: the *.yaml files hold no rules", a))
+				}
+			}
+			if len(bad) == 0 && total == 0 {
+				bad = append(bad, errors.New("no rules found"))
 			}
 			if len(bad) > 0 {
 				for _, e := range bad {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -218,17 +219,27 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	ctx := cmd.Context()
 	log := newLogger(cmd.ErrOrStderr(), f.verbose, f.quiet)
 
+	// Everything the command line says is checked before the target lists
+	// are read and long before a packet leaves.
+	if err := validateScanFlags(f); err != nil {
+		return err
+	}
 	failOn, err := device.ParseSeverity(f.failOn)
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
-	if f.rate <= 0 || f.hostRate <= 0 || f.concurrency <= 0 || f.timeout <= 0 || f.connTimeout <= 0 || f.hostTimeout <= 0 {
-		return usageErr("--rate, --host-rate, --concurrency, --timeout, --connect-timeout and --host-timeout must be positive")
+	emit := f.emit
+	if f.changes {
+		emit = "all"
 	}
-	if f.iface != "" {
-		if err := scanner.CheckInterface(f.iface); err != nil {
-			return usageErr("--interface: %v", err)
-		}
+	if emit != "records" && emit != "changes" && emit != "all" {
+		return usageErr("--emit: %q (want records, changes or all)", f.emit)
+	}
+	if emit != "records" && f.noState {
+		return usageErr("--emit %s and --changes need the history; drop --no-state", emit)
+	}
+	if err := checkSyslogTarget(ctx, f.syslog); err != nil {
+		return err
 	}
 
 	// Targets.
@@ -237,7 +248,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		incl = append(incl, targets.Token{Text: a, Where: fmt.Sprintf("argument %d", i+1)})
 	}
 	for _, l := range f.lists {
-		toks, err := readTargetFile(cmd, l)
+		toks, err := readTargetFile(ctx, cmd, l)
 		if err != nil {
 			return err
 		}
@@ -247,7 +258,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		excl = append(excl, targets.Token{Text: e, Where: "--exclude"})
 	}
 	for _, l := range f.excludeFiles {
-		toks, err := readTargetFile(cmd, l)
+		toks, err := readTargetFile(ctx, cmd, l)
 		if err != nil {
 			return err
 		}
@@ -281,6 +292,14 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	if err := nothingToProbe(set, it, iterOpts); err != nil {
+		return err
+	}
+	if f.iface != "" {
+		if err := scanner.CheckInterface(f.iface); err != nil {
+			return usageErr("--interface: %v", err)
+		}
+	}
 
 	// Policy and fingerprint data.
 	cat, err := loadCatalog(f.catalog)
@@ -312,10 +331,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	dial := scanner.Dialer(f.iface, 0)
 	ports := make([]uint16, 0, len(f.ports))
 	for _, p := range f.ports {
-		if p == 0 || p > 65535 {
-			return usageErr("--ports: %d is not a TCP port", p)
-		}
-		ports = append(ports, uint16(p))
+		ports = append(ports, uint16(p)) // 1-65535: validateScanFlags
 	}
 	tcp, err := tcpprobe.New(tcpprobe.Config{Ports: ports, Timeout: f.connTimeout, Dial: dial})
 	if err != nil {
@@ -341,9 +357,6 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.arpRetries < 0 || f.arpWait < 0 || f.arpRate <= 0 {
-		return usageErr("--arp-retries and --arp-wait must not be negative, --arp-rate must be positive")
-	}
 	privilege := privilegeMode()
 	sweeps, err := sweepers(wireOpts{Iface: f.iface, Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log,
 		ARPRetries: f.arpRetries, ARPWait: f.arpWait, Raw: privilege == privilegeRaw})
@@ -351,7 +364,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return err
 	}
 	hostProbers := []scanner.HostProber{tcp}
-	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version}, f.credentials)
+	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log}, f.credentials)
 	if err != nil {
 		return err
 	}
@@ -402,8 +415,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	// Output.
 	out := cmd.OutOrStdout()
 	if f.output != "" {
-		// Append, never truncate: a log shipper tails this file across runs.
-		file, err := os.OpenFile(f.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		file, err := openOutput(f.output)
 		if err != nil {
 			return usageErr("--output: %v", err)
 		}
@@ -444,16 +456,6 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	if err != nil {
 		return usageErr("--format: %v", err)
 	}
-	emit := f.emit
-	if f.changes {
-		emit = "all"
-	}
-	if emit != "records" && emit != "changes" && emit != "all" {
-		return usageErr("--emit: %q (want records, changes or all)", f.emit)
-	}
-	if emit != "records" && f.noState {
-		return usageErr("--emit %s and --changes need the history; drop --no-state", emit)
-	}
 	var cw report.ChangeWriter
 	if emit != "records" {
 		var ok bool
@@ -478,14 +480,16 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		}
 	}
 	runID, start := sweep.NewRunID(time.Now()), time.Now()
+	var rec *recorder
 	if st != nil {
-		w = &recorder{ctx: ctx, st: st, out: w, changes: cw, records: emit != "changes", start: start,
+		rec = &recorder{ctx: ctx, st: st, out: w, changes: cw, records: emit != "changes", start: start,
 			opts: store.FinishOptions{MissingAfter: f.missingAfter, InScope: func(ip string) bool {
 				// A sharded run sees only its share of the targets: it
 				// cannot tell a missing device from another shard's.
 				a, err := netip.ParseAddr(ip)
 				return err == nil && iterOpts.Shards <= 1 && set.Contains(a)
 			}}}
+		w = rec
 	}
 
 	if errOut := cmd.ErrOrStderr(); !f.quiet && isTerminal(errOut) {
@@ -502,22 +506,27 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	rr, err := sweep.Run(ctx, sweep.Config{
 		Engine: eng, Identify: fp, Policy: pol, Writer: w, FailOn: failOn,
 		Run: device.RunRecord{
-			RunID:     runID,
-			Start:     start,
-			Version:   version,
-			Targets:   tokenTexts(incl),
-			Excludes:  tokenTexts(excl),
-			Addresses: set.Count(),
-			Methods:   methods,
-			Privilege: privilege,
-			Policy:    pol.Name(),
-			Catalog:   cat.VersionString(),
-			Zones:     zonesNote,
-			Rate:      f.rate,
+			RunID:         runID,
+			Start:         start,
+			Version:       version,
+			Targets:       capTargets(incl),
+			TargetsTotal:  len(incl),
+			Excludes:      capTargets(excl),
+			ExcludesTotal: len(excl),
+			Addresses:     set.Count(),
+			Methods:       methods,
+			Privilege:     privilege,
+			Policy:        pol.Name(),
+			Catalog:       cat.VersionString(),
+			Zones:         zonesNote,
+			Rate:          f.rate,
 		},
 	})
 	if err != nil {
 		return &codeError{code: exitError, err: fmt.Errorf("writing results: %w", err)}
+	}
+	if rec != nil && rec.Err() != nil {
+		return stateErr(fmt.Errorf("%w; every record was written, but the history misses this run", rec.Err()))
 	}
 	log.Info().Str("run_id", rr.RunID).Int("hosts_up", rr.HostsUp).Int("flagged", rr.Flagged).Msg("scan finished")
 	if rr.ExitStatus != exitOK {
@@ -526,7 +535,7 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	return nil
 }
 
-func readTargetFile(cmd *cobra.Command, name string) ([]targets.Token, error) {
+func readTargetFile(ctx context.Context, cmd *cobra.Command, name string) ([]targets.Token, error) {
 	var r io.Reader
 	display := name
 	if name == "-" {
@@ -539,7 +548,10 @@ func readTargetFile(cmd *cobra.Command, name string) ([]targets.Token, error) {
 		defer file.Close()
 		r = file
 	}
-	toks, err := targets.ReadList(r, display)
+	toks, err := readTargets(ctx, r, display)
+	if ctx.Err() != nil {
+		return nil, &codeError{code: exitInterrupted, err: fmt.Errorf("interrupted while reading %s", display)}
+	}
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -552,6 +564,15 @@ func tokenTexts(toks []targets.Token) []string {
 		s[i] = strings.TrimSpace(t.Text)
 	}
 	return s
+}
+
+// openOutput opens the -o file for appending, creating it 0640. Append,
+// never truncate: a log shipper tails this file across runs. Never through
+// a symlink: one planted at the name in a shared directory would make
+// camsweep append to a file of the planter's choosing with camsweep's
+// rights (O_NOFOLLOW; the error says "too many levels of symbolic links").
+func openOutput(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o640)
 }
 
 // isTerminal reports whether w is a terminal (the progress line and the

@@ -48,7 +48,11 @@ func loadCatalog(path string) (*vendors.Catalog, error) {
 	if path == "" {
 		return vendors.LoadCatalog()
 	}
-	cat, err := vendors.LoadCatalogFile(path)
+	data, err := readConfigFile(path)
+	if err != nil {
+		return nil, usageErr("--catalog: %v", err)
+	}
+	cat, err := vendors.ParseCatalog(path, data)
 	if err != nil {
 		return nil, usageErr("--catalog: %v", err)
 	}

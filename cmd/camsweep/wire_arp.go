@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/arp"
 	"github.com/camsweep/camsweep/vendors/oui"
@@ -44,7 +46,13 @@ func loadOUI(path string) (*oui.Table, error) {
 	if path == "" {
 		return t, nil
 	}
-	user, err := oui.LoadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("--oui-file: %v", err)
+	}
+	defer f.Close()
+	// The registry parser bounds lines, not the whole file.
+	user, err := oui.Parse(path, &limitedReader{r: f, n: maxConfigFile})
 	if err != nil {
 		return nil, usageErr("--oui-file: %v", err)
 	}

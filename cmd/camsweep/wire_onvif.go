@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/camsweep/camsweep/scanner"
@@ -8,7 +9,7 @@ import (
 )
 
 // credentialsEnv names the ONVIF credentials file when --credentials does
-// not (YAML, entries scoped by CIDR; see onvif.LoadCredentials). Only the
+// not (YAML, entries scoped by CIDR; see onvif.ParseCredentials). Only the
 // file's name may be on the command line: secrets never come from argv,
 // where every user of the machine can read them.
 const credentialsEnv = "CAMSWEEP_CREDENTIALS"
@@ -30,8 +31,17 @@ func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 			return nil, usageErr("%s: %v", what, err)
 		}
 		defer f.Close()
-		if creds, err = onvif.LoadCredentials(f); err != nil {
+		// Passwords in a file others can read are everyone's passwords.
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			o.Log.Warn().Str("file", credsPath).Str("mode", fmt.Sprintf("%#o", fi.Mode().Perm())).
+				Msg("credentials file is readable by group or others; chmod 600 it")
+		}
+		var warns []string
+		if creds, warns, err = onvif.ParseCredentials(f); err != nil {
 			return nil, usageErr("%s: %s: %v", what, credsPath, err)
+		}
+		for _, w := range warns {
+			o.Log.Warn().Str("file", credsPath).Msg(w)
 		}
 	}
 	return onvif.New(onvif.Config{Timeout: o.Timeout, Dial: o.Dial, UserAgent: o.UserAgent, Credentials: creds})

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"os"
 
 	"github.com/rs/zerolog"
 
@@ -27,7 +26,7 @@ func syslogWriter(ctx context.Context, target, format, spool, caFile, hostname s
 		if network != "tls" {
 			return nil, usageErr("--syslog-ca needs a tls:// address")
 		}
-		pem, err := os.ReadFile(caFile)
+		pem, err := readConfigFile(caFile)
 		if err != nil {
 			return nil, usageErr("--syslog-ca: %v", err)
 		}
