@@ -314,10 +314,8 @@ func nmapLive(path string) ([]string, error) {
 
 var labAddr = regexp.MustCompile(`198\.18\.\d{1,3}\.\d{1,3}`)
 
-// scoreNmap counts generously: everything nmap said about a host (service
-// name, product, version, extra info, device and OS type, every script's
-// output) plus the lines of the broadcast scripts' output that follow the
-// host's address; a camera counts for make when that text names its maker,
+// scoreNmap counts generously: everything nmap said about a host (see
+// nmapHostText); a camera counts for make when that text names its maker,
 // for make and model when it also holds the lab's model.
 func (b *bench) scoreNmap(r *runResult, path string, live int) error {
 	n, err := loadNmap(path)
@@ -325,61 +323,14 @@ func (b *bench) scoreNmap(r *runResult, path string, live int) error {
 		return err
 	}
 	r.Live = live
-	text := map[string]*strings.Builder{}
-	add := func(ip string, s ...string) {
-		if text[ip] == nil {
-			text[ip] = &strings.Builder{}
-		}
-		for _, x := range s {
-			text[ip].WriteString(x)
-			text[ip].WriteByte('\n')
-		}
-	}
-	for _, h := range n.Hosts {
-		ip := ""
-		for _, a := range h.Addresses {
-			if a.Type == "ipv4" {
-				ip = a.Addr
-			}
-		}
-		for _, p := range h.Ports {
-			if p.State.State != "open" {
-				continue
-			}
-			s := p.Service
-			add(ip, s.Name, s.Product, s.Version, s.ExtraInfo, s.DeviceType, s.OSType, s.Hostname)
-			for _, sc := range p.Scripts {
-				add(ip, sc.Output)
-			}
-		}
-		for _, sc := range h.HostScripts {
-			add(ip, sc.Output)
-		}
-	}
-	for _, sc := range n.PreScripts {
-		lines := strings.Split(sc.Output, "\n")
-		for i, l := range lines {
-			ips := labAddr.FindAllString(l, -1)
-			if len(ips) == 0 {
-				continue
-			}
-			ip := ips[0]
-			add(ip, l)
-			for _, next := range lines[i+1 : min(len(lines), i+16)] {
-				if o := labAddr.FindString(next); o != "" && o != ip {
-					break
-				}
-				add(ip, next)
-			}
-		}
-	}
+	text := nmapHostText(n)
 	cams := b.cameras()
 	for ip, want := range cams {
-		t := text[ip]
-		if t == nil {
+		t, ok := text[ip]
+		if !ok {
 			continue
 		}
-		low := strings.ToLower(t.String())
+		low := strings.ToLower(t)
 		if strings.Contains(low, want[0]) {
 			r.Make++
 			if strings.Contains(low, strings.ToLower(want[1])) {
@@ -391,7 +342,7 @@ func (b *bench) scoreNmap(r *runResult, path string, live int) error {
 		if _, ok := cams[ip]; ok {
 			continue
 		}
-		low := strings.ToLower(t.String())
+		low := strings.ToLower(t)
 		if strings.Contains(low, "camera") || strings.Contains(low, "webcam") || strings.Contains(low, "rtsp") {
 			r.FalseCams++
 		}
@@ -477,4 +428,64 @@ func lastLine(path string) string {
 	b, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return lines[len(lines)-1]
+}
+
+// nmapHostText is everything nmap said about each host: service name,
+// product, version, extra info, device and OS type, every script's output,
+// plus the lines of the broadcast scripts' output that follow the host's
+// address (up to the next address).
+func nmapHostText(n *nmapRun) map[string]string {
+	text := map[string]*strings.Builder{}
+	add := func(ip string, s ...string) {
+		if text[ip] == nil {
+			text[ip] = &strings.Builder{}
+		}
+		for _, x := range s {
+			text[ip].WriteString(x)
+			text[ip].WriteByte('\n')
+		}
+	}
+	for _, h := range n.Hosts {
+		ip := ""
+		for _, a := range h.Addresses {
+			if a.Type == "ipv4" {
+				ip = a.Addr
+			}
+		}
+		for _, p := range h.Ports {
+			if p.State.State != "open" {
+				continue
+			}
+			s := p.Service
+			add(ip, s.Name, s.Product, s.Version, s.ExtraInfo, s.DeviceType, s.OSType, s.Hostname)
+			for _, sc := range p.Scripts {
+				add(ip, sc.Output)
+			}
+		}
+		for _, sc := range h.HostScripts {
+			add(ip, sc.Output)
+		}
+	}
+	for _, sc := range n.PreScripts {
+		lines := strings.Split(sc.Output, "\n")
+		for i, l := range lines {
+			ips := labAddr.FindAllString(l, -1)
+			if len(ips) == 0 {
+				continue
+			}
+			ip := ips[0]
+			add(ip, l)
+			for _, next := range lines[i+1 : min(len(lines), i+16)] {
+				if o := labAddr.FindString(next); o != "" && o != ip {
+					break
+				}
+				add(ip, next)
+			}
+		}
+	}
+	out := make(map[string]string, len(text))
+	for ip, b := range text {
+		out[ip] = b.String()
+	}
+	return out
 }

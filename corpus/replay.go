@@ -287,9 +287,9 @@ func (s *Server) add(e *Entry) {
 	case strings.HasPrefix(p, "onvif."):
 		s.onvif[strings.TrimPrefix(p, "onvif.")] = e.Data
 	case p == "http":
-		s.http["/"] = e.Data
+		s.http["/"] = wholeHTTP(e.Data)
 	case strings.HasPrefix(p, "http:"):
-		s.http[strings.TrimPrefix(p, "http:")] = e.Data
+		s.http[strings.TrimPrefix(p, "http:")] = wholeHTTP(e.Data)
 	case p == "rtsp":
 		s.rtsp = append(s.rtsp, e.Data)
 	case p == "wsd" && bytes.Contains(e.Data, []byte("ProbeMatches")) && relatesRe.Match(e.Data):
@@ -375,6 +375,18 @@ func (s *Server) rtspAnswer(method string) []byte {
 		}
 	}
 	return s.rtsp[0]
+}
+
+// wholeHTTP returns a recorded HTTP answer as it goes on the wire. A body
+// published without its status line and headers (an excerpt) is served
+// behind a bare "200 OK" with its length: the least that carries it, and
+// nothing a rule reads (no Server, no realm, no header order).
+func wholeHTTP(b []byte) []byte {
+	if bytes.HasPrefix(b, []byte("HTTP/")) {
+		return b
+	}
+	head := "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(b)) + "\r\nConnection: close\r\n\r\n"
+	return append([]byte(head), b...)
 }
 
 func httpOK(body []byte) []byte {
