@@ -12,7 +12,10 @@ import (
 // of 46 MB (issue 14). It is one mechanism for every source: the sweepers'
 // evidence (held by address until the host's turn) and the probers' both
 // pass through the host's ledger, which keeps the first evidence that fits
-// and counts the rest in Host.Truncated. Zero fields take the defaults.
+// and counts the rest in Host.Truncated. The sweepers' evidence may fill
+// only half of Items and Bytes, so that a flood on the discovery ports
+// under a host's address (its own, or a spoofed one) leaves room for
+// what the host's probes find. Zero fields take the defaults.
 type Budget struct {
 	// Items is the most evidence items one host keeps.
 	Items int

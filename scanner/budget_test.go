@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -77,9 +78,9 @@ func count(ev []device.Evidence, src device.Source) int {
 
 // TestEngine_Run_budgetBoundsAFlood: one address answering the discovery
 // sweeps with thousands of distinct replies keeps at most PerSource items
-// of each source and Items in all, whatever the probers add, and the
-// record counts every dropped item, its bytes and its source; a second
-// host's budget is its own.
+// of each source and half of Items from the sweeps, what its probes find
+// still has room, and the record counts every dropped item, its bytes and
+// its source; a second host's budget is its own.
 func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 	flood := netip.MustParseAddr("198.18.0.3")
 	calm := netip.MustParseAddr("198.18.0.5")
@@ -97,7 +98,9 @@ func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 	}
 	other = append(other, device.Evidence{Source: device.SourceMDNS, Addr: calm, Fields: map[string]string{"mdns.instance": "calm"}})
 	e, err := New(Config{Targets: addrs(8), Scope: listScope{8},
-		Sweepers:    []Sweeper{emitSweeper{"mdns", mdns}, emitSweeper{"wsd", wsd}, emitSweeper{"other", other}},
+		// One sweeper, so the order is known: mdns, wsd, then four sources
+		// of 100, when mdns and wsd have filled the sweeps' half.
+		Sweepers:    []Sweeper{emitSweeper{"all", slices.Concat(mdns, wsd, other)}},
 		HostProbers: []HostProber{aliveTCP{alive: []netip.Addr{flood, calm}, extra: 10}}, Rate: 1e6, HostRate: 1e6})
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +111,11 @@ func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 	}
 	m := byAddr(hosts)
 	h := m[flood]
-	if n := len(h.Evidence); n != DefaultBudgetItems {
-		t.Errorf("flooding host kept %d items, want %d", n, DefaultBudgetItems)
+	if n := len(h.Evidence); n != DefaultBudgetItems/2+11 {
+		t.Errorf("flooding host kept %d items, want %d from the sweeps and the 11 its probes found", n, DefaultBudgetItems/2)
+	}
+	if !slices.Equal(h.Ports, []uint16{80}) || count(h.Evidence, device.SourceHTTP) != 10 {
+		t.Errorf("the probes' evidence did not fit: ports %v", h.Ports)
 	}
 	if n := count(h.Evidence, device.SourceMDNS); n != DefaultBudgetPerSource {
 		t.Errorf("kept %d mdns items, want %d", n, DefaultBudgetPerSource)
@@ -119,8 +125,9 @@ func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 		t.Fatal("no truncated count")
 	}
 	sent := 5000 + 300 + 400 + 1 + 10
-	if tr.EvidenceItems != sent-len(h.Evidence) || tr.BySource[device.SourceMDNS] != 5000-DefaultBudgetPerSource ||
-		tr.BySource[device.SourceWSD] != 300-DefaultBudgetPerSource {
+	wantBy := map[device.Source]int{device.SourceMDNS: 5000 - 64, device.SourceWSD: 300 - 64, device.SourceSSDP: 100,
+		device.SourceSADP: 100, device.SourceDHIP: 100, device.SourceXMEye: 100}
+	if tr.EvidenceItems != sent-len(h.Evidence) || !maps.Equal(tr.BySource, wantBy) {
 		t.Errorf("truncated %+v, want %d items dropped", *tr, sent-len(h.Evidence))
 	}
 	if tr.EvidenceBytes < (5000-DefaultBudgetPerSource)*len("mdns.instancecam 0000") {
@@ -131,8 +138,9 @@ func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 	}
 }
 
-// TestEngine_Run_budgetBytesAndMACs: the bytes budget stops a few huge
-// items, and an address keeps the evidence of at most Budget.MACs MACs.
+// TestEngine_Run_budgetBytesAndMACs: the bytes budget (its half, for the
+// sweeps) stops a few huge items, and an address keeps the evidence of at
+// most Budget.MACs MACs.
 func TestEngine_Run_budgetBytesAndMACs(t *testing.T) {
 	big := netip.MustParseAddr("198.18.0.3")
 	var ev []device.Evidence
@@ -145,7 +153,7 @@ func TestEngine_Run_budgetBytesAndMACs(t *testing.T) {
 		ev = append(ev, device.Evidence{Source: device.SourceSADP, Addr: big, MAC: mac, Fields: map[string]string{"sadp.mac": mac}})
 	}
 	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{emitSweeper{"x", ev}},
-		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6, Budget: Budget{Bytes: 4000, MACs: 3}})
+		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6, Budget: Budget{Bytes: 8000, MACs: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func TestEngine_Run_budgetBytesAndMACs(t *testing.T) {
 	}
 	h := byAddr(hosts)[big]
 	if n := count(h.Evidence, device.SourceSSDP); n != 3 {
-		t.Errorf("kept %d items of 1 KB under a 4000-byte budget, want 3", n)
+		t.Errorf("kept %d items of 1 KB under the sweeps' 4000 bytes of 8000, want 3", n)
 	}
 	var macs []string
 	for _, e := range h.Evidence {

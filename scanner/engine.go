@@ -171,7 +171,11 @@ func New(cfg Config) (*Engine, error) {
 	}
 	cfg.Budget = cfg.Budget.withDefaults()
 	e := &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate))}
+	// The sweeps may fill half of a host's budget: what its own probes
+	// find (ports, HTTP, ONVIF) always has room, also when something
+	// floods the discovery ports under its address.
 	e.found.budget = cfg.Budget
+	e.found.budget.Items, e.found.budget.Bytes = cfg.Budget.Items/2, cfg.Budget.Bytes/2
 	return e, nil
 }
 
