@@ -37,25 +37,27 @@ func TestParseDHIP_realCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"dhip.method":               "client.notifyDevInfo",
-		"dhip.mac":                  "08:ed:ed:87:42:7a",
-		"dhip.vendor":               "Private",
-		"dhip.manufacturer":         "Private",
-		"dhip.device_type":          "IPC-HDW1431T1-S4",
-		"dhip.device_class":         "IPC",
-		"dhip.serial_no":            "6C01E93PAG69A7D",
-		"dhip.machine_name":         "6C01E93PAG69A7D",
-		"dhip.version":              "2.800.0000000.13.R",
-		"dhip.ipv4_address":         "192.168.124.17",
-		"dhip.ipv4_subnet_mask":     "255.255.255.0",
-		"dhip.ipv4_gateway":         "192.168.124.1",
-		"dhip.ipv4_dhcp":            "true",
-		"dhip.ipv6_link_local":      "fe80::0aed:edff:fe87:427a/64",
-		"dhip.http_port":            "80",
-		"dhip.port":                 "37777",
-		"dhip.init":                 "2714",
-		"dhip.unlogin_func_mask":    "1",
-		"dhip.video_input_channels": "1",
+		"dhip.method":                      "client.notifyDevInfo",
+		"dhip.mac":                         "08:ed:ed:87:42:7a",
+		"dhip.vendor":                      "Private",
+		"dhip.manufacturer":                "Private",
+		"dhip.device_type":                 "IPC-HDW1431T1-S4",
+		"dhip.device_class":                "IPC",
+		"dhip.serial_no":                   "6C01E93PAG69A7D",
+		"dhip.machine_name":                "6C01E93PAG69A7D",
+		"dhip.version":                     "2.800.0000000.13.R",
+		"dhip.ipv4_address":                "192.168.124.17",
+		"dhip.ipv4_subnet_mask":            "255.255.255.0",
+		"dhip.ipv4_gateway":                "192.168.124.1",
+		"dhip.ipv4_dhcp":                   "true",
+		"dhip.ipv6_link_local":             "fe80::0aed:edff:fe87:427a/64",
+		"dhip.http_port":                   "80",
+		"dhip.port":                        "37777",
+		"dhip.init":                        "2714",
+		"dhip.unlogin_func_mask":           "1",
+		"dhip.video_input_channels":        "1",
+		"dhip.remote_video_input_channels": "0",
+		"dhip.video_output_channels":       "0",
 	}
 	if got := d.Fields(); !maps.Equal(got, want) {
 		t.Errorf("fields\n got %v\nwant %v", got, want)
@@ -71,6 +73,7 @@ func TestParseDHIP_generalNVR(t *testing.T) {
 	for k, v := range map[string]string{
 		"dhip.vendor": "General", "dhip.device_class": "NVR", "dhip.serial_no": "123456789",
 		"dhip.ipv6_address": "fe80::1/64", "dhip.ipv4_dhcp": "false", "dhip.version": "3.216.0000000.0",
+		"dhip.remote_video_input_channels": "0", "dhip.video_output_channels": "1",
 	} {
 		if f[k] != v {
 			t.Errorf("%s = %q, want %q", k, f[k], v)

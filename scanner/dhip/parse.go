@@ -73,7 +73,11 @@ type DevInfo struct {
 	Init        string // initialisation state (an uninitialised device has no password)
 	UnLoginMask string
 	VideoInputs string
-	Find        string
+	// RemoteVideoInputs are the IP channels a recorder pulls from cameras
+	// (0 on a camera); VideoOutputs its monitor outputs.
+	RemoteVideoInputs string
+	VideoOutputs      string
+	Find              string
 }
 
 // ParseDHIP decodes one DHIP datagram. The header's length fields are not
@@ -106,29 +110,31 @@ func ParseDHIP(b []byte) (DevInfo, error) {
 	v4, _ := di["IPv4Address"].(map[string]any)
 	v6, _ := di["IPv6Address"].(map[string]any)
 	d := DevInfo{
-		Method:       msg.Method,
-		MAC:          evfields.MAC(str(msg.MAC)),
-		Vendor:       str(di["Vendor"]),
-		Manufacturer: str(di["Manufacturer"]),
-		DeviceType:   str(di["DeviceType"]),
-		DeviceClass:  str(di["DeviceClass"]),
-		DeviceID:     str(di["DeviceID"]),
-		SerialNo:     str(di["SerialNo"]),
-		MachineName:  str(di["MachineName"]),
-		Version:      str(di["Version"]),
-		IPv4Address:  addr(str(v4["IPAddress"])),
-		SubnetMask:   addr(str(v4["SubnetMask"])),
-		Gateway:      addr(str(v4["DefaultGateway"])),
-		DHCP:         str(v4["DhcpEnable"]),
-		IPv6Address:  str(v6["IPAddress"]),
-		LinkLocal:    str(v6["LinkLocalAddress"]),
-		HTTPPort:     str(di["HttpPort"]),
-		HTTPSPort:    str(di["HttpsPort"]),
-		Port:         str(di["Port"]),
-		Init:         str(di["Init"]),
-		UnLoginMask:  str(di["UnLoginFuncMask"]),
-		VideoInputs:  str(di["VideoInputChannels"]),
-		Find:         str(di["Find"]),
+		Method:            msg.Method,
+		MAC:               evfields.MAC(str(msg.MAC)),
+		Vendor:            str(di["Vendor"]),
+		Manufacturer:      str(di["Manufacturer"]),
+		DeviceType:        str(di["DeviceType"]),
+		DeviceClass:       str(di["DeviceClass"]),
+		DeviceID:          str(di["DeviceID"]),
+		SerialNo:          str(di["SerialNo"]),
+		MachineName:       str(di["MachineName"]),
+		Version:           str(di["Version"]),
+		IPv4Address:       addr(str(v4["IPAddress"])),
+		SubnetMask:        addr(str(v4["SubnetMask"])),
+		Gateway:           addr(str(v4["DefaultGateway"])),
+		DHCP:              str(v4["DhcpEnable"]),
+		IPv6Address:       str(v6["IPAddress"]),
+		LinkLocal:         str(v6["LinkLocalAddress"]),
+		HTTPPort:          str(di["HttpPort"]),
+		HTTPSPort:         str(di["HttpsPort"]),
+		Port:              str(di["Port"]),
+		Init:              str(di["Init"]),
+		UnLoginMask:       str(di["UnLoginFuncMask"]),
+		VideoInputs:       str(di["VideoInputChannels"]),
+		RemoteVideoInputs: str(di["RemoteVideoInputChannels"]),
+		VideoOutputs:      str(di["VideoOutputChannels"]),
+		Find:              str(di["Find"]),
 	}
 	if d.IPv6Address == "/0" || d.IPv6Address == "::/0" {
 		d.IPv6Address = "" // no global address configured
@@ -184,5 +190,7 @@ func (d DevInfo) Fields() map[string]string {
 	s.Str("init", d.Init)
 	s.Str("unlogin_func_mask", d.UnLoginMask)
 	s.Str("video_input_channels", d.VideoInputs)
+	s.Str("remote_video_input_channels", d.RemoteVideoInputs)
+	s.Str("video_output_channels", d.VideoOutputs)
 	return s.M
 }
