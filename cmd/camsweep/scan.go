@@ -116,6 +116,8 @@ ZONES: --zones FILE names your networks and their kind (primary, isolated, ...):
   zones:
     - {name: core, kind: primary, sensitive: true, cidrs: [10.20.0.0/16]}
     - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24], vlans: [99]}
+Kinds are primary, isolated, guest and dmz; list any other under a top-level
+"kinds: [lab]" (an undeclared kind or an unknown key is refused, exit 2).
 The most specific CIDR places an address. A host no CIDR holds that answered ARP on a
 Linux VLAN interface (arp.vlan) goes to the zone listing that VLAN id (1-4094, one zone
 per VLAN). When a CIDR and the VLAN name different zones the CIDR wins, and findings
