@@ -109,6 +109,7 @@ type Description struct {
 	ModelDescription string
 	ModelName        string
 	ModelNumber      string
+	ModelURL         string
 	SerialNumber     string
 	UDN              string
 	PresentationURL  string
@@ -122,6 +123,7 @@ type rawDevice struct {
 	ModelDescription string `xml:"modelDescription"`
 	ModelName        string `xml:"modelName"`
 	ModelNumber      string `xml:"modelNumber"`
+	ModelURL         string `xml:"modelURL"`
 	SerialNumber     string `xml:"serialNumber"`
 	UDN              string `xml:"UDN"`
 	PresentationURL  string `xml:"presentationURL"`
@@ -159,7 +161,7 @@ func ParseDescription(b []byte) (Description, error) {
 	return Description{
 		DeviceType: t(d.DeviceType), FriendlyName: t(d.FriendlyName), Manufacturer: t(d.Manufacturer),
 		ManufacturerURL: t(d.ManufacturerURL), ModelDescription: t(d.ModelDescription), ModelName: t(d.ModelName),
-		ModelNumber: t(d.ModelNumber), SerialNumber: t(d.SerialNumber), UDN: t(d.UDN), PresentationURL: t(d.PresentationURL),
+		ModelNumber: t(d.ModelNumber), ModelURL: t(d.ModelURL), SerialNumber: t(d.SerialNumber), UDN: t(d.UDN), PresentationURL: t(d.PresentationURL),
 	}, nil
 }
 
@@ -178,6 +180,7 @@ func (d Description) Fields() map[string]string {
 	set("model_description", d.ModelDescription)
 	set("model_name", d.ModelName)
 	set("model_number", d.ModelNumber)
+	set("model_url", d.ModelURL)
 	set("serial_number", d.SerialNumber)
 	set("udn", d.UDN)
 	set("presentation_url", d.PresentationURL)

@@ -83,6 +83,7 @@ func TestParseDescription_axis(t *testing.T) {
 		"ssdp.model_description": "AXIS M3106-L Mk II Network Camera",
 		"ssdp.model_name":        "AXIS M3106-L Mk II",
 		"ssdp.model_number":      "M3106-L Mk II",
+		"ssdp.model_url":         "http://www.axis.com/",
 		"ssdp.serial_number":     "ACCC8E4A2C1F",
 		"ssdp.udn":               "uuid:Upnp-BasicDevice-1_0-ACCC8E4A2C1F",
 		"ssdp.presentation_url":  "http://192.0.2.23:80/",
