@@ -21,6 +21,14 @@ const Via6 = "ipv6"
 const (
 	maxLinked  = 4096 // IPv6 addresses named by in-scope IPv4 responders
 	maxPending = 1024 // evidence items waiting for the end of the sweep
+	// maxClaims6 is how many in-scope IPv4 addresses one IPv6 sender's A
+	// records may have its evidence filed under in a sweep: a device has
+	// one address an interface, a few with aliases. A records cost nothing
+	// to forge, so one sender naming a hundred targets (or a target an
+	// earlier sender named already) must not give them its identity nor
+	// make hosts of them: its evidence then stays its own.
+	maxClaims6 = 4
+	maxOwners6 = 4096 // IPv4 addresses whose IPv6 claimant is remembered
 )
 
 // heard6 ties IPv6 responders to IPv4 ones. An IPv4 responder whose answer
@@ -30,6 +38,42 @@ type heard6 struct {
 	mu      sync.Mutex
 	linked  map[netip.Addr]netip.Addr // IPv6 address -> in-scope IPv4 responder
 	pending []device.Evidence
+	// owner is the IPv6 sender whose A records first claimed an in-scope
+	// IPv4 address; claims what each sender claimed.
+	owner  map[netip.Addr]netip.Addr
+	claims map[netip.Addr][]netip.Addr
+}
+
+// claim reports whether the IPv6 sender may have evidence filed under all
+// of to: no other sender claimed one of them first, and the sender's
+// claims stay within maxClaims6. All or none: an item is filed whole.
+func (h *heard6) claim(sender netip.Addr, to []netip.Addr) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	mine := h.claims[sender]
+	n := len(mine)
+	for _, a := range to {
+		if o, ok := h.owner[a]; ok && o != sender {
+			return false
+		}
+		if !slices.Contains(mine, a) {
+			n++
+		}
+	}
+	if n > maxClaims6 || len(h.owner)+n-len(mine) > maxOwners6 {
+		return false
+	}
+	if h.owner == nil {
+		h.owner, h.claims = map[netip.Addr]netip.Addr{}, map[netip.Addr][]netip.Addr{}
+	}
+	for _, a := range to {
+		if !slices.Contains(mine, a) {
+			mine = append(mine, a)
+			h.owner[a] = sender
+		}
+	}
+	h.claims[sender] = mine
+	return true
 }
 
 // link notes the IPv6 addresses an in-scope IPv4 responder's answer gives.
@@ -55,8 +99,9 @@ func (h *heard6) link(from netip.Addr, m Message) {
 
 // handle6 files the evidence of a response heard over IPv6 under the
 // in-scope IPv4 addresses its A records give (Attribute6), marked
-// mdns.via=ipv6. Items none of whose addresses is in scope wait for the
-// end of the sweep (flush).
+// mdns.via=ipv6, within the sender's share (heard6.claim; beyond it the
+// item is the IPv6 sender's own). Items none of whose addresses is in
+// scope wait for the end of the sweep (flush).
 func (w *sweep) handle6(from netip.AddrPort, m Message) {
 	all := m.addrs4()
 	for _, a := range all {
@@ -70,6 +115,10 @@ func (w *sweep) handle6(from netip.AddrPort, m Message) {
 	for _, ev := range m.Evidence(src) {
 		ev.Fields["mdns.via"] = Via6
 		to := Attribute6(ev.Fields["mdns.addrs"], all, w.scope.Contains)
+		if len(to) > 0 && !w.v6.claim(src.Addr(), to) {
+			w.once(ev) // more than its share, or another's: its own evidence
+			continue
+		}
 		if len(to) == 0 {
 			if !w.v6.wait(ev) {
 				w.once(ev) // too many waiting: filed under the IPv6 sender now

@@ -246,3 +246,48 @@ func loopbackIface(t *testing.T) net.Interface {
 	t.Skip("no loopback interface")
 	return net.Interface{}
 }
+
+// TestSweep_handle_ipv6ClaimsBounded: A records cost nothing to forge. An
+// IPv6 sender naming an address another sender claimed first, or more
+// in-scope addresses than maxClaims6, keeps its evidence under its own
+// address: the targets take on neither its identity nor a record.
+func TestSweep_handle_ipv6ClaimsBounded(t *testing.T) {
+	c := &collector{}
+	var scope []netip.Addr
+	for i := 1; i <= 20; i++ {
+		scope = append(scope, netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}))
+	}
+	w := &sweep{scope: listScope(scope), emit: c.emit, f: newFollow(DefaultServices)}
+	cam := hikvisionCGI() // A 10.0.1.164: outside this scope
+	for i := range cam.Extra {
+		if a, ok := cam.Extra[i].(*dns.A); ok {
+			a.A = net.ParseIP("10.0.1.5")
+		}
+	}
+	w.handle(reply(t, "[fe80::1%eth0]:5353", cam))
+	hijack := hikvisionCGI()
+	for i := range hijack.Extra {
+		if a, ok := hijack.Extra[i].(*dns.A); ok {
+			a.A = net.ParseIP("10.0.1.5")
+		}
+	}
+	w.handle(reply(t, "[fe80::66%eth0]:5353", hijack))
+	spray := avahiDefault(false)
+	for i := 1; i <= 20; i++ {
+		spray.Extra = append(spray.Extra, &dns.A{Hdr: hdr("nas.local.", dns.TypeA, true, 120), A: net.IPv4(10, 0, 1, byte(i))})
+	}
+	w.handle(reply(t, "[fe80::77%eth0]:5353", spray))
+	w.flush()
+	by := map[string]int{}
+	for _, ev := range c.evs {
+		by[ev.Addr.String()]++
+	}
+	if by["10.0.1.5"] == 0 || by["fe80::66"] == 0 || by["fe80::77"] == 0 {
+		t.Errorf("evidence by address %v: want the first claimant's under 10.0.1.5, the others' under their own", by)
+	}
+	for a, n := range by {
+		if a != "10.0.1.5" && a != "fe80::66" && a != "fe80::77" {
+			t.Errorf("%d items filed under %s", n, a)
+		}
+	}
+}
