@@ -413,6 +413,11 @@ func TestRulesTest_duplicatesAndEmptyFolders(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "ok: 1 rules") {
 		t.Fatalf("good folder: exit %d, %q %q", code, out, errs)
 	}
+	// The built-in rule files pass as they are.
+	code, out, errs = cli(t, t.Context(), nil, "rules", "test", filepath.Join("..", "..", "vendors", "rules"))
+	if code != exitOK || !strings.HasPrefix(out, "ok: ") {
+		t.Fatalf("built-in rules: exit %d, %q %q", code, out, errs)
+	}
 	for _, tt := range []struct {
 		args []string
 		want string
