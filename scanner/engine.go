@@ -109,7 +109,7 @@ type Engine struct {
 	mu     sync.Mutex
 	phases map[string]time.Duration
 	// limits are the per-host limiters handed out during the sweeps
-	// (Pacer.ForHost), kept for the host's own probes.
+	// (HostPacer.ForHost), kept for the host's own probes.
 	limits  map[netip.Addr]*rate.Limiter
 	demoted int // addresses whose ARP claim reviewARP demoted
 }
@@ -175,7 +175,7 @@ func New(cfg Config) (*Engine, error) {
 	// find (ports, HTTP, ONVIF) always has room, also when something
 	// floods the discovery ports under its address.
 	e.found.budget = cfg.Budget
-	e.found.budget.Items, e.found.budget.Bytes = cfg.Budget.Items/2, cfg.Budget.Bytes/2
+	e.found.budget.Items, e.found.budget.Bytes = max(1, cfg.Budget.Items/2), max(1, cfg.Budget.Bytes/2)
 	return e, nil
 }
 
