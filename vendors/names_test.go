@@ -76,6 +76,27 @@ func TestLookupName(t *testing.T) {
 		{"ip camera", true, NameMatch{Generic: true}, false},
 		{"Manufacturer", true, NameMatch{Generic: true}, false},
 		{"NVT", true, NameMatch{Generic: true}, false},
+		// names real devices of the corpus state (testdata/real/onvif.yaml)
+		{"Milesight Technology Co.,Ltd.", true, NameMatch{Maker: "milesight", Brand: "Milesight"}, false},
+		{"D-Link Corporation", true, NameMatch{Maker: "d-link", Brand: "D-Link"}, false},
+		{"Bosch", true, NameMatch{Maker: "bosch", Brand: "Bosch"}, false},
+		{"SUNBA", true, NameMatch{Relabel: true, Brand: "Sunba", Platforms: []string{"xiongmai", "uniview"}}, false},
+		{"ONVIF_IPNC", true, NameMatch{Generic: true}, false},
+		{"NONE", true, NameMatch{Generic: true}, false},
+		{"H264", true, NameMatch{Generic: true}, false},
+		// the PRC makers issue 13 found missed, and others
+		{"VStarcam", true, NameMatch{Maker: "vstarcam", Brand: "VStarcam"}, false},
+		{"Anjvision", true, NameMatch{Maker: "anjvision", Brand: "Anjvision"}, false},
+		{"Reolink", true, NameMatch{Maker: "reolink", Brand: "Reolink"}, false},
+		{"Zhuhai Raysharp Technology Co.,Ltd", true, NameMatch{Maker: "raysharp", Brand: "Raysharp"}, false},
+		{"eufy Security", true, NameMatch{Maker: "anker", Brand: "eufy"}, false},
+		{"乐橙", true, NameMatch{Maker: "dahua", Brand: "Lechange"}, false},
+		{"EVERCAM LTD", true, NameMatch{Relabel: true, Brand: "Evercam", Platforms: []string{"milesight"}}, false},
+		// ABUS is a maker and a relabel listing it: the relabel wins
+		{"ABUS", true, NameMatch{Relabel: true, Brand: "ABUS", Platforms: []string{"hikvision", "abus"}}, false},
+		// a SoC maker names the chip, not the camera
+		{"HiSilicon", true, NameMatch{Generic: true}, false},
+		{"Samsung", false, NameMatch{}, false},
 		// unknown, empty, placeholder punctuation, absurdly long
 		{"Acme Cameras Inc", false, NameMatch{}, false},
 		{"", false, NameMatch{}, false},
@@ -123,6 +144,11 @@ func TestLookupPrefix(t *testing.T) {
 		// the longest alias wins: "Hanwha Vision" over a shorter one
 		{"Hanwha Vision XNO-6080R", true, "hanwha", "Hanwha", "XNO-6080R", false},
 		{"Bosch", true, "bosch", "Bosch", "", false},
+		{"Tapo C200", true, "tp-link", "Tapo", "C200", false},
+		{"Milesight Technology Co.,Ltd. MS-C8165-PE", true, "milesight", "Milesight", "MS-C8165-PE", false},
+		// descriptive words that are not makers
+		{"360 Panoramic Camera", false, "", "", "", false},
+		{"UVC Camera", false, "", "", "", false},
 		// word boundary: "HIKVISIONDS" is not "HIKVISION"
 		{"HIKVISIONDS-2CD", false, "", "", "", false},
 		// generic names never match as prefixes
