@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-func TestUnits_systemdAnalyzeVerify(t *testing.T) {
+func TestDeploy_unitsVerify(t *testing.T) {
 	for _, f := range []string{"camsweep-sweep.service", "camsweep-sweep.timer"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -58,11 +58,11 @@ const maxExposure = 2.0
 // exposureRE finds the overall rating in systemd-analyze's report.
 var exposureRE = regexp.MustCompile(`Overall exposure level for camsweep-sweep\.service: ([0-9]+\.[0-9]+) `)
 
-// TestService_sandbox: systemd-analyze rates the unit's sandbox at most
+// TestDeploy_serviceSandbox: systemd-analyze rates the unit's sandbox at most
 // maxExposure, offline (no running systemd needed). With CI set, a
 // missing systemd-analyze fails (Debian's systemd package provides it;
 // make deps installs it); elsewhere the test skips.
-func TestService_sandbox(t *testing.T) {
+func TestDeploy_serviceSandbox(t *testing.T) {
 	sa, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -82,9 +82,9 @@ func TestService_sandbox(t *testing.T) {
 	t.Logf("systemd-analyze security --offline=true: %.1f", got)
 }
 
-// TestService_needs: the sandbox leaves what a sweep needs, and the
+// TestDeploy_serviceNeeds: the sandbox leaves what a sweep needs, and the
 // credential the unit loads is the file camsweep reads.
-func TestService_needs(t *testing.T) {
+func TestDeploy_serviceNeeds(t *testing.T) {
 	b, err := os.ReadFile("camsweep-sweep.service")
 	if err != nil {
 		t.Fatal(err)

@@ -79,10 +79,10 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// TestText_everyControl: each C0 control, DEL and each C1 control (as a
+// TestSanitise_everyControl: each C0 control, DEL and each C1 control (as a
 // UTF-8 character and as the bare byte, which is invalid UTF-8) comes out
 // as a visible escape between the letters around it, never as itself.
-func TestText_everyControl(t *testing.T) {
+func TestSanitise_everyControl(t *testing.T) {
 	short := map[byte]string{'\t': `\t`, '\n': `\n`, '\r': `\r`}
 	for c := 0; c < 0x20; c++ {
 		want, ok := short[byte(c)]
@@ -114,9 +114,9 @@ func TestText_everyControl(t *testing.T) {
 	}
 }
 
-// TestText_cases: the attacks of issue 14 item 5 and the invisible
+// TestSanitise_cases: the attacks of issue 14 item 5 and the invisible
 // characters, each with what a person sees instead.
-func TestText_cases(t *testing.T) {
+func TestSanitise_cases(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"plain", "Hikvision DS-2CD2143G2-I", "Hikvision DS-2CD2143G2-I"},
 		{"non-ASCII letters stay", "Überwachung カメラ ☃", "Überwachung カメラ ☃"},
@@ -153,18 +153,18 @@ func TestText_cases(t *testing.T) {
 	}
 }
 
-// TestText_noAlloc: the common case, a clean string, is returned as it is.
-func TestText_noAlloc(t *testing.T) {
+// TestSanitise_cleanNoAlloc: the common case, a clean string, is returned as it is.
+func TestSanitise_cleanNoAlloc(t *testing.T) {
 	s := "Hikvision DS-2CD2143G2-I 198.18.10.21 ünïcode"
 	if n := testing.AllocsPerRun(100, func() { _ = Text(s) }); n != 0 {
 		t.Errorf("%v allocations for a clean string", n)
 	}
 }
 
-// TestMarkdown: a cell cannot split the table, start HTML, a link, an
+// TestSanitise_markdown: a cell cannot split the table, start HTML, a link, an
 // entity or emphasis, and a device's escape shows as Text writes it once
 // rendered (each backslash escaped once more).
-func TestMarkdown(t *testing.T) {
+func TestSanitise_markdown(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"DS-2CD2143G2-I", "DS-2CD2143G2-I"},
 		{"a | b", `a \| b`},
@@ -184,7 +184,7 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
-func TestCodeSpan(t *testing.T) {
+func TestSanitise_codeSpan(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"http.title", "http.title"},
 		{"a`b", "a'b"},
@@ -197,10 +197,10 @@ func TestCodeSpan(t *testing.T) {
 	}
 }
 
-// TestConsole: a log line on a terminal carrying a device's words, as the
+// TestSanitise_console: a log line on a terminal carrying a device's words, as the
 // message, a field value and an error, holds no control byte other than
 // the level's own colour, and shows the device's escapes.
-func TestConsole(t *testing.T) {
+func TestSanitise_console(t *testing.T) {
 	var buf bytes.Buffer
 	w := Console(zerolog.ConsoleWriter{Out: &buf, NoColor: true, PartsExclude: []string{zerolog.TimestampFieldName}})
 	log := zerolog.New(w)
