@@ -373,3 +373,35 @@ func TestEngine_Run_locationConflict(t *testing.T) {
 		t.Errorf("named host conflicts %+v", c)
 	}
 }
+
+// TestEngine_Run_forgedSourceSilentToARP: on a prefix the ARP sweep
+// covered, a discovery reply "from" an address that did not answer ARP
+// has a forged source: no host is made of it (before, it was probed and
+// reported), and Stats counts it. An address that answered ARP keeps its
+// discovery evidence.
+func TestEngine_Run_forgedSourceSilentToARP(t *testing.T) {
+	real, forged := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.3")
+	wsd := emitSweeper{"wsd", []device.Evidence{
+		{Source: device.SourceWSD, Addr: real, Fields: map[string]string{"wsd.types": "dn:NetworkVideoTransmitter"}},
+		{Source: device.SourceWSD, Addr: forged, Fields: map[string]string{"wsd.types": "dn:NetworkVideoTransmitter"}},
+	}}
+	for _, strays := range []bool{false, true} {
+		arp := emitAbsence{emitSweeper{"arp", []device.Evidence{arpEv("198.18.0.2", "44:19:b6:00:00:02", false)}}, netip.MustParsePrefix("198.18.0.0/24")}
+		e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{arp, wsd},
+			HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6, ReportStrays: strays})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts, err := collect(t, e, context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := byAddr(hosts)
+		if _, ok := m[forged]; ok || len(hosts) != 1 || count(m[real].Evidence, device.SourceWSD) != 1 {
+			t.Errorf("strays=%v: hosts %+v, want only %s with its WS-Discovery evidence", strays, hosts, real)
+		}
+		if s := e.Stats(); s.Unproven != 1 {
+			t.Errorf("strays=%v: Unproven %d, want 1", strays, s.Unproven)
+		}
+	}
+}

@@ -49,6 +49,7 @@ func (f *found) reviewARP() int {
 	gateways := map[string]bool{}
 	demoted := map[netip.Addr]bool{}
 	for a, en := range f.hosts {
+		en.arp = true
 		var macs []string
 		for _, ev := range en.ev {
 			if ev.Source != device.SourceARP || ev.MAC == "" {

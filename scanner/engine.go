@@ -110,8 +110,9 @@ type Engine struct {
 	phases map[string]time.Duration
 	// limits are the per-host limiters handed out during the sweeps
 	// (HostPacer.ForHost), kept for the host's own probes.
-	limits  map[netip.Addr]*rate.Limiter
-	demoted int // addresses whose ARP claim reviewARP demoted
+	limits   map[netip.Addr]*rate.Limiter
+	demoted  int // addresses whose ARP claim reviewARP demoted
+	unproven int // addresses silent to ARP whose sweep replies were dropped
 }
 
 // Stats counts what a run did.
@@ -129,6 +130,10 @@ type Stats struct {
 	// StraysRefused counts out-of-scope responders not recorded past
 	// the bound on them (maxStrays).
 	StraysRefused uint64
+	// Unproven counts the addresses of a prefix the ARP sweep covered
+	// that did not answer it, yet discovery replies came from them: a
+	// forged source address, not recorded as a host.
+	Unproven int
 }
 
 // New validates cfg and fills in defaults.
@@ -191,7 +196,7 @@ func (e *Engine) Stats() Stats {
 	refused := e.found.refused
 	e.found.mu.Unlock()
 	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load(), Phases: maps.Clone(e.phases),
-		ARPDemoted: e.demoted, StraysRefused: refused}
+		ARPDemoted: e.demoted, StraysRefused: refused, Unproven: e.unproven}
 }
 
 // timePhase records how long a phase took (the last run's, per name).
@@ -313,6 +318,17 @@ func (e *Engine) strays(ctx context.Context, out chan<- device.Host) {
 	rest := e.found.rest()
 	if n := e.Stats().StraysRefused; n > 0 {
 		e.cfg.Log.Warn().Uint64("refused", n).Int("kept", maxStrays).Msg("too many responders outside the scope; the rest are not recorded")
+	}
+	for a, en := range rest {
+		if e.absent.covers(a) && !en.arp && e.cfg.Scope.Contains(a) {
+			delete(rest, a) // silent to ARP: a forged source (see probeHost)
+			e.mu.Lock()
+			e.unproven++
+			e.mu.Unlock()
+		}
+	}
+	if n := e.Stats().Unproven; n > 0 {
+		e.cfg.Log.Warn().Int("addresses", n).Msg("discovery replies from addresses silent to ARP on their own subnet (forged sources) were not recorded")
 	}
 	if !e.cfg.ReportStrays {
 		return
@@ -449,10 +465,17 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	pace := &pacer{global: e.global, host: e.hostLimiter(addr, true), hostDeadline: dl}
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
 	en := e.found.take(addr)
-	if en == nil {
-		if e.absent.covers(addr) {
-			return h // silent to ARP on its own subnet: nobody is there
+	if e.absent.covers(addr) && (en == nil || !en.arp) {
+		// Silent to ARP on its own subnet: nobody is there, and a
+		// discovery reply "from" it had a forged source.
+		if en != nil {
+			e.mu.Lock()
+			e.unproven++
+			e.mu.Unlock()
 		}
+		return h
+	}
+	if en == nil {
 		en = &entry{}
 	}
 	h.Evidence, h.AddressConflicts = en.ev, en.conflicts

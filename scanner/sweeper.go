@@ -70,6 +70,11 @@ type entry struct {
 	// taken as a conflict, not as proof that someone is there.
 	conflicts []device.AddressConflict
 	demoted   []string
+	// arp is set on the entries the Absence sweepers left (reviewARP):
+	// the address answered ARP. On a prefix they covered, an entry
+	// without it holds replies from an address that did not answer ARP,
+	// which no Ethernet host can send: a forged source address.
+	arp bool
 }
 
 // add files ev under its address if the address's budget has room;
@@ -97,12 +102,14 @@ func (f *found) add(ev device.Evidence, outside bool) {
 	}
 }
 
-// has reports whether anything was heard from addr, also a claim that
-// reviewARP demoted: the address is still worth probing.
-func (f *found) has(addr netip.Addr) bool {
+// answeredARP reports whether addr answered the Absence sweepers, also
+// with a claim that reviewARP demoted: the address is still worth
+// probing.
+func (f *found) answeredARP(addr netip.Addr) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.hosts[addr] != nil
+	en := f.hosts[addr]
+	return en != nil && en.arp
 }
 
 // take removes and returns what was heard from addr, nil when nothing.
@@ -155,7 +162,7 @@ type presentIter struct {
 func (p *presentIter) Next() (netip.Addr, bool) {
 	for {
 		a, ok := p.it.Next()
-		if !ok || !p.s.absent.covers(a) || p.s.found.has(a) {
+		if !ok || !p.s.absent.covers(a) || p.s.found.answeredARP(a) {
 			return a, ok
 		}
 	}
