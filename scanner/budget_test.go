@@ -270,6 +270,36 @@ func TestEngine_Run_forgedARP(t *testing.T) {
 	}
 }
 
+// TestEngine_Run_forgerClaimingTheGateway: a forger that also answers for
+// the gateway's address does not borrow the router's exemption.
+func TestEngine_Run_forgerClaimingTheGateway(t *testing.T) {
+	const forger, gw = "02:ba:d0:00:00:01", "00:00:5e:00:01:01"
+	ev := []device.Evidence{arpEv("198.18.0.254", gw, true), arpEv("198.18.0.254", forger, true)}
+	for i := 10; i < 30; i++ {
+		ev = append(ev, arpEv(fmt.Sprintf("198.18.0.%d", i), forger, false))
+	}
+	e, err := New(Config{Targets: addrs(254), Scope: listScope{254},
+		Sweepers:    []Sweeper{emitAbsence{emitSweeper{"arp", ev}, netip.MustParsePrefix("198.18.0.0/24")}},
+		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 1 || hosts[0].Addr.String() != "198.18.0.254" {
+		t.Fatalf("hosts %v, want only the gateway", hosts)
+	}
+	var kinds []string
+	for _, c := range hosts[0].AddressConflicts {
+		kinds = append(kinds, c.Kind)
+	}
+	if !slices.Equal(kinds, []string{device.ConflictARPMACs, device.ConflictARPSpray}) {
+		t.Errorf("gateway conflicts %+v", hosts[0].AddressConflicts)
+	}
+}
+
 // stallProber answers, then waits for a second packet its host's budget
 // cannot grant before the host timeout: x/time/rate refuses that wait at
 // once, before the context ends.

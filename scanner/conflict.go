@@ -33,7 +33,8 @@ const maxConflictAddrs = 8
 //   - a MAC answering for more than MaxClaimsPerMAC addresses of one
 //     segment (arp.interface), other than the gateway's, sprays: on each of
 //     those addresses its claim becomes a conflict (device.ConflictARPSpray)
-//     and no longer proves anything.
+//     and no longer proves anything. A router's MAC is exempt only
+//     while its own address has no other claimant.
 //
 // An address whose ARP answers were all demoted is still probed (it may be
 // the forger's own address, or a real host it shadows): it becomes a host
@@ -51,18 +52,22 @@ func (f *found) reviewARP() int {
 	for a, en := range f.hosts {
 		en.arp = true
 		var macs []string
+		gateway := false
 		for _, ev := range en.ev {
 			if ev.Source != device.SourceARP || ev.MAC == "" {
 				continue
 			}
-			if ev.Fields["arp.gateway"] == "true" {
-				gateways[ev.MAC] = true
-			}
+			gateway = gateway || ev.Fields["arp.gateway"] == "true"
 			if !slices.Contains(macs, ev.MAC) {
 				macs = append(macs, ev.MAC)
 				k := claim{ev.Fields["arp.interface"], ev.MAC}
 				claims[k] = append(claims[k], a)
 			}
+		}
+		// Only an undisputed router is exempt: a forger also claiming
+		// the gateway's address must not borrow its exemption.
+		if gateway && len(macs) == 1 && en.l.trunc.MACs == 0 {
+			gateways[macs[0]] = true
 		}
 		if len(macs) >= 2 || (len(macs) > 0 && en.l.trunc.MACs > 0) {
 			en.conflicts = append(en.conflicts, device.AddressConflict{Kind: device.ConflictARPMACs, MACs: macs})
