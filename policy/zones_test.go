@@ -80,3 +80,36 @@ func TestLoadZones_sizeLimit(t *testing.T) {
 		t.Errorf("LoadZones(exactly %d bytes): %v", MaxZonesFile, err)
 	}
 }
+
+// FuzzParseZones: no input panics; a file that parses has at least one
+// zone, every kind is built in or declared, and every prefix is masked.
+func FuzzParseZones(f *testing.F) {
+	f.Add("zones:\n  - {name: core, kind: primary, sensitive: true, cidrs: [10.20.0.0/16]}\n  - {name: cctv, kind: isolated, cidrs: [10.99.0.0/24], vlans: [99]}\n")
+	f.Add("kinds: [lab]\nzones:\n  - {name: a, kind: lab, cidrs: [10.0.0.0/8, 10.1.0.0/16]}\n")
+	f.Add("zones:\n  - {name: a, kind: primray, cidrs: [10.0.0.0/8]}\n")
+	f.Add("zones:\n  - name: a\n    kind: primary\n    cidrs: ['::/0', 192.0.2.1]\n    vlans: ['4094']\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		z, err := ParseZones("f.yaml", []byte(in))
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "f.yaml:") {
+					t.Fatalf("error line without file:line: %q", line)
+				}
+			}
+			return
+		}
+		if len(z.Zones()) == 0 {
+			t.Fatal("no zones")
+		}
+		for _, zone := range z.Zones() {
+			if !kindRe.MatchString(zone.Kind) || nearKind(zone.Kind) != "" {
+				t.Fatalf("kind %q accepted", zone.Kind)
+			}
+		}
+		for _, p := range z.prefixes {
+			if p.p.Masked() != p.p {
+				t.Fatalf("prefix %v has host bits", p.p)
+			}
+		}
+	})
+}

@@ -170,3 +170,37 @@ func TestParseCredentials_wideScopeWarns(t *testing.T) {
 		t.Errorf("warnings\n got: %q\nwant: %q", warns, want)
 	}
 }
+
+// FuzzParseCredentials: no input panics, and a marked secret anywhere in
+// the file never appears in an error or a warning.
+func FuzzParseCredentials(f *testing.F) {
+	f.Add("credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: " + secret + "\n")
+	f.Add("credentials:\n  - cidrs: [" + secret + "]\n    username: admin\n    password: x\n")
+	f.Add("credentials:\n  - cidrs: " + secret + "\n")
+	f.Add("credentials:\n  - {" + secret + ": 1}\n")
+	f.Add("credentials: [" + secret + "]\n")
+	f.Add(secret + ":\n  - x\n")
+	f.Add("credentials:\n  - cidrs: [0.0.0.0/0, '::/0']\n    username: u\n    password: '" + secret + "'\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		cs, warns, err := ParseCredentials(strings.NewReader(in))
+		if err != nil {
+			if cs != nil || warns != nil {
+				t.Fatal("credentials or warnings returned with an error")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("error shows the secret: %v", err)
+			}
+			return
+		}
+		for _, w := range warns {
+			if strings.Contains(w, secret) {
+				t.Fatalf("warning shows the secret: %s", w)
+			}
+		}
+		for _, c := range cs {
+			if len(c.Prefixes) == 0 || c.Username == "" || c.password == "" {
+				t.Fatalf("incomplete credential %v", c)
+			}
+		}
+	})
+}
