@@ -274,6 +274,9 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return usageErr("%v", err)
 	}
 	for _, s := range set.Skipped() {
+		if set.Count() == 0 {
+			break // nothingToProbe names them all in its error
+		}
 		// A target the user named that will not be probed at all deserves a
 		// warning; the routine removals (network/broadcast) are information.
 		if s.Kind == targets.SkipTarget {
