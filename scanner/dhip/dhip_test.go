@@ -141,6 +141,13 @@ func FuzzParseDHIP(f *testing.F) {
 	f.Add(readFixture(f, "dahua-ipc-hdw1431t1-s4.bin"))
 	f.Add(readFixture(f, "universalscanner-general-nvr.bin"))
 	f.Add(Search())
+	// Real replies of the corpus (testdata/real/dhip: a hybrid DVR with
+	// remote channels, an access terminal), framed as on the wire.
+	for _, n := range []string{"intelbras-mhdx-1016-json-only.bin", "intelbras-ss-3530-mf-face-w-json-only.bin"} {
+		if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "dhip", n)); err == nil {
+			f.Add(Frame(b))
+		}
+	}
 	f.Add(Frame([]byte(`{"params":{"deviceInfo":{"IPv4Address":[],"IPv6Address":null,"SerialNo":{}}}}`)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := ParseDHIP(b)
