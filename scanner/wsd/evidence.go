@@ -40,6 +40,7 @@ func Evidence(m *Message, from netip.AddrPort, via string, now time.Time) []devi
 		set("wsd.scope.other", strings.Join(pm.Scopes.Other, " "))
 		set("wsd.xaddrs", strings.Join(pm.XAddrs, " "))
 		set("wsd.metadata_version", pm.MetadataVersion)
+		set("wsd.extension", pm.Extension)
 		set("wsd.hint", strings.Join(m.Hints, ","))
 		set("wsd.other_addrs", otherAddrs(pm.XAddrs, from.Addr()))
 		out = append(out, device.Evidence{

@@ -14,6 +14,9 @@ func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "wsd", "*.xml"))
 	own, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
 	files = append(files, own...)
+	// Real replies of the corpus with the TVT Extension element.
+	real, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "real", "wsd", "tvt-*.xml"))
+	files = append(files, real...)
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -79,7 +79,14 @@ type ProbeMatch struct {
 	Scopes          Scopes
 	XAddrs          []string
 	MetadataVersion string
+	// Extension is the text of an Extension element in the match (TVT
+	// firmware writes its product line there: TDigitalIPC, TDigitalNVR),
+	// cut at maxExtension bytes.
+	Extension string
 }
+
+// maxExtension bounds the Extension text kept.
+const maxExtension = 256
 
 // Scopes are the scope URIs of a match, split by the ONVIF scope
 // categories of onvif://www.onvif.org/<category>/<value>, percent-decoded.
@@ -247,6 +254,8 @@ func Parse(b []byte) (*Message, error) {
 				cur.XAddrs = fields(v)
 			case name == "MetadataVersion":
 				cur.MetadataVersion = v
+			case name == "Extension" && cur.Extension == "" && (parent == "ProbeMatch" || parent == "ResolveMatch" || parent == "Hello"):
+				cur.Extension = strings.ToValidUTF8(v[:min(len(v), maxExtension)], "\uFFFD")
 			case name == "ProbeMatch" || name == "ResolveMatch":
 				cur = nil
 			}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,5 +52,40 @@ func TestParseScopes_selfIdentityVariants(t *testing.T) {
 	if len(s.Other) != 3 {
 		// serial/second, the empty firmware/ and the second model scope.
 		t.Errorf("other %q", s.Other)
+	}
+}
+
+// TestParse_tvtExtension: TVT firmware (here relabelled DVC) names its
+// product line in an Extension element of the ProbeMatch; the real
+// replies are those of the corpus (testdata/real/wsd, provenance in
+// testdata/real/onvif.yaml: 2BAD/onvif live fixtures).
+func TestParse_tvtExtension(t *testing.T) {
+	for file, want := range map[string]string{
+		"tvt-dvc-dcn-bf5365-probematches.xml": "TDigitalIPC",
+		"tvt-dvc-drn-3282r-probematches.xml":  "TDigitalNVR",
+		"axis-m2025-le-probematches.xml":      "",
+	} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "wsd", file))
+		if os.IsNotExist(err) {
+			t.Logf("%s absent", file)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseProbeMatches(b)
+		if err != nil || len(m.Matches) != 1 {
+			t.Fatalf("%s: %v %v", file, m, err)
+		}
+		f := Evidence(m, netip.MustParseAddrPort("192.0.2.14:3702"), "multicast", time.Time{})[0].Fields
+		if f["wsd.extension"] != want {
+			t.Errorf("%s: wsd.extension %q, want %q", file, f["wsd.extension"], want)
+		}
+	}
+	// Bounded, and only the match's own Extension.
+	long := strings.Repeat("x", 3*maxExtension)
+	m, err := ParseProbeMatches([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"><s:Body><d:ProbeMatches><d:ProbeMatch><d:Scopes><e:Extension xmlns:e="urn:x">inner</e:Extension></d:Scopes><d:Extension>` + long + `</d:Extension></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`))
+	if err != nil || len(m.Matches) != 1 || m.Matches[0].Extension != long[:maxExtension] {
+		t.Errorf("%v %+v", err, m)
 	}
 }
