@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # the race detector do not starve each other.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 12m
 
-.PHONY: all build test unit lint fuzz demo bench bench-scale bench-micro generate deps clean
+.PHONY: all build test unit lint fuzz demo bench bench-scale bench-corpus bench-micro corpus generate deps clean
 
 all: build
 
@@ -108,6 +108,24 @@ bench-scale:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
 	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -scale -bin $(BENCH_DIR)/camsweep
+
+# corpus prints camsweep's score on the corpus of real replies
+# (testdata/real): every recorded device replayed through the probers and
+# parsers, maker/brand/model/firmware/serial/type against what it states.
+corpus:
+	CAMSWEEP_CORPUS_TABLE=1 $(GO) test -count=1 -run '^TestCorpus$$' ./corpus/
+
+# bench-corpus replays the corpus devices the lab can serve over the network
+# and scans them with camsweep and with nmap's camera command in one run;
+# writes bench/results/CORPUS.md. Needs root; installs nmap from Debian.
+bench-corpus:
+	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench-corpus needs Linux and root (network namespaces)"; exit 1; fi
+	@$(MAKE) --no-print-directory deps
+	@scripts/apt-install nmap:nmap
+	@mkdir -p $(BENCH_DIR)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	$(GO) build -o $(BENCH_DIR)/bench ./bench
+	$(BENCH_DIR)/bench -corpus testdata/real -bin $(BENCH_DIR)/camsweep
 
 # bench-micro runs the Go micro-benchmarks (parsers, rules, encoders).
 bench-micro:

@@ -35,6 +35,7 @@ func main() {
 		out       = flag.String("out", "bench/results/LATEST.md", "where to write the results")
 		tools     = flag.String("tools", "camsweep,nmap", "which tools to run in each pair, comma-separated (camsweep alone: a quick check of camsweep's figures)")
 		keep      = flag.String("raw", "", "directory for the raw outputs (default: a new directory under /tmp)")
+		corpusDir = flag.String("corpus", "", "instead: replay the devices of the corpus of real replies in `DIR` (testdata/real) and scan them with camsweep and nmap; -out defaults to bench/results/CORPUS.md")
 		scale     = flag.Bool("scale", false, "instead: one camsweep scan of the sparse /16 scale lab (bench/scale.go); -out defaults to bench/results/SCALE.md")
 	)
 	flag.Parse()
@@ -51,6 +52,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := config{specPath: *specPath, bin: *bin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep, tools: strings.Split(*tools, ",")}
+	if *corpusDir != "" {
+		if !isFlagSet("out") {
+			cfg.out = "bench/results/CORPUS.md"
+		}
+		if err := runCorpusBench(ctx, cfg, *corpusDir); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *scale {
 		if !isFlagSet("out") {
 			cfg.out = "bench/results/SCALE.md"

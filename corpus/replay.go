@@ -191,13 +191,13 @@ func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 		}
 		return one(device.SourceSADP, 37020, m.Fields()), nil
 	case "dhip":
-		m, err := dhip.ParseDHIP(b)
+		m, err := dhip.ParseDHIP(framed(e, b, dhipFrame))
 		if err != nil {
 			return nil, err
 		}
 		return one(device.SourceDHIP, 37810, m.Fields()), nil
 	case "xmeye":
-		m, err := xmeye.Parse(b)
+		m, err := xmeye.Parse(framed(e, b, xmeyeFrame))
 		if err != nil {
 			return nil, err
 		}
@@ -246,6 +246,29 @@ func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 	return nil, nil
 }
 
+// dhipFrame and xmeyeFrame are the binary headers of a DHIP and an XMEye
+// reply with only what the parsers check: DHIP's magic, XMEye's lead byte and
+// search-reply message id (1531). Lengths are never trusted by the parsers,
+// so they stay zero.
+var (
+	dhipFrame  = append([]byte{0x20, 0, 0, 0, 'D', 'H', 'I', 'P'}, make([]byte, dhip.HeaderSize-8)...)
+	xmeyeFrame = func() []byte {
+		h := make([]byte, xmeye.HeaderSize)
+		h[0], h[14], h[15] = 0xff, byte(xmeye.MsgSearchReply&0xff), byte(xmeye.MsgSearchReply>>8)
+		return h
+	}()
+)
+
+// framed puts a header in front of a JSON body published without its binary
+// header (an excerpt), so that the datagram parser reads it; a whole
+// recorded datagram is left as it is.
+func framed(e *Entry, b, header []byte) []byte {
+	if e.Form != "excerpt" || !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
+		return b
+	}
+	return append(append([]byte{}, header...), b...)
+}
+
 // Server answers requests with one device's recorded replies: the
 // probers' over in-memory pipes in Replay, a scanner's over TCP in the lab's
 // replay profile. One request per connection, then close. A request with no
@@ -276,6 +299,10 @@ func (s *Server) empty() bool {
 // HasHTTP reports whether the device was recorded answering HTTP (its web
 // server or its ONVIF device service).
 func (s *Server) HasHTTP() bool { return len(s.onvif) > 0 || s.onvifHTTP != nil || len(s.http) > 0 }
+
+// Servable reports whether the lab can serve the device over the network:
+// it was recorded answering HTTP, ONVIF, RTSP or a WS-Discovery probe.
+func (s *Server) Servable() bool { return s.HasHTTP() || s.HasRTSP() || s.wsd != nil }
 
 // HasRTSP reports whether the device was recorded answering RTSP.
 func (s *Server) HasRTSP() bool { return len(s.rtsp) > 0 }

@@ -77,10 +77,11 @@ func (e Expect) get(field string) string {
 	return ""
 }
 
-// same compares a stated value with a concluded one: case and runs of
-// white space do not matter (devices and publishers differ on both).
+// same compares a stated value with a concluded one: case and white space
+// do not matter (devices and publishers differ on both: one firmware is
+// "V5.6.2build 190701" in SADP and "V5.6.2 build 190701" in ONVIF).
 func same(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
 	return norm(a) == norm(b)
 }
 
@@ -201,6 +202,11 @@ func WriteTable(w io.Writer, rs []Result, replies int) {
 		fmt.Fprintf(w, "| %s | %d | %d/%d | %d |\n", k, len(byMaker[k]), r, s, mt.Wrong["maker"])
 	}
 	fmt.Fprintln(w)
+	for _, r := range rs {
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "- %s: reply not parsed: %s\n", r.Device.Key, e)
+		}
+	}
 	for _, r := range rs {
 		var bad []string
 		for _, f := range Fields {

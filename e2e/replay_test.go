@@ -39,8 +39,7 @@ func replayDevices(t *testing.T, devs []*corpus.Device, n int) []*corpus.Device 
 	t.Helper()
 	var served []*corpus.Device
 	for _, d := range devs {
-		srv := corpus.NewServer(d)
-		if srv.HasHTTP() || srv.HasRTSP() || srv.WSDReply([]byte(`<a:MessageID>urn:uuid:1</a:MessageID><d:Probe/>`)) != nil {
+		if corpus.NewServer(d).Servable() {
 			served = append(served, d)
 		}
 	}

@@ -114,6 +114,9 @@ func (e *Engine) Identify(h *device.Host) device.Identity {
 	if e.statements != nil {
 		hits = e.statements.cleanHits(hits)
 	}
+	for _, k := range []string{KeyModel, KeyFirmware, KeySerial} {
+		unifySpellings(hits, k)
+	}
 	id := Fuse(h.Evidence, hits)
 	id.StatedMaker = stated
 	// A stated name the catalog lacks matters only when nothing else named

@@ -261,6 +261,29 @@ func (st *Statements) cleanHits(hits []device.Conclusion) []device.Conclusion {
 	return out
 }
 
+// unifySpellings makes hits of one key that differ only in white space and
+// case carry one spelling, that of the strongest of them, so that two
+// witnesses of one firmware ("V5.6.2build 190701" in SADP, "V5.6.2 build
+// 190701" in ONVIF) agree in fusion instead of contradicting each other.
+func unifySpellings(hits []device.Conclusion, key string) {
+	canon := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+	best := map[string]int{} // canonical form -> index of the strongest hit
+	for i, c := range hits {
+		if c.Key != key {
+			continue
+		}
+		k := canon(c.Value)
+		if j, ok := best[k]; !ok || c.Weight > hits[j].Weight {
+			best[k] = i
+		}
+	}
+	for i, c := range hits {
+		if c.Key == key {
+			hits[i].Value = hits[best[canon(c.Value)]].Value
+		}
+	}
+}
+
 // statementHits turns the host's statements into conclusions. It also
 // returns the maker the device states for itself (the strongest maker
 // statement, resolved or not) and whether that name is one the catalog does

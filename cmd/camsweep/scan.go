@@ -17,6 +17,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/fingerprint"
+	"github.com/camsweep/camsweep/internal/termsafe"
 	"github.com/camsweep/camsweep/policy"
 	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/scanner"
@@ -212,7 +213,9 @@ func newLogger(w io.Writer, verbose int, quiet bool) zerolog.Logger {
 		level = zerolog.DebugLevel
 	}
 	if fd, ok := w.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+		// Log lines carry device strings (a probe error, a RelatesTo): the
+		// console never receives their control characters.
+		w = termsafe.Console(zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"})
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
