@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/fingerprint"
+	"github.com/camsweep/camsweep/vendors"
 )
 
 // realReply reads a file of the corpus of real replies (testdata/real, its
@@ -98,4 +102,47 @@ func TestProber_realChallenge(t *testing.T) {
 		"onvif.realm": "Login to 0ccf58c7410332c7caa363406561b351", "onvif.auth_scheme": "Digest",
 		"onvif.challenge_only": "true", "onvif.auth": "required",
 	})
+}
+
+// TestCorpus_getScopes: the GetScopes replies of the corpus of real replies
+// (testdata/real/onvif, provenance in testdata/real/onvif.yaml), alone,
+// through the parser and the rules: no wrong maker, and the Pelco name
+// scope gives the serial GetDeviceInformation states.
+func TestCorpus_getScopes(t *testing.T) {
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := fingerprint.New(fingerprint.Config{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, maker, serial string }{
+		{"axis-q6045-e-getscopes.xml", "axis", ""},
+		{"hikvision-ds-2cd2012-i-getscopes.xml", "hikvision", ""},
+		{"hikvision-ds-2df7276-ael-getscopes.xml", "hikvision", ""},
+		{"pelco-d6230l-getscopes.xml", "pelco", "J250117"},
+		{"trendnet-tv-ip320pi-getscopes.xml", "hikvision", ""}, // Hikvision platform (onvifext namespace)
+		{"tvt-dvc-drn-3282r-getscopes.xml", "", ""},            // TVT: the hikvision.com topic namespace alone names no maker
+		{"gsoap-camera-getscopes-exonvif.xml", "", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			sl, err := ParseGetScopes(realReply(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := map[string]string{}
+			noteScopes(f, sl)
+			if len(sl.Hints) > 0 {
+				f["onvif.hint"] = strings.Join(sl.Hints, ",")
+			}
+			id := eng.Identify(&device.Host{Evidence: []device.Evidence{{Source: device.SourceONVIF, Fields: f}}})
+			if id.Vendor != "" && id.Vendor != tc.maker || tc.maker != "" && id.Vendor == "" {
+				t.Errorf("maker %q, want %q (fields %q)", id.Vendor, tc.maker, f)
+			}
+			if id.Serial != tc.serial {
+				t.Errorf("serial %q, want %q", id.Serial, tc.serial)
+			}
+		})
+	}
 }
