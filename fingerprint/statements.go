@@ -42,7 +42,11 @@ type Statement struct {
 	When        []Condition
 	Unless      []Condition
 	KeepUnknown bool
-	Source      string
+	// Self is false for a field that is not the device's own statement (a
+	// registry's entry for its MAC): it may name a maker, but never becomes
+	// the record's stated maker.
+	Self   bool
+	Source string
 	File        string
 	Line        int
 }
@@ -120,11 +124,11 @@ func ParseStatements(name string, data []byte, fields vendors.FieldSet) (*Statem
 	}
 	seen := map[string]int{}
 	for _, it := range items {
-		m, err := d.Mapping(it, "statement", "field", "states", "weight", "when", "unless", "keep_unknown", "source")
+		m, err := d.Mapping(it, "statement", "field", "states", "weight", "when", "unless", "keep_unknown", "self", "source")
 		if fail(err) {
 			continue
 		}
-		s := Statement{File: name, Line: it.Line, KeepUnknown: true}
+		s := Statement{File: name, Line: it.Line, KeepUnknown: true, Self: true}
 		str := func(key string) string {
 			v, err := m.Require(key)
 			if fail(err) {
@@ -163,6 +167,11 @@ func ParseStatements(name string, data []byte, fields vendors.FieldSet) (*Statem
 		if kn := m.Get("keep_unknown"); kn != nil {
 			if b, err := d.Bool(kn, "statement keep_unknown"); !fail(err) {
 				s.KeepUnknown = b
+			}
+		}
+		if kn := m.Get("self"); kn != nil {
+			if b, err := d.Bool(kn, "statement self"); !fail(err) {
+				s.Self = b
 			}
 		}
 		s.When = conditions(d, fields, m.Get("when"), "when", fail)
@@ -347,7 +356,7 @@ func (e *Engine) statementHits(h *device.Host) (hits []device.Conclusion, stated
 				default:
 					continue
 				}
-				if s.States != StatesBrand && (found || s.KeepUnknown) && s.Weight > bestW {
+				if s.Self && s.States != StatesBrand && (found || s.KeepUnknown) && s.Weight > bestW {
 					bestW, stated, uncatalogued = s.Weight, v, !found
 				}
 			}

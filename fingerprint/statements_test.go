@@ -89,6 +89,13 @@ func TestStatements(t *testing.T) {
 		evidence: []device.Evidence{wsdNVT("Lobby camera 2", "XYZ-1")},
 		model:    "XYZ-1",
 	}, {
+		// The IEEE registrant of a maker's own brand: the brand on the
+		// maker's platform (issue 13: a MAC of Hangzhou Ezviz is EZVIZ,
+		// not Hikvision), weakly.
+		name:     "oui of a maker's brand",
+		evidence: []device.Evidence{ev(device.SourceOUI, 0, "mac.vendor=Hangzhou Ezviz Software Co.,Ltd."), wsdNVT("IPC", "CS-C6N")},
+		vendor:   "hikvision", brand: "EZVIZ", model: "CS-C6N",
+	}, {
 		// Placeholders state nothing.
 		name:     "placeholders",
 		evidence: []device.Evidence{onvifInfo("General", "IPC", "1.0", "0000000000")},

@@ -168,6 +168,14 @@ func TestEvaluate(t *testing.T) {
 			device.FindingCameraOnPrimary, device.SeverityLow, "Axis camera on primary zone lab-primary; Axis is not covered by uk-nil"},
 		{"unidentified", "uk-nil", "198.18.1.10", device.Identity{DeviceType: device.TypeDVR, Confidence: 0.6},
 			device.FindingUnidentifiedOnPrimary, device.SeverityMedium, "DVR of unknown maker on primary zone lab-primary"},
+		// A maker the device names but the catalog lacks: never dropped,
+		// never cleared; the finding says the catalog cannot judge it.
+		{"uncatalogued maker on primary", "uk-nil", "198.18.1.10", device.Identity{DeviceType: device.TypeCamera, Model: "AX-100", Confidence: 0.6,
+			StatedMaker: "Acme Optronics", MakerUncatalogued: true},
+			device.FindingUncataloguedMaker, device.SeverityMedium, `camera AX-100 stating maker "Acme Optronics" on primary zone lab-primary; that maker is not in the catalog`},
+		{"uncatalogued maker isolated", "uk-nil", "198.18.99.4", device.Identity{DeviceType: device.TypeNVR, Confidence: 0.6,
+			StatedMaker: "Acme Optronics", MakerUncatalogued: true},
+			device.FindingUncataloguedMaker, device.SeverityInfo, "so uk-nil cannot be checked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
