@@ -2,10 +2,12 @@
 // of camera ports accept a connection.
 //
 // Sent: a TCP handshake to each port (closed again at once, nothing is
-// written). Back: SYN-ACK (open), RST (closed) or nothing (filtered). A
-// match is a completed connect; each open port gives one Evidence with
-// tcp.state "open". Closed and filtered ports give nothing. The default port
-// list is the quick sweep of PROTOCOLS.md §10.
+// written). Back: SYN-ACK (open), RST (closed) or nothing (filtered). Each
+// open port gives one Evidence with tcp.state "open" and each closed one
+// an Evidence with tcp.state "closed": a RST proves a host is there (issue
+// 16: a routed camera listening on none of the ports is still a live host
+// and gets a record). Filtered ports give nothing. The default port list is
+// the quick sweep of PROTOCOLS.md §10.
 //
 // Connects to one host run at most Config.Parallel at a time: embedded
 // cameras fall over under bursts.
@@ -103,7 +105,8 @@ func (p *Prober) Name() string { return string(device.SourceTCP) }
 func (p *Prober) Ports() []uint16 { return slices.Clone(p.cfg.Ports) }
 
 // ProbeHost connects to every configured port, calling pace.Wait before each
-// attempt, and returns one Evidence per open port in port-list order.
+// attempt, and returns one Evidence per open or closed port in port-list
+// order.
 //
 // The first Liveness ports decide whether the host is there at all: when
 // every one of them times out or is unreachable — no SYN-ACK, no RST — and
@@ -154,12 +157,12 @@ func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pa
 
 	var evs []device.Evidence
 	for i, port := range p.cfg.Ports {
-		if states[i] == stateOpen {
+		if name := states[i].String(); name != "" {
 			evs = append(evs, device.Evidence{
 				Source: device.SourceTCP,
 				Addr:   addr,
 				Port:   port,
-				Fields: map[string]string{"tcp.state": "open"},
+				Fields: map[string]string{"tcp.state": name},
 			})
 		}
 	}
@@ -179,6 +182,18 @@ const (
 )
 
 func (s state) answered() bool { return s != stateSilent }
+
+// String is the tcp.state value of an answer, "" for silence (filtered is
+// no evidence: an absent address looks the same).
+func (s state) String() string {
+	switch s {
+	case stateOpen:
+		return "open"
+	case stateClosed:
+		return "closed"
+	}
+	return ""
+}
 
 func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (state, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)

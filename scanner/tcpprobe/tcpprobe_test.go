@@ -3,6 +3,7 @@ package tcpprobe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -63,15 +64,17 @@ func TestProber_ProbeHost_openAndClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []uint16
+	var got []string
 	for _, e := range ev {
-		if e.Source != "tcp" || e.Addr != localhost || e.Fields["tcp.state"] != "open" || len(e.Fields) != 1 {
+		if e.Source != "tcp" || e.Addr != localhost || len(e.Fields) != 1 {
 			t.Errorf("evidence = %+v", e)
 		}
-		got = append(got, e.Port)
+		got = append(got, fmt.Sprintf("%d/%s", e.Port, e.Fields["tcp.state"]))
 	}
-	if want := []uint16{b, a}; !slices.Equal(got, want) {
-		t.Errorf("open ports = %v, want %v (port-list order)", got, want)
+	// The RST of the closed port is evidence too: it proves the host is
+	// there (issue 16 item 1).
+	if want := []string{fmt.Sprintf("%d/open", b), fmt.Sprintf("%d/closed", closed), fmt.Sprintf("%d/open", a)}; !slices.Equal(got, want) {
+		t.Errorf("ports = %v, want %v (port-list order)", got, want)
 	}
 	if n := pace.n.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3", n)
@@ -167,8 +170,8 @@ func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev, err := p.ProbeHost(t.Context(), localhost, &countingPacer{})
-	if ev != nil || err != nil {
-		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
+	if err != nil || len(ev) != 1 || ev[0].Port != 80 || ev[0].Fields["tcp.state"] != "closed" {
+		t.Errorf("got %v, %v; want one tcp.state=closed evidence on 80, no error", ev, err)
 	}
 }
 
@@ -296,7 +299,9 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 			}
 			var open []uint16
 			for _, e := range ev {
-				open = append(open, e.Port)
+				if e.Fields["tcp.state"] == "open" {
+					open = append(open, e.Port)
+				}
 			}
 			if got := tc.d.tried.Load(); got != tc.tried || !slices.Equal(open, tc.open) {
 				t.Errorf("tried %d ports, open %v; want %d, %v", got, open, tc.tried, tc.open)
