@@ -73,7 +73,21 @@ type Config struct {
 	HostRate    float64 // per-host packets per second
 	// L2Rate paces the sweepers whose silence proves absence (ARP), which
 	// run alone before the others, in frames per second.
-	L2Rate      float64
+	L2Rate float64
+	// Liveness, when set, is the cheap stage that runs after the Absence
+	// sweepers on the in-scope addresses they do not vouch for (routed
+	// ranges, or every address without raw sockets): ICMP echo and TCP
+	// SYN or connect to ports cameras always open. Its pacer is a
+	// NewPacer. What it emits marks an address live; after it, an address
+	// it checked that answered nothing and that no discovery reply named
+	// gets no unicast discovery datagram and no probe. Nil keeps the
+	// behaviour before issue 16 (every address gets the whole salvo).
+	Liveness Sweeper
+	// NewRate is how many new addresses per second per destination
+	// prefix of NewPrefix bits the liveness stage may touch
+	// (DefaultNewRate, DefaultNewPrefix).
+	NewRate     float64
+	NewPrefix   int
 	Concurrency int
 	HostTimeout time.Duration
 	// Neighbours returns the kernel's neighbour table (IP to MAC) of the
@@ -103,8 +117,11 @@ type Engine struct {
 
 	found  found
 	absent absent // prefixes where silence to ARP proves absence
-	probed atomic.Uint64
-	alive  atomic.Uint64
+	// liveDone is set when the liveness stage ran to its end (written
+	// before the later stages start, read only after).
+	liveDone bool
+	probed   atomic.Uint64
+	alive    atomic.Uint64
 
 	mu     sync.Mutex
 	phases map[string]time.Duration
@@ -113,6 +130,8 @@ type Engine struct {
 	limits   map[netip.Addr]*rate.Limiter
 	demoted  int // addresses whose ARP claim reviewARP demoted
 	unproven int // addresses silent to ARP whose sweep replies were dropped
+
+	liveChecked, liveAnswered atomic.Uint64
 }
 
 // Stats counts what a run did.
@@ -134,6 +153,9 @@ type Stats struct {
 	// that did not answer it, yet discovery replies came from them: a
 	// forged source address, not recorded as a host.
 	Unproven int
+	// LiveChecked counts the addresses the liveness stage checked, and
+	// LiveAnswered those of them that answered it.
+	LiveChecked, LiveAnswered uint64
 }
 
 // New validates cfg and fills in defaults.
@@ -161,6 +183,18 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.L2Rate == 0 {
 		cfg.L2Rate = DefaultL2Rate
+	}
+	if cfg.NewRate < 0 || cfg.NewPrefix < 0 || cfg.NewPrefix > 128 {
+		return nil, errors.New("scanner: negative new-address rate, or a prefix length outside 0-128")
+	}
+	if cfg.NewRate == 0 {
+		cfg.NewRate = DefaultNewRate
+	}
+	if cfg.NewPrefix == 0 {
+		cfg.NewPrefix = DefaultNewPrefix
+	}
+	if cfg.Liveness != nil && cfg.Scope == nil {
+		return nil, errors.New("scanner: the liveness stage needs a scope")
 	}
 	if cfg.HostRate > cfg.Rate {
 		cfg.HostRate = cfg.Rate
@@ -196,7 +230,8 @@ func (e *Engine) Stats() Stats {
 	refused := e.found.refused
 	e.found.mu.Unlock()
 	return Stats{Probed: e.probed.Load(), Alive: e.alive.Load(), Phases: maps.Clone(e.phases),
-		ARPDemoted: e.demoted, StraysRefused: refused, Unproven: e.unproven}
+		ARPDemoted: e.demoted, StraysRefused: refused, Unproven: e.unproven,
+		LiveChecked: e.liveChecked.Load(), LiveAnswered: e.liveAnswered.Load()}
 }
 
 // timePhase records how long a phase took (the last run's, per name).
@@ -278,11 +313,86 @@ func (e *Engine) sweep(ctx context.Context) {
 			e.cfg.Log.Warn().Int("addresses", n).Msg("ARP conflicts: several MACs or a MAC claiming many addresses; those claims prove no host")
 		}
 	}
+	e.live(ctx)
 	scope := e.cfg.Scope
-	if len(e.absent) > 0 {
-		scope = presentScope{Scope: scope, absent: e.absent, found: &e.found}
+	if len(e.absent) > 0 || e.liveDone {
+		ps := presentScope{Scope: scope, absent: e.absent, found: &e.found}
+		if e.liveDone {
+			ps.checked = e.checkedByLiveness
+		}
+		scope = ps
 	}
 	e.runSweepers(ctx, rest, scope, e.global)
+}
+
+// live runs the liveness stage over the in-scope addresses the Absence
+// sweepers do not vouch for. Its answers join the hosts' evidence and mark
+// them live; answers from outside that part of the scope are dropped (a
+// ping reply meant for another process, a forged source).
+//
+// Its TCP packets (at most two per address, sent together) precede the
+// host's own connects by at least the stage's listening window (a second
+// or more), so the per-host limit of three connections in any one second
+// still holds without spending the host's per-host budget here.
+func (e *Engine) live(ctx context.Context) {
+	s := e.cfg.Liveness
+	if s == nil || ctx.Err() != nil {
+		return
+	}
+	scope := routedScope{Scope: e.cfg.Scope, absent: e.absent}
+	pace := &newPacer{pacer: &pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1)}, rate: e.cfg.NewRate, bits: e.cfg.NewPrefix}
+	counted := &countingScope{routedScope: scope, n: &e.liveChecked}
+	now := e.cfg.Now
+	start := now()
+	var mu sync.Mutex
+	seen := map[netip.Addr]bool{}
+	err := s.Sweep(ctx, counted, pace, func(ev device.Evidence) {
+		if !ev.Addr.IsValid() || !scope.Contains(ev.Addr) {
+			return
+		}
+		if ev.Time.IsZero() {
+			ev.Time = now()
+		}
+		mu.Lock()
+		if !seen[ev.Addr] {
+			seen[ev.Addr] = true
+			e.liveAnswered.Add(1)
+		}
+		mu.Unlock()
+		e.found.addLive(ev)
+	})
+	e.timePhase(s.Name(), start)
+	if err != nil && ctx.Err() == nil {
+		// A stage that failed (no raw socket after all) proves nothing:
+		// every address gets the whole salvo, as without it.
+		e.cfg.Log.Warn().Err(err).Str("sweeper", s.Name()).Msg("liveness stage failed; every address gets the discovery probes")
+		return
+	}
+	e.liveDone = ctx.Err() == nil
+	e.cfg.Log.Info().Uint64("checked", e.liveChecked.Load()).Uint64("answered", e.liveAnswered.Load()).Msg("liveness stage done")
+}
+
+// countingScope counts the addresses the liveness stage iterates.
+type countingScope struct {
+	routedScope
+	n *atomic.Uint64
+}
+
+func (c *countingScope) Iter() AddrSource {
+	return &countingIter{it: c.routedScope.Iter(), n: c.n}
+}
+
+type countingIter struct {
+	it AddrSource
+	n  *atomic.Uint64
+}
+
+func (c *countingIter) Next() (netip.Addr, bool) {
+	a, ok := c.it.Next()
+	if ok {
+		c.n.Add(1)
+	}
+	return a, ok
 }
 
 func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope, budget *rate.Limiter) {
@@ -478,6 +588,10 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	if en == nil {
 		en = &entry{}
 	}
+	// Checked by the liveness stage, silent to it, and named by no
+	// discovery reply: no probe (issue 16 item 2). The neighbour table is
+	// still read below: on-link, the kernel resolved it for the stage.
+	silent := e.checkedByLiveness(addr) && len(en.ev) == 0
 	h.Evidence, h.AddressConflicts = en.ev, en.conflicts
 	l := &en.l
 	// done: the scan ended, the host's time is up, or a limiter refused
@@ -499,6 +613,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			if !ev[i].Addr.IsValid() {
 				ev[i].Addr = addr
 			}
+			if known(h.Evidence, &ev[i]) {
+				continue // the liveness stage saw this port's state already
+			}
 			if l.admit(&e.cfg.Budget, &ev[i]) {
 				h.Evidence = append(h.Evidence, ev[i])
 			}
@@ -516,6 +633,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 		}
 	}
 
+	if silent {
+		goto neighbours
+	}
 	for _, p := range e.cfg.HostProbers {
 		if done() {
 			h.Partial = true
@@ -555,6 +675,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			add(p.Name(), ev, err)
 		}
 	}
+neighbours:
 	// The kernel resolved every on-link address the probes touched: a MAC
 	// in its table names the host, and for a host that answered nothing
 	// else it is the proof it is there (an ARP-only device, found without
@@ -599,6 +720,15 @@ func (e *Engine) addOUI(h *device.Host) {
 		return
 	}
 	h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceOUI, Addr: h.Addr, MAC: h.MAC, Fields: f, Time: e.cfg.Now()})
+}
+
+// known reports whether ev repeats an item of have: the same source, port
+// and fields (a SYN-ACK of the liveness stage, then the connect to the same
+// port).
+func known(have []device.Evidence, ev *device.Evidence) bool {
+	return slices.ContainsFunc(have, func(h device.Evidence) bool {
+		return h.Source == ev.Source && h.Port == ev.Port && maps.Equal(h.Fields, ev.Fields)
+	})
 }
 
 // openPorts lists the TCP ports that some evidence showed open, ascending.

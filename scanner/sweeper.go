@@ -75,6 +75,9 @@ type entry struct {
 	// without it holds replies from an address that did not answer ARP,
 	// which no Ethernet host can send: a forged source address.
 	arp bool
+	// live is set when the address answered the liveness stage (ICMP
+	// echo, a SYN-ACK or a RST).
+	live bool
 }
 
 // add files ev under its address if the address's budget has room;
@@ -100,6 +103,26 @@ func (f *found) add(ev device.Evidence, outside bool) {
 	if en.l.admit(&f.budget, &ev) {
 		en.ev = append(en.ev, ev)
 	}
+}
+
+// addLive files what the liveness stage heard from an in-scope address
+// and marks the address live.
+func (f *found) addLive(ev device.Evidence) {
+	f.add(ev, false)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if en := f.hosts[ev.Addr]; en != nil {
+		en.live = true
+	}
+}
+
+// heard reports whether addr answered the liveness stage or anything else
+// (a discovery multicast reply names it): worth the unicast salvo.
+func (f *found) heard(addr netip.Addr) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en := f.hosts[addr]
+	return en != nil && (en.live || len(en.ev) > 0)
 }
 
 // answeredARP reports whether addr answered the Absence sweepers, also
@@ -143,11 +166,13 @@ func (a absent) covers(addr netip.Addr) bool {
 }
 
 // presentScope is a Scope whose iteration skips the addresses an Absence
-// sweeper proved absent.
+// sweeper proved absent and, when the liveness stage ran (checked), those
+// it checked that answered nothing.
 type presentScope struct {
 	Scope
-	absent absent
-	found  *found
+	absent  absent
+	found   *found
+	checked func(netip.Addr) bool
 }
 
 func (s presentScope) Iter() AddrSource {
@@ -162,7 +187,16 @@ type presentIter struct {
 func (p *presentIter) Next() (netip.Addr, bool) {
 	for {
 		a, ok := p.it.Next()
-		if !ok || !p.s.absent.covers(a) || p.s.found.answeredARP(a) {
+		if !ok {
+			return a, ok
+		}
+		if p.s.absent.covers(a) {
+			if p.s.found.answeredARP(a) {
+				return a, ok
+			}
+			continue
+		}
+		if p.s.checked == nil || !p.s.checked(a) || p.s.found.heard(a) {
 			return a, ok
 		}
 	}
