@@ -3,6 +3,7 @@
 
 GO        ?= go
 BIN       := bin/camsweep
+LAB_BIN   := bin/camsweep-lab
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
@@ -11,12 +12,17 @@ STATICCHECK_VERSION := v0.8.2
 # the race detector do not starve each other.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 12m
 
-.PHONY: all build test unit lint fuzz demo bench bench-scale bench-corpus bench-micro corpus generate deps clean
+.PHONY: all build build-lab test unit lint fuzz demo bench bench-scale bench-corpus bench-micro corpus generate deps clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/camsweep
+
+# build-lab builds the lab's own command (cmd/camsweep-lab): the simulated
+# network and its device emulators stay out of the shipped scanner.
+build-lab:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(LAB_BIN) ./cmd/camsweep-lab
 
 # deps installs what the tests need on a fresh machine: Go modules; as root,
 # the Debian packages of the lab tests (iproute2 for the namespaces,
@@ -63,18 +69,18 @@ fuzz:
 		done; \
 	done
 
-# demo builds camsweep, brings the simulated lab up, scans both segments from
+# demo builds camsweep and camsweep-lab, brings the simulated lab up, scans both segments from
 # the jump namespace with the lab's zones, prints the table and takes the lab
 # down again (also when the scan fails).
 LAB_PREFIX := csw-
 LAB_STATE  := /run/camsweep-lab/$(LAB_PREFIX)
-demo: build
+demo: build build-lab
 	@if [ "$$(uname -s)" != Linux ]; then echo "make demo needs Linux (network namespaces)"; exit 1; fi
 	@if [ "$$(id -u)" != 0 ]; then echo "make demo needs root: the lab builds network namespaces (try: sudo make demo)"; exit 1; fi
 	@$(MAKE) --no-print-directory deps
 	@command -v ip >/dev/null 2>&1 || { echo "make demo needs iproute2: apt-get install iproute2"; exit 1; }
-	@set -e; trap '$(BIN) lab down >/dev/null 2>&1 || true' EXIT INT TERM; \
-	$(BIN) lab up; \
+	@set -e; trap '$(LAB_BIN) down >/dev/null 2>&1 || true' EXIT INT TERM; \
+	$(LAB_BIN) up; \
 	echo; echo "== camsweep scan 198.18.10.0/24 198.18.20.0/24 (from the lab's jump host)"; echo; \
 	rc=0; ip netns exec $(LAB_PREFIX)jump $(BIN) scan 198.18.10.0/24 198.18.20.0/24 \
 		--zones $(LAB_STATE)/zones.yaml --format table || rc=$$?; \
@@ -95,8 +101,9 @@ bench:
 	@scripts/apt-install nmap:nmap
 	@mkdir -p $(BENCH_DIR)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
 	$(GO) build -o $(BENCH_DIR)/bench ./bench
-	$(BENCH_DIR)/bench -spec bench/lab.yaml -bin $(BENCH_DIR)/camsweep -pairs $(BENCH_PAIRS) -out bench/results/LATEST.md
+	$(BENCH_DIR)/bench -spec bench/lab.yaml -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab -pairs $(BENCH_PAIRS) -out bench/results/LATEST.md
 
 # bench-scale scans the sparse /16 scale lab once (65,534 addresses, 300
 # live, on the jump host's segment) and writes bench/results/SCALE.md: wall
@@ -106,8 +113,9 @@ bench-scale:
 	@$(MAKE) --no-print-directory deps
 	@mkdir -p $(BENCH_DIR)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
 	$(GO) build -o $(BENCH_DIR)/bench ./bench
-	$(BENCH_DIR)/bench -scale -bin $(BENCH_DIR)/camsweep
+	$(BENCH_DIR)/bench -scale -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab
 
 # corpus prints camsweep's score on the corpus of real replies
 # (testdata/real): every recorded device replayed through the probers and
@@ -124,8 +132,9 @@ bench-corpus:
 	@scripts/apt-install nmap:nmap
 	@mkdir -p $(BENCH_DIR)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
 	$(GO) build -o $(BENCH_DIR)/bench ./bench
-	$(BENCH_DIR)/bench -corpus testdata/real -bin $(BENCH_DIR)/camsweep
+	$(BENCH_DIR)/bench -corpus testdata/real -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab
 
 # bench-micro runs the Go micro-benchmarks (parsers, rules, encoders).
 bench-micro:

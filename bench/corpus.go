@@ -84,13 +84,17 @@ func runCorpusBench(ctx context.Context, cfg config, dir string) (err error) {
 	if err != nil {
 		return err
 	}
+	labBin, err := filepath.Abs(cfg.labBin)
+	if err != nil {
+		return err
+	}
 	if cfg.raw == "" {
 		if cfg.raw, err = os.MkdirTemp("", "camsweep-bench-corpus-"); err != nil {
 			return err
 		}
 	}
 	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: bin, StateDir: state, ReadyTimeout: 120 * time.Second}
+	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 	fmt.Printf("bench: corpus lab up (%d replayed devices) …\n", len(devs))
 	if err := lab.Up(ctx, spec, opts); err != nil {
 		return err

@@ -28,7 +28,8 @@ func main() {
 	var (
 		specPath  = flag.String("spec", "bench/lab.yaml", "benchmark lab spec")
 		writeSpec = flag.String("write-spec", "", "write the generated benchmark lab spec to `FILE` and exit")
-		bin       = flag.String("bin", "bin/camsweep", "camsweep binary (runs the scans and the emulators)")
+		bin       = flag.String("bin", "bin/camsweep", "camsweep binary (runs the scans)")
+		labBin    = flag.String("lab-bin", "bin/camsweep-lab", "camsweep-lab binary (brings the lab up and runs its emulators)")
 		nmapBin   = flag.String("nmap", "nmap", "nmap binary")
 		pairs     = flag.Int("pairs", 3, "camsweep/nmap pairs to run (A B A B …)")
 		quick     = flag.Bool("quick", false, "one pair only")
@@ -51,7 +52,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := config{specPath: *specPath, bin: *bin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep, tools: strings.Split(*tools, ",")}
+	cfg := config{specPath: *specPath, bin: *bin, labBin: *labBin, nmap: *nmapBin, pairs: *pairs, out: *out, raw: *keep, tools: strings.Split(*tools, ",")}
 	if *corpusDir != "" {
 		if !isFlagSet("out") {
 			cfg.out = "bench/results/CORPUS.md"
@@ -79,9 +80,9 @@ func main() {
 }
 
 type config struct {
-	specPath, bin, nmap, out, raw string
-	pairs                         int
-	tools                         []string
+	specPath, bin, labBin, nmap, out, raw string
+	pairs                                 int
+	tools                                 []string
 }
 
 func writeSpecFile(path string) error {
@@ -112,6 +113,10 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
+	labBin, err := filepath.Abs(cfg.labBin)
+	if err != nil {
+		return err
+	}
 	if cfg.raw == "" {
 		if cfg.raw, err = os.MkdirTemp("", "camsweep-bench-"); err != nil {
 			return err
@@ -120,7 +125,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: bin, StateDir: state, ReadyTimeout: 120 * time.Second}
+	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 
 	fmt.Printf("bench: lab %s up (%d devices) …\n", spec.Prefix, len(spec.Devices))
 	t0 := time.Now()

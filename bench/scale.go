@@ -46,13 +46,17 @@ func runScale(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
+	labBin, err := filepath.Abs(cfg.labBin)
+	if err != nil {
+		return err
+	}
 	if cfg.raw == "" {
 		if cfg.raw, err = os.MkdirTemp("", "camsweep-scale-"); err != nil {
 			return err
 		}
 	}
 	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: bin, StateDir: state, ReadyTimeout: 120 * time.Second}
+	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 	fmt.Printf("bench: scale lab %s up (%d devices on %s) …\n", spec.Prefix, len(spec.Devices), scaleCIDR)
 	t0 := time.Now()
 	if err := lab.Up(ctx, spec, opts); err != nil {

@@ -86,7 +86,7 @@ func TestScan_lab_historyChanges(t *testing.T) {
 	}
 	s1.Prefix = changesPrefix()
 	s2 := changedLab(t, s1)
-	o := lab.Options{Binary: binary, StateDir: filepath.Join(t.TempDir(), "lab")}
+	o := lab.Options{Binary: labBinary, StateDir: filepath.Join(t.TempDir(), "lab")}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -30,11 +30,14 @@ import (
 var prefix = cmp.Or(os.Getenv("CAMSWEEP_E2E_PREFIX"), "cswe-")
 
 var (
-	binary  string
-	spec    *lab.Spec
-	opts    lab.Options
-	labErr  error // why the lab is not available
-	workdir string
+	// binary is the scanner (cmd/camsweep); labBinary is the lab's own
+	// command (cmd/camsweep-lab), the Binary of every lab.Options.
+	binary    string
+	labBinary string
+	spec      *lab.Spec
+	opts      lab.Options
+	labErr    error // why the lab is not available
+	workdir   string
 )
 
 func TestMain(m *testing.M) {
@@ -50,11 +53,14 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(workdir)
 	binary = filepath.Join(workdir, "camsweep")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/camsweep")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building camsweep: %v\n%s", err, out)
-		return 1
+	labBinary = filepath.Join(workdir, "camsweep-lab")
+	for _, b := range []struct{ out, pkg string }{{binary, "../cmd/camsweep"}, {labBinary, "../cmd/camsweep-lab"}} {
+		build := exec.Command("go", "build", "-o", b.out, b.pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.pkg, err, out)
+			return 1
+		}
 	}
 	if labErr = lab.Check(); labErr == nil {
 		spec, labErr = lab.DefaultSpec()
@@ -70,7 +76,7 @@ func run(m *testing.M) int {
 				}
 			}
 		}
-		opts = lab.Options{Binary: binary, StateDir: filepath.Join(workdir, "lab")}
+		opts = lab.Options{Binary: labBinary, StateDir: filepath.Join(workdir, "lab")}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		labErr = lab.Up(ctx, spec, opts)
 		cancel()

@@ -107,7 +107,7 @@ func TestScan_lab_replayedCorpusDevices(t *testing.T) {
 		t.Fatalf("only %d corpus devices can be replayed over the network", len(devs))
 	}
 	s := replaySpec(t, devs)
-	o := lab.Options{Binary: binary, StateDir: filepath.Join(t.TempDir(), "lab")}
+	o := lab.Options{Binary: labBinary, StateDir: filepath.Join(t.TempDir(), "lab")}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -58,8 +58,10 @@ func Check() error {
 
 // Options tune Up and Down.
 type Options struct {
-	// Binary is the camsweep binary that runs the emulators
-	// ("<Binary> lab serve ..."); empty means os.Executable().
+	// Binary is the lab's command, camsweep-lab (cmd/camsweep-lab), that
+	// runs the emulators ("<Binary> serve ..."); empty means
+	// os.Executable(). The scanner, camsweep, has no serve command: the
+	// shipped binary carries no emulator.
 	Binary string
 	// StateDir holds logs, PID files, ready files, spec.yaml and zones.yaml;
 	// empty means DefaultStateDir(prefix).
@@ -282,7 +284,7 @@ func output(ctx context.Context, stdin *strings.Reader, name string, args ...str
 	return stdout.Bytes(), nil
 }
 
-// startEmulators starts "<bin> lab serve" in every device namespace and
+// startEmulators starts "<bin> serve" in every device namespace and
 // waits until each has written its ready file.
 func startEmulators(ctx context.Context, spec *Spec, bin, dir, specPath string, timeout time.Duration) error {
 	if timeout == 0 {
@@ -306,7 +308,7 @@ func startEmulators(ctx context.Context, spec *Spec, bin, dir, specPath string, 
 		}
 		// Not CommandContext: the emulators outlive Up (and the CLI).
 		cmd := exec.Command("ip", "netns", "exec", d.NS,
-			bin, "lab", "serve", "--spec", specPath, "--device", d.Name, "--ready", s.ready)
+			bin, "serve", "--spec", specPath, "--device", d.Name, "--ready", s.ready)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// Own process group: a ^C at the terminal that ran "lab up" does
 		// not reach the emulators.
@@ -471,11 +473,14 @@ func alive(pid int) bool {
 	return i >= 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
-// isEmulator reports whether pid runs "... lab serve ..." or is a lab's
-// avahi-daemon (lab/avahi.go).
+// isEmulator reports whether pid runs "camsweep-lab serve --spec ..." or
+// is a lab's avahi-daemon (lab/avahi.go). "camsweep lab serve" is the
+// emulator of a lab brought up before the lab had its own command: Down
+// still clears such a lab after a crash.
 func isEmulator(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && (bytes.Contains(b, []byte("\x00lab\x00serve\x00")) || isAvahi(b))
+	return err == nil && (bytes.Contains(b, []byte("\x00serve\x00--spec\x00")) ||
+		bytes.Contains(b, []byte("\x00lab\x00serve\x00")) || isAvahi(b))
 }
 
 // namespaces lists the named network namespaces starting with prefix.

@@ -24,7 +24,7 @@ type ServeOptions struct {
 }
 
 // Serve runs the emulator of device until ctx ends (the lab starts it as
-// "camsweep lab serve" inside the device's namespace).
+// "camsweep-lab serve" inside the device's namespace).
 func Serve(ctx context.Context, spec *Spec, device string, opts ServeOptions) error {
 	d, ok := spec.Device(device)
 	if !ok && len(spec.hostDevices(device)) > 0 {

@@ -97,6 +97,6 @@ passwords and never changes a device's settings.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCmd(), newLabCmd(), newRulesCmd(), newVendorsCmd(), newOUICmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd())
+	root.AddCommand(newScanCmd(), newRulesCmd(), newVendorsCmd(), newOUICmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd())
 	return root
 }

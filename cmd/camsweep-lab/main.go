@@ -1,35 +1,72 @@
+// Command camsweep-lab manages the simulated lab network the tests, the
+// demo and the benchmarks scan: "camsweep-lab up|down|status|zones" and the
+// hidden "serve" that runs one device's emulator inside its namespace.
+// It is its own binary so that the shipped scanner, which may run with
+// CAP_NET_RAW, carries neither the device emulators nor root "ip netns"
+// calls (issue 15).
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/netip"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/camsweep/camsweep/internal/exitcode"
 	"github.com/camsweep/camsweep/lab"
 )
 
-// newLabCmd is "camsweep lab up|down|status|zones" and the hidden
-// "lab serve" that runs one device's emulator inside its namespace.
-func newLabCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "lab",
-		Short: "Manage the simulated lab network (root, Linux)",
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	// cobra's own flag and argument errors carry no code: usage errors.
+	code := exitcode.Of(err, exitcode.Usage)
+	if err != nil {
+		fmt.Fprintln(stderr, "camsweep-lab:", err)
+	}
+	return code
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "camsweep-lab",
+		Short: "Manage the simulated lab network camsweep is tested against (root, Linux)",
 		Long: `The lab is a simulated department network built from Linux network namespaces:
 a jump host for the scanner, a primary segment and an isolated CCTV segment behind
 a router, and emulated cameras, a web server and an office PC. Every address is
 in 198.18.0.0/15 and nothing is added to the root namespace.
 
-  camsweep lab up
+  camsweep-lab up
   ip netns exec csw-jump camsweep scan 198.18.10.0/24 198.18.20.0/24 \
       --zones /run/camsweep-lab/csw-/zones.yaml
-  camsweep lab down`,
+  camsweep-lab down`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 	}
-	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabZonesCmd(), newLabServeCmd())
-	return cmd
+	root.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabZonesCmd(), newLabServeCmd())
+	return root
 }
+
+// usageErr marks bad input from the user (exit 2); any other error of a
+// command is a failure at run time (exit 1).
+func usageErr(format string, a ...any) error { return exitcode.Usagef(format, a...) }
 
 // loadSpec reads --spec or the embedded default; a bad spec is a usage error.
 func loadSpec(path string) (*lab.Spec, error) {
@@ -61,7 +98,7 @@ func newLabUpCmd() *cobra.Command {
 			}
 			opts := lab.Options{StateDir: stateDir}
 			if err := lab.Up(cmd.Context(), spec, opts); err != nil {
-				return err
+				return exitcode.Runtime(err)
 			}
 			dir := stateDir
 			if dir == "" {
@@ -80,7 +117,7 @@ func newLabUpCmd() *cobra.Command {
 				cidrs += " " + sg.CIDR
 			}
 			fmt.Fprintf(out, "\nscan it:  ip netns exec %s camsweep scan%s --zones %s\n", spec.JumpNS(), cidrs, filepath.Join(dir, "zones.yaml"))
-			fmt.Fprintf(out, "stop it:  camsweep lab down --prefix %s\n", spec.Prefix)
+			fmt.Fprintf(out, "stop it:  camsweep-lab down --prefix %s\n", spec.Prefix)
 			return nil
 		},
 	}
@@ -113,7 +150,7 @@ func newLabDownCmd() *cobra.Command {
 				return err
 			}
 			if err := lab.Down(cmd.Context(), p, lab.Options{StateDir: stateDir}); err != nil {
-				return err
+				return exitcode.Runtime(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "lab %q is down\n", p)
 			return nil
@@ -138,7 +175,7 @@ func newLabStatusCmd() *cobra.Command {
 			}
 			st, err := lab.Status(cmd.Context(), p)
 			if err != nil {
-				return err
+				return exitcode.Runtime(err)
 			}
 			out := cmd.OutOrStdout()
 			if len(st.Namespaces) == 0 {
@@ -180,10 +217,10 @@ func newLabZonesCmd() *cobra.Command {
 			}
 			z, err := lab.Zones(spec)
 			if err != nil {
-				return err
+				return exitcode.Runtime(err)
 			}
 			_, err = cmd.OutOrStdout().Write(z)
-			return err
+			return exitcode.Runtime(err)
 		},
 	}
 	cmd.Flags().StringVar(&specPath, "spec", "", "lab spec YAML (default: the built-in spec)")
@@ -194,12 +231,12 @@ func newLabServeCmd() *cobra.Command {
 	var specPath, device, ready, listen string
 	cmd := &cobra.Command{
 		Use:    "serve",
-		Short:  "Run one device's emulator until SIGTERM (started by lab up inside the device's namespace)",
+		Short:  "Run one device's emulator until SIGTERM (started by up inside the device's namespace)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if specPath == "" || device == "" {
-				return usageErr("lab serve needs --spec and --device")
+				return usageErr("serve needs --spec and --device")
 			}
 			spec, err := loadSpec(specPath)
 			if err != nil {
@@ -211,7 +248,7 @@ func newLabServeCmd() *cobra.Command {
 					return usageErr("--listen: %w", err)
 				}
 			}
-			return lab.Serve(cmd.Context(), spec, device, opts)
+			return exitcode.Runtime(lab.Serve(cmd.Context(), spec, device, opts))
 		},
 	}
 	cmd.Flags().StringVar(&specPath, "spec", "", "lab spec YAML")
