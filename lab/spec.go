@@ -91,6 +91,13 @@ type Device struct {
 	// Replay is the corpus device key a replay device serves the recorded
 	// replies of (profile replay, lab/emulator/replay.go).
 	Replay string `yaml:"replay,omitempty"`
+	// Claims is the prefix of addresses an ARP forger (hostile-arp)
+	// answers for, with ClaimMACs forged MACs (0: the emulator's
+	// default); Peers are the hosts a scope widener or SSDP hijacker
+	// names (lab/emulator/hostile.go).
+	Claims    string   `yaml:"claims,omitempty"`
+	ClaimMACs int      `yaml:"claim_macs,omitempty"`
+	Peers     []string `yaml:"peers,omitempty,flow"`
 
 	replayDir string // the spec's corpus, set by validation
 }
@@ -350,6 +357,9 @@ func (v *validator) validate(s *Spec) error {
 			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
 		}
 	}
+	if err := v.validateHostile(s, used); err != nil {
+		return err
+	}
 	for i, d := range s.Devices {
 		if d.Profile == emulator.ProfileARPOnly && (d.Host != "" || d.Also != nil || d.Avahi) {
 			return v.errf(v.at("devices", i, "profile"), "device %q: an arp-only device needs a namespace of its own, with one interface and nothing else running", d.Name)
@@ -392,6 +402,72 @@ func (v *validator) validateReplay(s *Spec, i int) error {
 		return v.errf(v.at("devices", i, "replay"), "replay %q: no such device in the corpus at %s", d.Replay, s.Corpus)
 	}
 	d.replayDir = s.Corpus
+	return nil
+}
+
+// maxClaims bounds what one ARP forger claims: a /23.
+const maxClaims = 512
+
+// validateHostile checks the fields of hostile devices: each in a
+// namespace of its own (the forger's raw socket and the others' ports must
+// not meet another device's), an ARP forger's claims inside its segment and
+// clear of every address the spec gives out (so "no record for an address
+// nobody owns" stays a fair test), peers in the lab range, and no hostile
+// field on another profile.
+func (v *validator) validateHostile(s *Spec, used map[netip.Addr]string) error {
+	for i, d := range s.Devices {
+		hostile := emulator.IsHostile(d.Profile)
+		if !hostile {
+			switch {
+			case d.Claims != "":
+				return v.errf(v.at("devices", i, "claims"), "claims %q: only hostile-arp devices claim addresses", d.Claims)
+			case d.ClaimMACs != 0:
+				return v.errf(v.at("devices", i, "claim_macs"), "claim_macs: only hostile-arp devices forge MACs")
+			case len(d.Peers) > 0:
+				return v.errf(v.at("devices", i, "peers"), "peers: only hostile-widener and hostile-ssdp devices name peers")
+			}
+			continue
+		}
+		if d.Host != "" || d.Also != nil || d.Avahi {
+			return v.errf(v.at("devices", i, "profile"), "device %q: a hostile device needs a namespace of its own, with one interface and nothing else running", d.Name)
+		}
+		if d.Profile == emulator.ProfileHostileARP {
+			p, err := netip.ParsePrefix(d.Claims)
+			seg := netip.MustParsePrefix(s.segment(d.Segment).CIDR)
+			switch {
+			case err != nil || !p.Addr().Is4() || p != p.Masked():
+				return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: want an IPv4 prefix such as 198.18.160.192/26", d.Claims, d.Name)
+			case !seg.Contains(p.Addr()) || p.Bits() < seg.Bits():
+				return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: outside its segment %s", d.Claims, d.Name, seg)
+			case p.Bits() < 32-9:
+				return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: more than %d addresses", d.Claims, d.Name, maxClaims)
+			}
+			for a, who := range used {
+				if p.Contains(a) && who != "device "+d.Name {
+					return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: holds %s of %s (claim unused addresses only)", d.Claims, d.Name, a, who)
+				}
+			}
+			if d.ClaimMACs < 0 || d.ClaimMACs > 64 {
+				return v.errf(v.at("devices", i, "claim_macs"), "claim_macs %d of device %q: want 1 to 64 (or leave it out)", d.ClaimMACs, d.Name)
+			}
+		} else if d.Claims != "" || d.ClaimMACs != 0 {
+			return v.errf(v.at("devices", i, "claims"), "device %q: only hostile-arp devices claim addresses", d.Name)
+		}
+		switch {
+		case d.Profile == emulator.ProfileHostileSSDP && len(d.Peers) == 0:
+			return v.errf(v.at("devices", i), "device %q needs peers: the hosts its LOCATIONs name", d.Name)
+		case len(d.Peers) > 0 && d.Profile != emulator.ProfileHostileSSDP && d.Profile != emulator.ProfileHostileWidener:
+			return v.errf(v.at("devices", i, "peers"), "peers: only hostile-widener and hostile-ssdp devices name peers")
+		case len(d.Peers) > 16:
+			return v.errf(v.at("devices", i, "peers"), "device %q: %d peers, at most 16", d.Name, len(d.Peers))
+		}
+		for _, ps := range d.Peers {
+			a, err := netip.ParseAddr(ps)
+			if err != nil || !a.Is4() || !LabRange.Contains(a) {
+				return v.errf(v.at("devices", i, "peers"), "peer %q of device %q: want an IPv4 address in %s", ps, d.Name, LabRange)
+			}
+		}
+	}
 	return nil
 }
 
@@ -502,7 +578,15 @@ func Zones(s *Spec) ([]byte, error) {
 // emulatorDevice converts a validated device for the emulator.
 func (d Device) emulatorDevice() emulator.Device {
 	hw, _ := net.ParseMAC(d.MAC)
+	claims, _ := netip.ParsePrefix(d.Claims)
+	var peers []netip.Addr
+	for _, p := range d.Peers {
+		if a, err := netip.ParseAddr(p); err == nil {
+			peers = append(peers, a)
+		}
+	}
 	return emulator.Device{
+		Claims: claims, ClaimMACs: d.ClaimMACs, Peers: peers,
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
 		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth, ReplayDir: d.replayDir, ReplayKey: d.Replay,

@@ -65,7 +65,8 @@ const (
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return []string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai, ProfileReplay}
+	return append([]string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai, ProfileReplay},
+		HostileProfiles()...)
 }
 
 // KnownProfile reports whether name is a profile.
@@ -100,6 +101,14 @@ type Device struct {
 	// ReplayDir and ReplayKey name the corpus directory and the device
 	// key of a replay device (ProfileReplay).
 	ReplayDir, ReplayKey string
+	// Claims and ClaimMACs are the ARP forger's (ProfileHostileARP): the
+	// addresses it answers ARP for (its own excepted) and the size of its
+	// pool of forged MACs (0: DefaultClaimMACs).
+	Claims    netip.Prefix
+	ClaimMACs int
+	// Peers are other hosts a hostile device names: the scope widener's
+	// XAddrs, the SSDP hijacker's LOCATIONs.
+	Peers []netip.Addr
 }
 
 // Timeouts bound every connection.
@@ -130,6 +139,9 @@ type Emulator struct {
 	// NetInterfaces, when set, replaces the namespace's interfaces in the
 	// ONVIF GetNetworkInterfaces answer (Interfaces); a seam for tests.
 	NetInterfaces func() []NetInterface
+	// Raw, when set, is a link-layer responder (the ARP forger): Listen
+	// opens it, Serve runs it.
+	Raw RawService
 
 	tpl *templates
 }
@@ -144,6 +156,9 @@ func New(d Device) (*Emulator, error) {
 	}
 	if d.Profile == ProfileReplay {
 		return newReplay(d)
+	}
+	if IsHostile(d.Profile) {
+		return newHostile(d)
 	}
 	tplDir := d.Profile
 	switch d.Profile {
@@ -251,6 +266,14 @@ func (e *Emulator) Listen(addr netip.Addr) ([]net.Listener, error) {
 		}
 		lns = append(lns, ln)
 	}
+	if e.Raw != nil {
+		if err := e.Raw.Open(addr); err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("emulator %s: %w", e.Device.Name, err)
+		}
+	}
 	return lns, nil
 }
 
@@ -263,6 +286,9 @@ func (e *Emulator) Serve(ctx context.Context, lns []net.Listener) error {
 	var wg sync.WaitGroup
 	for i, ln := range lns {
 		wg.Go(func() { ServeListener(ctx, ln, e.Services[i].Handle) })
+	}
+	if e.Raw != nil {
+		wg.Go(func() { e.Raw.Serve(ctx) })
 	}
 	wg.Wait()
 	return nil
