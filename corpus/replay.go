@@ -276,16 +276,17 @@ func framed(e *Entry, b, header []byte) []byte {
 // nothing is invented for a device that was not recorded saying it.
 type Server struct {
 	mu        sync.Mutex
-	onvif     map[string][]byte // operation -> SOAP body
-	onvifHTTP []byte            // a whole HTTP answer to any other ONVIF request
-	http      map[string][]byte // path -> whole HTTP answer
-	rtsp      [][]byte          // whole RTSP answers, in manifest order
-	wsd       []byte            // a recorded ProbeMatches envelope
+	onvif     map[string][][]byte // operation -> SOAP bodies, answered in turn
+	asked     map[string]int      // operation -> requests answered so far
+	onvifHTTP []byte              // a whole HTTP answer to any other ONVIF request
+	http      map[string][]byte   // path -> whole HTTP answer
+	rtsp      [][]byte            // whole RTSP answers, in manifest order
+	wsd       []byte              // a recorded ProbeMatches envelope
 }
 
 // NewServer serves d's recorded TCP replies.
 func NewServer(d *Device) *Server {
-	s := &Server{onvif: map[string][]byte{}, http: map[string][]byte{}}
+	s := &Server{onvif: map[string][][]byte{}, asked: map[string]int{}, http: map[string][]byte{}}
 	for _, e := range d.Entries {
 		s.add(e)
 	}
@@ -312,7 +313,8 @@ func (s *Server) add(e *Entry) {
 	case p == "onvif.http":
 		s.onvifHTTP = e.Data
 	case strings.HasPrefix(p, "onvif."):
-		s.onvif[strings.TrimPrefix(p, "onvif.")] = e.Data
+		op := strings.TrimPrefix(p, "onvif.")
+		s.onvif[op] = append(s.onvif[op], e.Data)
 	case p == "http":
 		s.http["/"] = wholeHTTP(e.Data)
 	case strings.HasPrefix(p, "http:"):
@@ -352,35 +354,66 @@ func (s *Server) WSDReply(req []byte) []byte {
 
 var opRe = regexp.MustCompile(`(?s)Body[^>]*>\s*<(?:[A-Za-z0-9_.-]+:)?(Get[A-Za-z]+)\b`)
 
-// Serve answers one request on c; port 554 speaks RTSP, any other HTTP.
+// Serve answers the requests of one connection on c, as long as the client
+// keeps it open and every request has a recorded answer (RTSP asks OPTIONS
+// and DESCRIBE on one connection); port 554 speaks RTSP, any other HTTP.
 func (s *Server) Serve(c net.Conn, port uint16) {
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * replayTimeout))
 	br := bufio.NewReaderSize(c, 64<<10)
-	method, target, body, err := readRequest(br)
-	if err != nil {
-		return
+	for range 16 {
+		_ = c.SetDeadline(time.Now().Add(2 * replayTimeout))
+		method, target, body, err := readRequest(br)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		reply := s.answer(port, method, target, body)
+		s.mu.Unlock()
+		if reply == nil {
+			return
+		}
+		if _, err := c.Write(reply); err != nil {
+			return
+		}
 	}
-	s.mu.Lock()
-	reply := s.answer(port, method, target, body)
-	s.mu.Unlock()
-	if reply == nil {
-		return
-	}
-	_, _ = c.Write(reply)
 }
+
+// notSupported answers an ONVIF operation the device was not recorded
+// answering: the generic SOAP fault of a device that does not implement it
+// (ONVIF Core, ter:ActionNotSupported). It names no maker and states
+// nothing; it lets the session go on to the operations that were recorded,
+// as it would on the device, instead of ending it at the first gap.
+var notSupported = func() []byte {
+	body := `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:ter="http://www.onvif.org/ver10/error"><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>ter:ActionNotSupported</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">Not recorded</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>`
+	return []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body)
+}()
 
 func (s *Server) answer(port uint16, method, target string, body []byte) []byte {
 	switch {
 	case port == 554:
 		return s.rtspAnswer(method)
 	case method == "POST":
-		if m := opRe.FindSubmatch(body); m != nil {
-			if soap, ok := s.onvif[string(m[1])]; ok {
-				return httpOK(soap)
-			}
+		m := opRe.FindSubmatch(body)
+		if m == nil {
+			return s.onvifHTTP
 		}
-		return s.onvifHTTP
+		op := string(m[1])
+		if answers := s.onvif[op]; len(answers) > 0 {
+			// Several answers recorded for one operation are given in
+			// turn (the last repeats): an anonymous fault, then the
+			// answer to a login, as the device gave them.
+			i := min(s.asked[op], len(answers)-1)
+			s.asked[op]++
+			return httpOK(answers[i])
+		}
+		if s.onvifHTTP != nil {
+			return s.onvifHTTP
+		}
+		if len(s.onvif) > 0 {
+			return notSupported
+		}
+		return nil
 	case method == "GET":
 		return s.http[target]
 	}
