@@ -23,6 +23,7 @@ import (
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/arp"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
+	"github.com/camsweep/camsweep/scanner/liveness"
 	"github.com/camsweep/camsweep/scanner/neigh"
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
 	"github.com/camsweep/camsweep/scanner/targets"
@@ -66,6 +67,8 @@ type scanFlags struct {
 	arpRetries   int
 	arpWait      time.Duration
 	arpRate      float64
+	noLiveness   bool
+	newRate      float64
 	syslog       string
 	syslogFormat string
 	syslogSpool  string
@@ -85,6 +88,11 @@ address of a CIDR of /30 or wider; it says so when that removes an address you n
 WHAT IS SENT (read-only, paced for fragile embedded devices):
   0. with CAP_NET_RAW, an ARP request to every target on a directly connected subnet;
      a target there that does not answer is absent and gets nothing more.
+  0b. liveness, on every other target (routed ranges; all targets without raw sockets):
+     one ICMP echo and a TCP SYN to 80 and 554 (raw, with CAP_NET_RAW), else a connect
+     to 80 and 554, at most --new-rate (250) new addresses a second per /16; only targets
+     that answer (a reply, a SYN-ACK or a RST) or that a multicast reply named get the
+     unicast probes of 1 and the connects of 2 (--no-liveness: every target does).
   1. discovery, for all targets at once: one probe multicast on each interface (or the
      one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
      typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
@@ -193,6 +201,8 @@ func newScanCmd() *cobra.Command {
 	fl.IntVar(&f.arpRetries, "arp-retries", arp.DefaultRetries, "ARP requests sent again to in-scope addresses of a directly connected subnet that did not answer")
 	fl.DurationVar(&f.arpWait, "arp-wait", arp.DefaultWait, "how long the ARP sweep waits for late replies after its last request")
 	fl.Float64Var(&f.arpRate, "arp-rate", scanner.DefaultL2Rate, "the ARP sweep's own budget in frames per second (ARP stays on the segment and leaves no router state, so it is paced apart from --rate)")
+	fl.BoolVar(&f.noLiveness, "no-liveness", false, "no liveness stage: every address that ARP does not vouch for gets the whole discovery salvo and the TCP connects (for networks that drop ICMP and SYNs to closed ports)")
+	fl.Float64Var(&f.newRate, "new-rate", scanner.DefaultNewRate, "the liveness stage's budget in new addresses per second per destination /16 (each address new to a router makes it hold a pending neighbour entry for about 3 s)")
 	fl.StringVar(&f.syslog, "syslog", "", "also send every record to a syslog receiver, `udp|tcp|tls://HOST:PORT` (RFC 5424; octet counting on tcp and tls)")
 	fl.StringVar(&f.syslogFormat, "syslog-format", "cef", "payload of the syslog messages: cef or json")
 	fl.StringVar(&f.syslogSpool, "syslog-spool", "", "keep messages the receiver has not taken in `DIR` (bounded, oldest dropped first) and send them when it returns, also on the next run (default: in memory)")
@@ -372,6 +382,14 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return err
 	}
 	hostProbers := []scanner.HostProber{tcp}
+	// The liveness stage (issue 16): ICMP echo and SYNs with raw sockets,
+	// connects without, on the addresses ARP does not vouch for.
+	var live *liveness.Sweeper
+	if !f.noLiveness {
+		if live, err = liveness.New(liveness.Config{Raw: privilege == privilegeRaw, Iface: f.iface, Dial: dial}); err != nil {
+			return err
+		}
+	}
 	onv, err := onvifProber(wireOpts{Timeout: f.timeout, Dial: dial, UserAgent: "camsweep/" + version, Log: log}, f.credentials)
 	if err != nil {
 		return err
@@ -390,6 +408,9 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 	}
 	portProbers := []scanner.PortProber{web, rtsp, onv, tlsp, dvr, hik}
 	methods := []string{}
+	if live != nil {
+		methods = append(methods, live.Name())
+	}
 	for _, s := range sweeps {
 		methods = append(methods, s.Name())
 	}
@@ -410,6 +431,8 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		Rate:         f.rate,
 		HostRate:     f.hostRate,
 		L2Rate:       f.arpRate,
+		Liveness:     livenessStage(live),
+		NewRate:      f.newRate,
 		Concurrency:  f.concurrency,
 		HostTimeout:  f.hostTimeout,
 		Neighbours:   neigh.Cached(neigh.DefaultPath, 200*time.Millisecond, time.Now),
@@ -541,6 +564,15 @@ func runScan(cmd *cobra.Command, args []string, f *scanFlags) error {
 		return &codeError{code: rr.ExitStatus, err: errors.New("scan finished with status " + fmt.Sprint(rr.ExitStatus))}
 	}
 	return nil
+}
+
+// livenessStage is the engine's Liveness: nil (not a typed nil) without
+// one.
+func livenessStage(l *liveness.Sweeper) scanner.Sweeper {
+	if l == nil {
+		return nil
+	}
+	return l
 }
 
 func readTargetFile(ctx context.Context, cmd *cobra.Command, name string) ([]targets.Token, error) {
