@@ -307,10 +307,13 @@ func (e *Emulator) systemDateAndTime() string {
 
 func (e *Emulator) deviceInformation() string {
 	d := e.Device
-	manufacturer, serial, hw := "", d.Serial, ""
+	manufacturer, serial, hw, firmware := "", d.Serial, "", d.Firmware
 	switch d.Profile {
 	case ProfileHikvision:
-		manufacturer, hw = "HIKVISION", "88"
+		// Hikvision firmware states one version in both protocols: SADP
+		// "V5.7.13build 210726" (sadp.go), ONVIF "V5.7.13 build 210726"
+		// (real GetDeviceInformation replies in testdata/real/onvif).
+		manufacturer, hw, firmware = "HIKVISION", "88", d.Firmware+" build 210726"
 	case ProfileDahua:
 		manufacturer, hw = "Dahua", "1.00"
 	case ProfileAxis:
@@ -321,7 +324,7 @@ func (e *Emulator) deviceInformation() string {
 		}
 	}
 	return `<tds:GetDeviceInformationResponse><tds:Manufacturer>` + manufacturer + `</tds:Manufacturer><tds:Model>` + xmlText(d.Model) +
-		`</tds:Model><tds:FirmwareVersion>` + xmlText(d.Firmware) + `</tds:FirmwareVersion><tds:SerialNumber>` + xmlText(serial) +
+		`</tds:Model><tds:FirmwareVersion>` + xmlText(firmware) + `</tds:FirmwareVersion><tds:SerialNumber>` + xmlText(serial) +
 		`</tds:SerialNumber><tds:HardwareId>` + hw + `</tds:HardwareId></tds:GetDeviceInformationResponse>`
 }
 
