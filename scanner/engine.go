@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -184,7 +185,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.L2Rate == 0 {
 		cfg.L2Rate = DefaultL2Rate
 	}
-	if cfg.NewRate < 0 || cfg.NewPrefix < 0 || cfg.NewPrefix > 128 {
+	if cfg.NewRate < 0 || math.IsNaN(cfg.NewRate) || math.IsInf(cfg.NewRate, 0) || cfg.NewPrefix < 0 || cfg.NewPrefix > 128 {
 		return nil, errors.New("scanner: negative new-address rate, or a prefix length outside 0-128")
 	}
 	if cfg.NewRate == 0 {

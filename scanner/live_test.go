@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -186,7 +187,7 @@ func TestNewPacer_perPrefix(t *testing.T) {
 }
 
 func TestNew_newRateValidated(t *testing.T) {
-	for _, c := range []Config{{NewRate: -1}, {NewPrefix: -1}, {NewPrefix: 129}, {Liveness: failingLive{}}} {
+	for _, c := range []Config{{NewRate: -1}, {NewRate: math.NaN()}, {NewRate: math.Inf(1)}, {NewPrefix: -1}, {NewPrefix: 129}, {Liveness: failingLive{}}} {
 		c.Targets, c.HostProbers = addrs(1), []HostProber{&countingTCP{}}
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted", c)
