@@ -53,6 +53,11 @@ const (
 	// kernel would send (TCP RSTs, ICMP), so only ARP, which the kernel
 	// answers without consulting routes, gets out (lab/lab.go).
 	ProfileARPOnly = "arp-only"
+	// ProfileSilent is a host that listens on no port and lets its kernel
+	// answer as any host's does: a RST to every SYN, an echo reply to a
+	// ping (issue 16: a live host on a routed range that no camera
+	// probe names). Unlike arp-only, nothing is blackholed.
+	ProfileSilent = "silent-host"
 	// ProfileHikvisionNVR is a Hikvision-platform NVR: the hikvision-camera
 	// web replies with Server DNVRS-Webs (§5.1), SADP with the recorder's
 	// model and channel count, and the SDK port 8000.
@@ -65,7 +70,7 @@ const (
 
 // Profiles lists the profile names a spec may use.
 func Profiles() []string {
-	return append([]string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileXiongmai, ProfileReplay},
+	return append([]string{ProfileHikvision, ProfileHikvisionRTSP, ProfileHikvisionNVR, ProfileDahua, ProfileAxis, ProfileUniview, ProfileWeb, ProfilePC, ProfilePrinter, ProfileARPOnly, ProfileSilent, ProfileXiongmai, ProfileReplay},
 		HostileProfiles()...)
 }
 
@@ -151,7 +156,7 @@ func New(d Device) (*Emulator, error) {
 	if !KnownProfile(d.Profile) {
 		return nil, fmt.Errorf("emulator: unknown profile %q", d.Profile)
 	}
-	if d.Profile == ProfileARPOnly {
+	if d.Profile == ProfileARPOnly || d.Profile == ProfileSilent {
 		return &Emulator{Device: d, Now: time.Now, Timeouts: DefaultTimeouts}, nil
 	}
 	if d.Profile == ProfileReplay {
