@@ -113,56 +113,134 @@ type Description struct {
 	SerialNumber     string
 	UDN              string
 	PresentationURL  string
+	// FirmwareVersion is <firmwareVersion>, not in UDA but sent by Belkin
+	// WeMo devices (the NetCam's "WeMo_NetCam_WW_2.00.10684.PVT").
+	FirmwareVersion string
+	// Truncated is set when the document stopped before the root device
+	// closed (a capture cut short, a device that stops writing): the
+	// children read whole before the cut are kept, the one cut is not.
+	Truncated bool
 }
 
-type rawDevice struct {
-	DeviceType       string `xml:"deviceType"`
-	FriendlyName     string `xml:"friendlyName"`
-	Manufacturer     string `xml:"manufacturer"`
-	ManufacturerURL  string `xml:"manufacturerURL"`
-	ModelDescription string `xml:"modelDescription"`
-	ModelName        string `xml:"modelName"`
-	ModelNumber      string `xml:"modelNumber"`
-	ModelURL         string `xml:"modelURL"`
-	SerialNumber     string `xml:"serialNumber"`
-	UDN              string `xml:"UDN"`
-	PresentationURL  string `xml:"presentationURL"`
-}
+// maxDescriptionElements bounds the elements ParseDescription looks at, so
+// a hostile document costs bounded work beyond MaxDescription.
+const maxDescriptionElements = 4096
 
-// ParseDescription decodes a device description document; only the root
-// device is read (embedded devices are the same box). Namespaces are not
-// checked: real firmware gets them wrong.
+// ParseDescription reads a device description document; only the root
+// device's own children are read (embedded devices are the same box).
+// Namespaces are not checked: real firmware gets them wrong. A document
+// cut short after <root><device> gives what was read whole before the cut,
+// with Truncated set, and no error.
 func ParseDescription(b []byte) (Description, error) {
 	if len(b) > MaxDescription {
 		return Description{}, fmt.Errorf("%w: more than %d bytes", ErrNotDescription, MaxDescription)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	var root struct {
-		XMLName xml.Name
-		Device  *rawDevice `xml:"device"`
-	}
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = false
 	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	if err := dec.Decode(&root); err != nil {
-		return Description{}, fmt.Errorf("%w: %v", ErrNotDescription, err)
-	}
-	if root.XMLName.Local != "root" || root.Device == nil {
-		return Description{}, fmt.Errorf("%w: no <root><device>", ErrNotDescription)
-	}
-	d := root.Device
-	t := func(s string) string {
-		s = strings.TrimSpace(s)
-		if !utf8.ValidString(s) {
-			s = strings.ToValidUTF8(s, "\uFFFD")
+	var (
+		d       Description
+		path    []string // local names from the root element down
+		inDev   bool     // inside the root device (path[:2] is root, device)
+		seenDev bool
+		text    strings.Builder
+	)
+	for n := 0; n < maxDescriptionElements; {
+		tok, err := dec.RawToken()
+		if err != nil {
+			if !seenDev {
+				if err == io.EOF {
+					err = errors.New("no <root><device>")
+				}
+				return Description{}, fmt.Errorf("%w: %v", ErrNotDescription, err)
+			}
+			// The root device was open when the document stopped.
+			d.Truncated = inDev || len(path) > 0
+			return d, nil
 		}
-		return clip(s)
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n++
+			switch {
+			case len(path) == 0 && t.Name.Local != "root":
+				return Description{}, fmt.Errorf("%w: root element %q", ErrNotDescription, clip(t.Name.Local))
+			case len(path) == 1 && t.Name.Local == "device" && !seenDev:
+				inDev, seenDev = true, true
+			}
+			path = append(path, t.Name.Local)
+			text.Reset()
+		case xml.CharData:
+			if inDev && len(path) == 3 && text.Len() <= maxValue {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if len(path) == 0 {
+				return Description{}, fmt.Errorf("%w: unbalanced end element", ErrNotDescription)
+			}
+			if inDev && len(path) == 3 {
+				d.set(path[2], text.String())
+			}
+			if inDev && len(path) == 2 {
+				// The root device is whole: nothing after it is read.
+				return d, nil
+			}
+			path = path[:len(path)-1]
+			text.Reset()
+			if len(path) == 0 {
+				if !seenDev {
+					return Description{}, fmt.Errorf("%w: no <root><device>", ErrNotDescription)
+				}
+				return d, nil
+			}
+		}
 	}
-	return Description{
-		DeviceType: t(d.DeviceType), FriendlyName: t(d.FriendlyName), Manufacturer: t(d.Manufacturer),
-		ManufacturerURL: t(d.ManufacturerURL), ModelDescription: t(d.ModelDescription), ModelName: t(d.ModelName),
-		ModelNumber: t(d.ModelNumber), ModelURL: t(d.ModelURL), SerialNumber: t(d.SerialNumber), UDN: t(d.UDN), PresentationURL: t(d.PresentationURL),
-	}, nil
+	if !seenDev {
+		return Description{}, fmt.Errorf("%w: no <root><device> in the first %d elements", ErrNotDescription, maxDescriptionElements)
+	}
+	d.Truncated = true
+	return d, nil
+}
+
+// set keeps one child of the root device; the first of each name wins.
+func (d *Description) set(name, v string) {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	v = clip(v)
+	var dst *string
+	switch name {
+	case "deviceType":
+		dst = &d.DeviceType
+	case "friendlyName":
+		dst = &d.FriendlyName
+	case "manufacturer":
+		dst = &d.Manufacturer
+	case "manufacturerURL":
+		dst = &d.ManufacturerURL
+	case "modelDescription":
+		dst = &d.ModelDescription
+	case "modelName":
+		dst = &d.ModelName
+	case "modelNumber":
+		dst = &d.ModelNumber
+	case "modelURL":
+		dst = &d.ModelURL
+	case "serialNumber":
+		dst = &d.SerialNumber
+	case "UDN":
+		dst = &d.UDN
+	case "presentationURL":
+		dst = &d.PresentationURL
+	case "firmwareVersion":
+		dst = &d.FirmwareVersion
+	default:
+		return
+	}
+	if *dst == "" {
+		*dst = v
+	}
 }
 
 // Fields returns the ssdp.* evidence fields of a description.
@@ -184,5 +262,9 @@ func (d Description) Fields() map[string]string {
 	set("serial_number", d.SerialNumber)
 	set("udn", d.UDN)
 	set("presentation_url", d.PresentationURL)
+	set("firmware_version", d.FirmwareVersion)
+	if d.Truncated {
+		f["ssdp.truncated"] = "true"
+	}
 	return f
 }

@@ -138,8 +138,59 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// TestParseDescription_truncated: the real WeMo setup.xml of a Belkin
+// NetCam HD as published, cut after its first service (corpus:
+// testdata/real/upnp/belkin-netcam-hd-v1-setup-xml.xml): the root
+// device's children read whole before the cut are kept, the document is
+// said to be truncated, and a value cut in the middle is not kept.
+func TestParseDescription_truncated(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "upnp", "belkin-netcam-hd-v1-setup-xml.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ParseDescription(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ssdp.device_type":       "urn:Belkin:device:NetCamSensor:1",
+		"ssdp.friendly_name":     "Porch",
+		"ssdp.manufacturer":      "Belkin International Inc.",
+		"ssdp.manufacturer_url":  "http://www.belkin.com",
+		"ssdp.model_description": "Belkin Plugin Socket 1.0",
+		"ssdp.model_name":        "NetCamHDv1",
+		"ssdp.model_number":      "1.0",
+		"ssdp.model_url":         "http://www.belkin.com/plugin/",
+		"ssdp.serial_number":     "23A595V018F00C",
+		"ssdp.udn":               "uuid:NetCamSensor-1_0-23A595V018F00C",
+		"ssdp.firmware_version":  "WeMo_NetCam_WW_2.00.10684.PVT",
+		"ssdp.truncated":         "true",
+	}
+	if got := d.Fields(); !maps.Equal(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+
+	d, err = ParseDescription([]byte("<root><device><manufacturer>Acme</manufacturer><modelName>Cam-1"))
+	if err != nil || !d.Truncated || d.Manufacturer != "Acme" || d.ModelName != "" {
+		t.Errorf("cut in a value: %+v %v", d, err)
+	}
+	// Cut before the root device opened: nothing to recover.
+	if _, err := ParseDescription([]byte("<root><specVersion><major>1</major>")); !errors.Is(err, ErrNotDescription) {
+		t.Errorf("cut before <device>: err %v", err)
+	}
+	// A whole document is not truncated; the embedded devices' values do
+	// not overwrite the root device's.
+	d, err = ParseDescription([]byte("<root><device><modelName>A</modelName><deviceList><device><modelName>B</modelName></device></deviceList></device></root>"))
+	if err != nil || d.Truncated || d.ModelName != "A" {
+		t.Errorf("whole: %+v %v", d, err)
+	}
+}
+
 func FuzzParseDescription(f *testing.F) {
 	f.Add(readFixture(f, "axis-rootdesc.xml"))
+	if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "upnp", "belkin-netcam-hd-v1-setup-xml.xml")); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte("<root><device><manufacturer>x</manufacturer></device></root>"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := ParseDescription(b)
