@@ -48,7 +48,11 @@ func TestCLI_badInput_exits2NamingTheToken(t *testing.T) {
 		{"lab spec", []string{"lab", "up", "--spec", spec}, "lab.yaml:4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(binary, tc.args...)
+			bin, args := binary, tc.args
+			if args[0] == "lab" { // the lab's own command: camsweep-lab up ...
+				bin, args = labBinary, args[1:]
+			}
+			cmd := exec.Command(bin, args...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

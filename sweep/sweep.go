@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/exitcode"
 	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/scanner"
 )
@@ -44,16 +45,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Exit statuses of DESIGN.md §Exit codes that a finished run can have.
-const (
-	ExitOK          = 0
-	ExitError       = 1
-	ExitFindings    = 3
-	ExitInterrupted = 130
-)
-
-// Run scans, writes every record and the run record, and returns the run
-// record. A writer error stops the run and is returned with the run record
+// Run scans with engine and writer already built (Scan.Run builds them
+// from Options), writes every record and the run record, and returns the
+// run record. The run record's exit status is one of internal/exitcode's. A writer error stops the run and is returned with the run record
 // (exit status 1); an interrupt is not an error (exit status 130).
 func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	now := cfg.Now
@@ -119,22 +113,22 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	rr.Interrupted = ctx.Err() != nil
 	switch {
 	case writeErr != nil:
-		rr.ExitStatus = ExitError
+		rr.ExitStatus = exitcode.Error
 		rr.Errors = append(rr.Errors, writeErr.Error())
 	case rr.Interrupted:
-		rr.ExitStatus = ExitInterrupted
+		rr.ExitStatus = exitcode.Interrupted
 	case err != nil && !errors.Is(err, context.Canceled):
-		rr.ExitStatus = ExitError
+		rr.ExitStatus = exitcode.Error
 		rr.Errors = append(rr.Errors, err.Error())
 	case cfg.FailOn > 0 && maxSeverity(rr.Findings) >= cfg.FailOn:
-		rr.ExitStatus = ExitFindings
+		rr.ExitStatus = exitcode.Findings
 	default:
-		rr.ExitStatus = ExitOK
+		rr.ExitStatus = exitcode.OK
 	}
 	werr := cfg.Writer.WriteRun(&rr)
 	cerr := cfg.Writer.Close()
 	if e := errors.Join(writeErr, werr, cerr); e != nil {
-		rr.ExitStatus = ExitError
+		rr.ExitStatus = exitcode.Error
 		return &rr, e
 	}
 	return &rr, nil

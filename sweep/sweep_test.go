@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/exitcode"
 	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/scanner"
 )
@@ -117,7 +118,7 @@ func TestRun_recordsThenRunRecord(t *testing.T) {
 	if last["schema"] != device.SchemaRun || last["interrupted"] != false || last["exit_status"] != 3.0 {
 		t.Errorf("run record %v", last)
 	}
-	if rr.ExitStatus != ExitFindings || rr.HostsUp != 2 || rr.Cameras != 2 || rr.Flagged != 2 || rr.Probed != 2 {
+	if rr.ExitStatus != exitcode.Findings || rr.HostsUp != 2 || rr.Cameras != 2 || rr.Flagged != 2 || rr.Probed != 2 {
 		t.Errorf("run %+v", rr)
 	}
 	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(rr.RunID) {
@@ -127,7 +128,7 @@ func TestRun_recordsThenRunRecord(t *testing.T) {
 
 func TestRun_failOnCritical_exitsZero(t *testing.T) {
 	rr, _ := runOnce(t, context.Background(), openHTTP{}, device.SeverityCritical)
-	if rr.ExitStatus != ExitOK {
+	if rr.ExitStatus != exitcode.OK {
 		t.Errorf("exit %d, want 0: no finding reaches critical", rr.ExitStatus)
 	}
 }
@@ -140,7 +141,7 @@ func TestRun_interrupted(t *testing.T) {
 	if time.Since(start) > time.Second {
 		t.Errorf("interrupt took %v", time.Since(start))
 	}
-	if !rr.Interrupted || rr.ExitStatus != ExitInterrupted {
+	if !rr.Interrupted || rr.ExitStatus != exitcode.Interrupted {
 		t.Errorf("run %+v", rr)
 	}
 	last := lines[len(lines)-1]

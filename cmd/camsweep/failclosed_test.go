@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,12 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/report"
-	"github.com/camsweep/camsweep/scanner/targets"
-	"github.com/camsweep/camsweep/store"
+	"github.com/camsweep/camsweep/internal/exitcode"
 )
 
 // cli runs camsweep with args and returns its exit code and streams.
@@ -74,7 +67,7 @@ func TestScan_numericFlagsRefused(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			args := append([]string{"scan", "198.18.0.1", "--no-state", "-i", noSuchIface}, tt.args...)
 			code, out, errs := cli(t, t.Context(), nil, args...)
-			if code != exitUsage || !strings.Contains(errs, tt.want) {
+			if code != exitcode.Usage || !strings.Contains(errs, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, tt.want)
 			}
 			if out != "" {
@@ -83,36 +76,6 @@ func TestScan_numericFlagsRefused(t *testing.T) {
 		})
 	}
 }
-
-// TestScan_syslogCheckedBeforeTheScan: an impossible port or a host that
-// does not resolve fails at once, not after the whole scan.
-func TestScan_syslogCheckedBeforeTheScan(t *testing.T) {
-	lookupHost = func(ctx context.Context, host string) ([]string, error) {
-		if host == "syslog.example" {
-			return []string{"198.51.100.7"}, nil
-		}
-		return nil, errors.New("no such host")
-	}
-	t.Cleanup(func() { lookupHost = defaultLookupHost })
-	for target, want := range map[string]string{
-		"udp://127.0.0.1:99999":      `--syslog udp://127.0.0.1:99999: port "99999" is not 1-65535`,
-		"tcp://127.0.0.1:0":          `port "0" is not 1-65535`,
-		"tls://nowhere.invalid:6514": `--syslog tls://nowhere.invalid:6514: host "nowhere.invalid" does not resolve: no such host`,
-		"ftp://127.0.0.1:514":        "want udp://, tcp:// or tls://host:port",
-	} {
-		code, _, errs := cli(t, t.Context(), nil, "scan", "198.18.0.1", "--no-state", "-i", noSuchIface, "--syslog", target)
-		if code != exitUsage || !strings.Contains(errs, want) {
-			t.Errorf("--syslog %s: exit %d, stderr %q; want 2 and %q", target, code, errs, want)
-		}
-	}
-	// A resolvable host passes the check (and the scan stops at -i).
-	code, _, errs := cli(t, t.Context(), nil, "scan", "198.18.0.1", "--no-state", "-i", noSuchIface, "--syslog", "tcp://syslog.example:514")
-	if code != exitUsage || !strings.Contains(errs, "--interface") {
-		t.Errorf("resolvable --syslog: exit %d, stderr %q", code, errs)
-	}
-}
-
-var defaultLookupHost = lookupHost
 
 // TestScan_nothingToProbe: a scan whose targets are all removed exits 2
 // with a message naming what removed them, not 0 after probing nothing.
@@ -127,7 +90,7 @@ func TestScan_nothingToProbe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, out, errs := cli(t, t.Context(), nil, append([]string{"scan", "--no-state", "-i", noSuchIface}, tt.args...)...)
-		if code != exitUsage {
+		if code != exitcode.Usage {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", tt.args, code, errs)
 		}
 		for _, w := range tt.want {
@@ -141,40 +104,11 @@ func TestScan_nothingToProbe(t *testing.T) {
 	}
 }
 
-// TestNothingToProbe_emptyShard: a shard that holds none of the addresses
-// is a usage error too.
-func TestNothingToProbe_emptyShard(t *testing.T) {
-	set, err := targets.Build([]targets.Token{{Text: "198.18.0.7"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	empty := 0
-	for k := 1; k <= 2; k++ {
-		o := targets.IterOptions{Shard: k, Shards: 2}
-		it, err := set.Iter(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = nothingToProbe(set, it, o)
-		if it.Len() == 0 {
-			empty++
-			if err == nil || !strings.Contains(err.Error(), "nothing to probe: shard") {
-				t.Errorf("empty shard %d/2: %v", k, err)
-			}
-		} else if err != nil {
-			t.Errorf("shard %d/2 of %d addresses: %v", k, it.Len(), err)
-		}
-	}
-	if empty != 1 {
-		t.Errorf("%d empty shards of 2 for one address", empty)
-	}
-}
-
 // TestScan_hostWithMaskRefused: 198.18.0.5/24 is refused as the zones file
 // refuses it, instead of scanning the whole /24.
 func TestScan_hostWithMaskRefused(t *testing.T) {
 	code, _, errs := cli(t, t.Context(), nil, "scan", "--no-state", "-i", noSuchIface, "198.18.0.5/24")
-	if code != exitUsage || !strings.Contains(errs, "host bits set: write the network 198.18.0.0/24, or the single address 198.18.0.5") {
+	if code != exitcode.Usage || !strings.Contains(errs, "host bits set: write the network 198.18.0.0/24, or the single address 198.18.0.5") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }
@@ -197,188 +131,11 @@ func TestScan_interruptWhileReadingStdin(t *testing.T) {
 	}()
 	select {
 	case code := <-done:
-		if code != exitInterrupted {
+		if code != exitcode.Interrupted {
 			t.Errorf("exit %d, want 130", code)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("camsweep scan -l - ignored the interrupt while reading stdin")
-	}
-}
-
-// TestOpenOutput_noSymlinkAndMode: -o never follows a symlink, and creates
-// its file 0640.
-func TestOpenOutput_noSymlinkAndMode(t *testing.T) {
-	dir := t.TempDir()
-	victim := filepath.Join(dir, "victim")
-	if err := os.WriteFile(victim, []byte("keep\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "out.jsonl")
-	if err := os.Symlink(victim, link); err != nil {
-		t.Fatal(err)
-	}
-	if f, err := openOutput(link); err == nil {
-		f.Close()
-		t.Fatal("openOutput followed a symlink")
-	}
-	if b, _ := os.ReadFile(victim); string(b) != "keep\n" {
-		t.Errorf("victim now %q", b)
-	}
-	p := filepath.Join(dir, "new.jsonl")
-	f, err := openOutput(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm()&^0o640 != 0 {
-		t.Errorf("created %v, %v; want at most 0640", fi.Mode(), err)
-	}
-}
-
-// TestConfigFilesBounded: the catalog, OUI registry and --syslog-ca files
-// are read with a bound: /dev/zero is an error, not an OOM kill.
-func TestConfigFilesBounded(t *testing.T) {
-	if _, err := os.Stat("/dev/zero"); err != nil {
-		t.Skip("no /dev/zero")
-	}
-	if _, err := loadCatalog("/dev/zero"); err == nil || !strings.Contains(err.Error(), "--catalog: /dev/zero: larger than 16 MiB") {
-		t.Errorf("catalog: %v", err)
-	}
-	if _, err := loadOUI("/dev/zero"); err == nil || !strings.Contains(err.Error(), "--oui-file") {
-		t.Errorf("oui: %v", err)
-	}
-	if _, err := readConfigFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") {
-		t.Errorf("syslog CA: %v", err)
-	}
-	// The OUI reader fails past the bound instead of ending the file there.
-	lr := &limitedReader{r: strings.NewReader("abcdef"), n: 5}
-	if b, err := io.ReadAll(lr); !errors.Is(err, errTooLarge) || string(b) != "abcde" {
-		t.Errorf("limitedReader over: %q, %v", b, err)
-	}
-	lr = &limitedReader{r: strings.NewReader("abcde"), n: 5}
-	if b, err := io.ReadAll(lr); err != nil || string(b) != "abcde" {
-		t.Errorf("limitedReader at the bound: %q, %v", b, err)
-	}
-}
-
-// TestCapTargets: the run record holds the first 100 targets; the count
-// says how many there were.
-func TestCapTargets(t *testing.T) {
-	toks := make([]targets.Token, 100_000)
-	for i := range toks {
-		toks[i] = targets.Token{Text: " 198.18.0.1 "}
-	}
-	got := capTargets(toks)
-	if len(got) != 100 || got[0] != "198.18.0.1" {
-		t.Errorf("%d targets, first %q", len(got), got[0])
-	}
-	if got := capTargets(toks[:3]); len(got) != 3 {
-		t.Errorf("%d targets of 3", len(got))
-	}
-}
-
-// TestCredentialsWarnings: a credentials file readable by others and a /0
-// scope are loaded with warnings; a private, narrow one without.
-func TestCredentialsWarnings(t *testing.T) {
-	dir := t.TempDir()
-	for _, tt := range []struct {
-		mode  os.FileMode
-		cidr  string
-		warns []string
-	}{
-		{0o644, "0.0.0.0/0", []string{"readable by group or others", "covers every address"}},
-		{0o600, "198.18.10.0/24", nil},
-	} {
-		p := filepath.Join(dir, "creds.yaml")
-		os.Remove(p)
-		if err := os.WriteFile(p, []byte("credentials:\n  - cidrs: ["+tt.cidr+"]\n    username: admin\n    password: s3cret-Pa55\n"), tt.mode); err != nil {
-			t.Fatal(err)
-		}
-		os.Chmod(p, tt.mode)
-		var logs bytes.Buffer
-		if _, err := onvifProber(wireOpts{Timeout: time.Second, Log: zerolog.New(&logs)}, p); err != nil {
-			t.Fatal(err)
-		}
-		for _, w := range tt.warns {
-			if !strings.Contains(logs.String(), w) {
-				t.Errorf("mode %#o scope %s: logs %q lack %q", tt.mode, tt.cidr, logs.String(), w)
-			}
-		}
-		if tt.warns == nil && logs.Len() > 0 {
-			t.Errorf("mode %#o scope %s: unexpected logs %q", tt.mode, tt.cidr, logs.String())
-		}
-		if strings.Contains(logs.String(), "s3cret") {
-			t.Error("the password reached the log")
-		}
-	}
-}
-
-// TestRecorder_historyFailureKeepsOutput: with the history database locked
-// by another process, every record and the run record still reach the
-// output, the run record says what failed with exit status 1, and Err
-// reports it.
-func TestRecorder_historyFailureKeepsOutput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for SQLite's 5 s busy timeout")
-	}
-	path := filepath.Join(t.TempDir(), "history.db")
-	ctx := t.Context()
-	st, err := store.Open(ctx, store.Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	// Another process's write transaction: camsweep's flock does not see it.
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	other.SetMaxOpenConns(1)
-	conn, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
-
-	var out bytes.Buffer
-	w, err := report.NewWithOptions("json", &out, report.Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	r := &recorder{ctx: ctx, st: st, out: w, records: true, start: start, opts: store.FinishOptions{MissingAfter: 1}}
-	for _, ip := range []string{"198.18.10.21", "198.18.10.22", "198.18.10.23"} {
-		rec := &device.Record{Schema: device.SchemaDevice, RunID: "run-1", IP: ip, Time: start}
-		if err := r.WriteRecord(rec); err != nil {
-			t.Fatalf("WriteRecord: %v", err)
-		}
-	}
-	rr := &device.RunRecord{Schema: device.SchemaRun, RunID: "run-1", Start: start, End: start.Add(time.Second)}
-	if err := r.WriteRun(rr); err != nil {
-		t.Fatalf("WriteRun: %v", err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if r.Err() == nil || !strings.Contains(r.Err().Error(), "state "+path) {
-		t.Errorf("Err() = %v, want the history failure", r.Err())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d output lines, want 3 records and the run:\n%s", len(lines), out.String())
-	}
-	for i, ip := range []string{"198.18.10.21", "198.18.10.22", "198.18.10.23"} {
-		if !strings.Contains(lines[i], `"ip":"`+ip+`"`) {
-			t.Errorf("line %d %s lacks %s", i+1, lines[i], ip)
-		}
-	}
-	if !strings.Contains(lines[3], `"exit_status":1`) || !strings.Contains(lines[3], "the history misses this run") {
-		t.Errorf("run record %s: want exit_status 1 and the history error", lines[3])
 	}
 }
 
@@ -410,12 +167,12 @@ func TestRulesTest_duplicatesAndEmptyFolders(t *testing.T) {
 	write(empty, "a.yaml", "rules: []\n")
 
 	code, out, errs := cli(t, t.Context(), nil, "rules", "test", good)
-	if code != exitOK || !strings.Contains(out, "ok: 1 rules") {
+	if code != exitcode.OK || !strings.Contains(out, "ok: 1 rules") {
 		t.Fatalf("good folder: exit %d, %q %q", code, out, errs)
 	}
 	// The built-in rule files pass as they are.
 	code, out, errs = cli(t, t.Context(), nil, "rules", "test", filepath.Join("..", "..", "vendors", "rules"))
-	if code != exitOK || !strings.HasPrefix(out, "ok: ") {
+	if code != exitcode.OK || !strings.HasPrefix(out, "ok: ") {
 		t.Fatalf("built-in rules: exit %d, %q %q", code, out, errs)
 	}
 	for _, tt := range []struct {
@@ -429,7 +186,7 @@ func TestRulesTest_duplicatesAndEmptyFolders(t *testing.T) {
 		{[]string{empty}, empty + ": the *.yaml files hold no rules"},
 	} {
 		code, out, errs := cli(t, t.Context(), nil, append([]string{"rules", "test"}, tt.args...)...)
-		if code != exitUsage || !strings.Contains(errs, tt.want) || strings.Contains(out, "ok:") {
+		if code != exitcode.Usage || !strings.Contains(errs, tt.want) || strings.Contains(out, "ok:") {
 			t.Errorf("rules test %v: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, out, errs, tt.want)
 		}
 	}

@@ -1,6 +1,8 @@
 // Command camsweep finds IP cameras on the networks it is pointed at, works
-// out who made them and flags the ones a policy covers. This file only wires:
-// flags to configs, signals to a context, packages to each other.
+// out who made them and flags the ones a policy covers. The command only
+// wires: flags to sweep.Options and the other packages' inputs, signals to
+// a context, results to the terminal. The lab has its own command,
+// cmd/camsweep-lab.
 package main
 
 import (
@@ -13,41 +15,13 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/camsweep/camsweep/internal/exitcode"
 )
 
-// Exit codes of DESIGN.md §Exit codes.
-const (
-	exitOK          = 0
-	exitError       = 1
-	exitUsage       = 2
-	exitFindings    = 3
-	exitInterrupted = 130
-)
-
-// exitError carries an exit code through cobra's error return.
-type codeError struct {
-	code int
-	err  error
-}
-
-func (e *codeError) Error() string { return e.err.Error() }
-func (e *codeError) Unwrap() error { return e.err }
-
-// runtimeErr gives an error a command's RunE returns without an exit code
-// the code of a failure at run time (1): only cobra's own flag and argument
-// errors, which never reach RunE, and usageErr are usage errors (2).
-func runtimeErr(err error) error {
-	var ce *codeError
-	if err == nil || errors.As(err, &ce) {
-		return err
-	}
-	return &codeError{code: exitError, err: err}
-}
-
-// usageErr marks an error as bad input from the user (exit 2).
-func usageErr(format string, a ...any) error {
-	return &codeError{code: exitUsage, err: fmt.Errorf(format, a...)}
-}
+// usageErr marks an error as bad input from the user (exit 2). The exit
+// statuses themselves are internal/exitcode's.
+func usageErr(format string, a ...any) error { return exitcode.Usagef(format, a...) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -67,20 +41,18 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	var ce *exitcode.CodedError
+	if err != nil && !errors.As(err, &ce) {
+		// cobra's own flag and argument errors are usage errors.
+		fmt.Fprintln(stderr, "camsweep:", err)
+		fmt.Fprintln(stderr, "Run 'camsweep --help' for usage.")
+		return exitcode.Usage
 	}
-	var ce *codeError
-	if errors.As(err, &ce) {
-		if ce.err != nil && ce.code != exitFindings && ce.code != exitInterrupted && ce.code != exitOK {
-			fmt.Fprintln(stderr, "camsweep:", ce.err)
-		}
-		return ce.code
+	code := exitcode.Of(err, exitcode.Usage)
+	if err != nil && ce.Err != nil && !exitcode.Quiet(code) {
+		fmt.Fprintln(stderr, "camsweep:", ce.Err)
 	}
-	// cobra's own flag and argument errors are usage errors.
-	fmt.Fprintln(stderr, "camsweep:", err)
-	fmt.Fprintln(stderr, "Run 'camsweep --help' for usage.")
-	return exitUsage
+	return code
 }
 
 func newRootCmd() *cobra.Command {

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/internal/exitcode"
+	"github.com/camsweep/camsweep/internal/maclookup"
 )
 
 // runOUI runs "camsweep oui args..." with stdin and returns its output.
@@ -30,11 +32,11 @@ func TestOUICmd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []ouiAnswer
+	var got []maclookup.Answer
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
 	for dec.More() {
-		var a ouiAnswer
+		var a maclookup.Answer
 		if err := dec.Decode(&a); err != nil {
 			t.Fatalf("%v in %s", err, out)
 		}
@@ -64,8 +66,7 @@ func TestOUICmd(t *testing.T) {
 	}
 
 	_, err = runOUI(t, "", "44:a6:42:46:67:24", "44:a6:42:46:67")
-	var ce *codeError
-	if !errors.As(err, &ce) || ce.code != exitUsage || !strings.Contains(err.Error(), `"44:a6:42:46:67"`) {
+	if exitcode.Of(err, exitcode.OK) != exitcode.Usage || !strings.Contains(err.Error(), `"44:a6:42:46:67"`) {
 		t.Errorf("bad MAC: err %v, want a usage error naming it", err)
 	}
 

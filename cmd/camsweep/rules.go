@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/camsweep/camsweep/fingerprint"
+	"github.com/camsweep/camsweep/internal/rulecheck"
 	"github.com/camsweep/camsweep/vendors"
 )
 
@@ -33,85 +28,17 @@ and every example giving what it expects. Prints one line per problem (file:line
 exits 2 if there is any. Load checked rules into a scan with: camsweep scan --rules DIR`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, err := vendors.LoadCatalog()
+			res, err := rulecheck.Check(args)
 			if err != nil {
-				return err
+				return usageErr("%v", err)
 			}
-			fields, err := vendors.LoadFields()
-			if err != nil {
-				return err
-			}
-			// The built-in rules are the first to claim their ids: scan
-			// --rules refuses a rule that reuses one, so this does too.
-			builtin, err := fingerprint.New(fingerprint.Config{Catalog: cat, Fields: fields})
-			if err != nil {
-				return err
-			}
-			firstAt := map[string]string{}
-			for _, r := range builtin.Rules() {
-				firstAt[r.ID] = fmt.Sprintf("built-in %s:%d", r.File, r.Line)
-			}
-			total := 0
-			var bad []error
-			for _, a := range args {
-				files := []string{a}
-				st, err := os.Stat(a)
-				if err != nil {
-					return usageErr("%v", err)
-				}
-				if st.IsDir() {
-					files, _ = filepath.Glob(filepath.Join(a, "*.yaml"))
-					if len(files) == 0 {
-						// scan --rules loads only *.yaml: a folder of .yml
-						// files would load nothing there.
-						bad = append(bad, fmt.Errorf("%s: no *.yaml rule file (scan --rules reads only *.yaml)", a))
-						continue
-					}
-				}
-				inArg, badBefore := 0, len(bad)
-				for _, f := range files {
-					data, err := fingerprint.ReadRuleFile(f)
-					if err != nil {
-						bad = append(bad, err)
-						continue
-					}
-					rules, err := fingerprint.ParseRules(f, data, fields, cat)
-					if err != nil {
-						bad = append(bad, err)
-						continue
-					}
-					if err := fingerprint.CheckExamples(rules); err != nil {
-						bad = append(bad, err)
-					}
-					// The built-in files themselves (camsweep rules test
-					// vendors/rules) are checked against each other only.
-					emb, _ := fs.ReadFile(vendors.RulesFS, filepath.Base(f))
-					isBuiltin := emb != nil && bytes.Equal(emb, data)
-					for _, r := range rules {
-						here := fmt.Sprintf("%s:%d", r.File, r.Line)
-						if first, dup := firstAt[r.ID]; dup && !(isBuiltin && strings.HasPrefix(first, "built-in ")) {
-							bad = append(bad, fmt.Errorf("%s: duplicate rule id %q (first at %s)", here, r.ID, first))
-							continue
-						}
-						firstAt[r.ID] = here
-					}
-					total += len(rules)
-					inArg += len(rules)
-				}
-				if st.IsDir() && inArg == 0 && len(bad) == badBefore {
-					bad = append(bad, fmt.Errorf("%s: the *.yaml files hold no rules", a))
-				}
-			}
-			if len(bad) == 0 && total == 0 {
-				bad = append(bad, errors.New("no rules found"))
-			}
-			if len(bad) > 0 {
-				for _, e := range bad {
+			if len(res.Problems) > 0 {
+				for _, e := range res.Problems {
 					fmt.Fprintln(cmd.ErrOrStderr(), e)
 				}
-				return &codeError{code: exitUsage, err: errors.New("rule files have problems")}
+				return usageErr("rule files have problems")
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d rules, every example passes\n", total)
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d rules, every example passes\n", res.Rules)
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/camsweep/camsweep/sweep"
 	"github.com/camsweep/camsweep/vendors"
 )
 
@@ -24,7 +25,7 @@ platform they are reported to relabel (a brand alone is never proof of the maker
   camsweep vendors --catalog my-catalog.yaml --list us-ndaa889`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cat, err := loadCatalog(catalog)
+			cat, err := sweep.LoadCatalog(catalog)
 			if err != nil {
 				return err
 			}
@@ -40,21 +41,4 @@ platform they are reported to relabel (a brand alone is never proof of the maker
 	cmd.Flags().StringVar(&list, "list", "", "print only this list (uk-nil, us-ndaa889, fcc-covered) and the makers on it")
 	cmd.Flags().StringVar(&catalog, "catalog", "", "read the catalog from `FILE` instead of the built-in one")
 	return cmd
-}
-
-// loadCatalog returns the embedded catalog, or the file that replaces it; a
-// bad file is a usage error naming file:line.
-func loadCatalog(path string) (*vendors.Catalog, error) {
-	if path == "" {
-		return vendors.LoadCatalog()
-	}
-	data, err := readConfigFile(path)
-	if err != nil {
-		return nil, usageErr("--catalog: %v", err)
-	}
-	cat, err := vendors.ParseCatalog(path, data)
-	if err != nil {
-		return nil, usageErr("--catalog: %v", err)
-	}
-	return cat, nil
 }

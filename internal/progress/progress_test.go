@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func TestProgress(t *testing.T) {
 	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return clock }
 	st := scanner.Stats{Phases: map[string]time.Duration{"arp": 2 * time.Second}}
-	p := newProgress(inner, &errOut, func() scanner.Stats { return st }, 1000, now)
+	p := New(inner, &errOut, func() scanner.Stats { return st }, 1000, now)
 
 	clock = clock.Add(3 * time.Second)
 	if l := p.line(); !strings.HasPrefix(l, "discovery sweeps (done: arp) · 0 up · 3s") {
@@ -55,7 +55,7 @@ func TestProgress(t *testing.T) {
 	if !strings.HasSuffix(errOut.String(), want+"\r\x1b[K") {
 		t.Errorf("line not cleared before a record: %q", errOut.String())
 	}
-	go p.run(time.Hour)
+	go p.Run(time.Hour)
 	if err := p.WriteRun(&device.RunRecord{Schema: device.SchemaRun, RunID: "r"}); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestProgress_sanitised(t *testing.T) {
 	}
 	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
 	st := scanner.Stats{Phases: map[string]time.Duration{"arp\x1b]0;x\x07\r\u202e": time.Second}}
-	p := newProgress(inner, &errOut, func() scanner.Stats { return st }, 10, now)
+	p := New(inner, &errOut, func() scanner.Stats { return st }, 10, now)
 	p.draw()
 	got := strings.TrimPrefix(errOut.String(), "\r\x1b[K")
 	if strings.ContainsAny(got, "\x1b\x07\r\u202e") || !strings.Contains(got, `arp\x1b]0;x\x07\r\u202e`) {

@@ -1,4 +1,7 @@
-package main
+// Package progress is the status line a scan draws on a terminal's
+// standard error: a report.Writer that passes every record on and counts
+// them as they go by.
+package progress
 
 import (
 	"fmt"
@@ -14,14 +17,14 @@ import (
 	"github.com/camsweep/camsweep/scanner"
 )
 
-// progress is a report.Writer that passes everything on and, once a
+// Line is a report.Writer that passes everything on and, once a
 // second, redraws one status line on a terminal's standard error:
 // addresses probed of the total, hosts up, cameras, flagged, the probing
 // rate and an estimate of the time left. During the discovery sweeps,
 // before any address is probed, it names the sweeps still running. It is
 // used only when standard error is a terminal and --quiet is not given:
 // never on standard output, never into a file or a pipe.
-type progress struct {
+type Line struct {
 	inner report.Writer
 	out   io.Writer
 	stats func() scanner.Stats
@@ -36,13 +39,16 @@ type progress struct {
 	done                 chan struct{}
 }
 
-func newProgress(inner report.Writer, out io.Writer, stats func() scanner.Stats, total uint64, now func() time.Time) *progress {
-	return &progress{inner: inner, out: out, stats: stats, total: total, start: now(), now: now,
+// New is the line of a scan of total addresses whose engine reports
+// stats, drawn on out; records pass on to inner.
+func New(inner report.Writer, out io.Writer, stats func() scanner.Stats, total uint64, now func() time.Time) *Line {
+	return &Line{inner: inner, out: out, stats: stats, total: total, start: now(), now: now,
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
-// run redraws every interval until WriteRun or Close.
-func (p *progress) run(interval time.Duration) {
+// Run redraws every interval until WriteRun, Close or Finish; run it in
+// its own goroutine.
+func (p *Line) Run(interval time.Duration) {
 	p.mu.Lock()
 	p.running = true
 	p.mu.Unlock()
@@ -59,7 +65,7 @@ func (p *progress) run(interval time.Duration) {
 	}
 }
 
-func (p *progress) draw() {
+func (p *Line) draw() {
 	// The line is camsweep's own words and numbers today, but it names
 	// the sweeps by what the engine reports, and it is drawn in place on a
 	// terminal: one sanitiser for everything a person sees.
@@ -72,7 +78,7 @@ func (p *progress) draw() {
 }
 
 // line is the status text (no newline).
-func (p *progress) line() string {
+func (p *Line) line() string {
 	st := p.stats()
 	p.mu.Lock()
 	up, cams, flagged := p.up, p.cameras, p.flagged
@@ -126,9 +132,9 @@ func sweepTime(ph map[string]time.Duration) time.Duration {
 	return l2 + rest
 }
 
-// finish stops the redraws and erases the line, so what follows (the
+// Finish stops the redraws and erases the line, so what follows (the
 // table, a log line) starts on a clean line.
-func (p *progress) finish() {
+func (p *Line) Finish() {
 	select {
 	case <-p.stop:
 		return
@@ -148,7 +154,7 @@ func (p *progress) finish() {
 	}
 }
 
-func (p *progress) WriteRecord(r *device.Record) error {
+func (p *Line) WriteRecord(r *device.Record) error {
 	p.mu.Lock()
 	p.up++
 	if r.Camera {
@@ -166,12 +172,12 @@ func (p *progress) WriteRecord(r *device.Record) error {
 	return p.inner.WriteRecord(r)
 }
 
-func (p *progress) WriteRun(r *device.RunRecord) error {
-	p.finish()
+func (p *Line) WriteRun(r *device.RunRecord) error {
+	p.Finish()
 	return p.inner.WriteRun(r)
 }
 
-func (p *progress) Close() error {
-	p.finish()
+func (p *Line) Close() error {
+	p.Finish()
 	return p.inner.Close()
 }

@@ -1,11 +1,8 @@
-package main
+package sweep
 
 import (
-	"os"
-
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/arp"
-	"github.com/camsweep/camsweep/vendors/oui"
 )
 
 // Privilege modes of the run record.
@@ -35,26 +32,4 @@ func arpSweeper(o wireOpts) (scanner.Sweeper, error) {
 		Wait:    o.ARPWait,
 		Log:     o.Log.With().Str("sweeper", "arp").Logger(),
 	})
-}
-
-// loadOUI is the built-in MAC registry, with --oui-file laid over it.
-func loadOUI(path string) (*oui.Table, error) {
-	t, err := oui.Builtin()
-	if err != nil {
-		return nil, err
-	}
-	if path == "" {
-		return t, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usageErr("--oui-file: %v", err)
-	}
-	defer f.Close()
-	// The registry parser bounds lines, not the whole file.
-	user, err := oui.Parse(path, &limitedReader{r: f, n: maxConfigFile})
-	if err != nil {
-		return nil, usageErr("--oui-file: %v", err)
-	}
-	return t.Merge(user), nil
 }

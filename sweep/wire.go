@@ -1,13 +1,11 @@
-package main
+package sweep
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/targets"
 )
 
 // wireOpts is what the protocol constructors need from the command line.
@@ -50,20 +48,3 @@ func sweepers(o wireOpts) ([]scanner.Sweeper, error) {
 	}
 	return list, nil
 }
-
-// targetScope adapts a target set to the engine's Scope.
-type targetScope struct {
-	set  *targets.Set
-	opts targets.IterOptions
-}
-
-func (s targetScope) Iter() scanner.AddrSource {
-	it, err := s.set.Iter(s.opts)
-	if err != nil {
-		// The options were validated when the first iterator was made.
-		panic(err)
-	}
-	return it
-}
-
-func (s targetScope) Contains(a netip.Addr) bool { return s.set.Contains(a) }

@@ -1,10 +1,11 @@
-package main
+package sweep
 
 import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"github.com/camsweep/camsweep/internal/exitcode"
 
 	"github.com/rs/zerolog"
 
@@ -19,39 +20,40 @@ import (
 func syslogWriter(ctx context.Context, target, format, spool, caFile, hostname string, ro report.Options, log zerolog.Logger) (*syslog.Writer, error) {
 	network, addr, err := syslog.ParseURL(target)
 	if err != nil {
-		return nil, usageErr("--syslog: %v", err)
+		return nil, exitcode.Usagef("--syslog: %v", err)
 	}
 	cfg := syslog.Config{Network: network, Addr: addr, SpoolDir: spool, Log: log.With().Str("output", "syslog").Logger()}
 	if caFile != "" {
 		if network != "tls" {
-			return nil, usageErr("--syslog-ca needs a tls:// address")
+			return nil, exitcode.Usagef("--syslog-ca needs a tls:// address")
 		}
 		pem, err := readConfigFile(caFile)
 		if err != nil {
-			return nil, usageErr("--syslog-ca: %v", err)
+			return nil, exitcode.Usagef("--syslog-ca: %v", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageErr("--syslog-ca: no PEM certificate in %s", caFile)
+			return nil, exitcode.Usagef("--syslog-ca: no PEM certificate in %s", caFile)
 		}
 		cfg.TLS = &tls.Config{RootCAs: pool}
 	}
 	s, err := syslog.New(ctx, cfg)
 	if err != nil {
-		return nil, usageErr("--syslog: %v", err)
+		return nil, exitcode.Usagef("--syslog: %v", err)
 	}
 	w, err := syslog.NewWriter(ctx, s, syslog.WriterOptions{Format: format, Report: ro, Hostname: hostname})
 	if err != nil {
 		s.Close(ctx)
-		return nil, usageErr("--syslog-format: %v", err)
+		return nil, exitcode.Usagef("--syslog-format: %v", err)
 	}
 	return w, nil
 }
 
-// tee writes to the syslog writer first, so the run record it adds its
-// losses to reaches the main output too.
+// tee writes to the syslog writer (sys) first, so the run record it adds
+// its losses to reaches the main output too. Changes go to main only when
+// main can write them.
 type tee struct {
-	sys  *syslog.Writer
+	sys  report.ChangeWriter
 	main report.Writer
 }
 

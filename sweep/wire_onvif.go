@@ -1,7 +1,8 @@
-package main
+package sweep
 
 import (
 	"fmt"
+	"github.com/camsweep/camsweep/internal/exitcode"
 	"os"
 
 	"github.com/camsweep/camsweep/scanner"
@@ -28,7 +29,7 @@ func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 	if credsPath != "" {
 		f, err := os.Open(credsPath)
 		if err != nil {
-			return nil, usageErr("%s: %v", what, err)
+			return nil, exitcode.Usagef("%s: %v", what, err)
 		}
 		defer f.Close()
 		// Passwords in a file others can read are everyone's passwords.
@@ -38,7 +39,7 @@ func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 		}
 		var warns []string
 		if creds, warns, err = onvif.ParseCredentials(f); err != nil {
-			return nil, usageErr("%s: %s: %v", what, credsPath, err)
+			return nil, exitcode.Usagef("%s: %s: %v", what, credsPath, err)
 		}
 		for _, w := range warns {
 			o.Log.Warn().Str("file", credsPath).Msg(w)
