@@ -550,10 +550,12 @@ func (e *Emulator) hijackSSDP(req []byte, _ netip.AddrPort) [][]byte {
 
 // --- Terminal escapes ---
 
-// escapeName is what the escape device calls itself: clear the screen, set
-// the window title, colour, a C1 CSI, then a CR that sends the cursor back
-// to overwrite the row, and a right-to-left override.
-const escapeName = "\x1b[2J\x1b]0;pwned\x07\x1b[31mAXIS Q1615\u009b0m\rDahua\u202eevil\u202c"
+// escapeName is what the escape device calls itself: an Axis name, so that
+// the rules take the rest as its model and it reaches a table cell, then
+// clear the screen, set the window title, colour, a C1 CSI, a CR that
+// sends the cursor back to overwrite the row (issue 14 item 5: a flagged
+// Dahua row made to read as an Axis camera), and a right-to-left override.
+const escapeName = "AXIS Q1615\x1b[2J\x1b]0;pwned\x07\x1b[31m\u009b0m\rDahua\u202eevil\u202c"
 
 // percentAll percent-encodes every byte of s that is not a letter or digit,
 // as a scope value (RFC 3986) carries it.
@@ -591,7 +593,9 @@ func (e *Emulator) escapeMDNS(addrs func() []netip.Addr) func([]byte, netip.Addr
 			return nil
 		}
 		own := sameNet(addrs(), from.Addr())
-		inst := escapeLabel(escapeName) + "._axis-video._tcp.local."
+		// "AXIS <model> - <MAC>", the model being the controls, within
+		// the 63 bytes of a DNS label.
+		inst := escapeLabel("AXIS Q1615\x1b[2J\x1b]0;x\x07\rDahua\u202e - ACCC8E000039") + "._axis-video._tcp.local."
 		host := escapeLabel("evil\x1b[31m\r") + ".local."
 		r := &dns.Msg{MsgHdr: dns.MsgHdr{Response: true, Authoritative: true}}
 		if from.Port() != mdnsPort {

@@ -3,7 +3,10 @@ package emulator
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"io"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 )
@@ -30,12 +33,18 @@ type arpForger struct {
 	sent  int
 
 	sys forgerSys // the raw socket; nil until Open
+
+	// log gets one line for the first forged answer for each address (the
+	// emulator's log file in the lab), so a test can tell the forger
+	// forged from the scan ignoring it; told holds those addresses.
+	log  io.Writer
+	told map[netip.Addr]bool
 }
 
 // newARPForger forges with a pool of n MACs: locally administered (02:…),
 // so they can never be a real maker's, and distinct from every lab MAC.
 func newARPForger(claims netip.Prefix, n int) *arpForger {
-	f := &arpForger{claims: claims.Masked()}
+	f := &arpForger{claims: claims.Masked(), log: os.Stderr, told: map[netip.Addr]bool{}}
 	for i := range n {
 		f.pool = append(f.pool, [6]byte{0x02, 0xf0, 0x4e, 0xd0, byte(i >> 8), byte(i)})
 	}
@@ -145,5 +154,20 @@ func (f *arpForger) Serve(ctx context.Context) {
 		for _, r := range rs {
 			_ = f.sys.write(r)
 		}
+		f.tell(rs)
 	}
+}
+
+// tell logs the first answer for an address: "arp forger: claimed A for
+// ASKER with N MACs".
+func (f *arpForger) tell(rs [][]byte) {
+	if len(rs) == 0 || len(rs[0]) < arpFrameLen {
+		return
+	}
+	a := netip.AddrFrom4([4]byte(rs[0][28:32]))
+	if f.told[a] {
+		return
+	}
+	f.told[a] = true
+	fmt.Fprintf(f.log, "arp forger: claimed %s for %s with %d MACs\n", a, netip.AddrFrom4([4]byte(rs[0][38:42])), len(rs))
 }

@@ -229,6 +229,15 @@ func TestHostile_arpForger(t *testing.T) {
 	if f.replies(rep) != nil || f.replies(rep[:30]) != nil {
 		t.Error("answered a reply or a short frame")
 	}
+	// The first answer for an address is logged, once.
+	var log bytes.Buffer
+	f.log = &log
+	for range 2 {
+		f.tell(f.replies(arpRequest(netip.MustParseAddr("198.18.160.193"))))
+	}
+	if log.String() != "arp forger: claimed 198.18.160.193 for 198.18.160.2 with 2 MACs\n" {
+		t.Errorf("log %q", log.String())
+	}
 	// The rate bound.
 	if !f.allow(forgeRate) || f.allow(1) {
 		t.Error("forgeRate not enforced")
@@ -461,7 +470,7 @@ func TestHostile_escapeNames(t *testing.T) {
 	c := dialSend(t, serveOn(t, service(t, e, 80)), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	b, _ := io.ReadAll(c)
-	if !bytes.Contains(b, []byte("<title>\x1b[2J")) || !bytes.Contains(b, []byte("Server: \x1b]0;")) {
+	if !bytes.Contains(b, []byte("<title>AXIS Q1615\x1b[2J")) || !bytes.Contains(b, []byte("Server: \x1b]0;")) {
 		t.Errorf("HTTP reply:\n%q", b)
 	}
 }
