@@ -43,6 +43,7 @@ func TestParseResponse_fixtures(t *testing.T) {
 			"rtsp.sdp.attributes":   "Media_header,appversion,control,fmtp,recvonly,rtpmap,x-dimensions",
 			"rtsp.sdp.media":        "video 0 RTP/AVP 96, audio 0 RTP/AVP 104",
 			"rtsp.sdp.x.dimensions": "1920,1080",
+			"rtsp.sdp.control":      "/trackID=1, /trackID=2",
 		}},
 		{"dahua-describe-401.txt", map[string]string{
 			"rtsp.status":           "401",

@@ -30,6 +30,7 @@ func TestParseSDP_real(t *testing.T) {
 			"rtsp.sdp.attributes":   "Media_header,appversion,control,fmtp,recvonly,rtpmap,x-dimensions",
 			"rtsp.sdp.media":        "video 0 RTP/AVP 96, audio 0 RTP/AVP 104",
 			"rtsp.sdp.x.dimensions": "1920,1080",
+			"rtsp.sdp.control":      "/trackID=1, /trackID=2",
 		}},
 		{"dahua", body(t, readFixture(t, "dahua-describe-200-sdp.txt")), map[string]string{
 			"rtsp.sdp.session_name": "Media Server",
@@ -42,6 +43,7 @@ func TestParseSDP_real(t *testing.T) {
 			"rtsp.sdp.tool":         "GStreamer",
 			"rtsp.sdp.attributes":   "control,fmtp,framerate,range,rtpmap,tool,transform,type",
 			"rtsp.sdp.media":        "video 0 RTP/AVP 96",
+			"rtsp.sdp.control":      "/axis-media/media.amp, /axis-media/media.amp/stream=0",
 		}},
 		{"jovision", ownFixture(t, "jovision-live555-sdp.txt"), map[string]string{
 			"rtsp.sdp.session_name":  `Session streamed by "rtspServerForJovision"`,
@@ -118,6 +120,61 @@ func TestParseSDP_bounds(t *testing.T) {
 	}
 }
 
+func realSDP(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "rtsp", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestParseSDP_paramsAndControl: the corpus SDPs that state the device in
+// fmtp parameters (Sanyo VCC-HD2300P: Model=, FirmVer=) and in control
+// paths (Avigilon /defaultPrimary/, the source cut mid-line); codec
+// parameters, relative controls and queries are not kept.
+func TestParseSDP_paramsAndControl(t *testing.T) {
+	f := ParseSDP(realSDP(t, "sanyo-vcc-hd2300p-sdp.txt")).Fields()
+	for k, want := range map[string]string{
+		"rtsp.sdp.fmtp.model":        "VCC-HD2300P",
+		"rtsp.sdp.fmtp.firmver":      "010202",
+		"rtsp.sdp.fmtp.mac":          "08007b88d4ec",
+		"rtsp.sdp.fmtp.cameraseries": "2",
+		"rtsp.sdp.fmtp.tvsystem":     "pal",
+		"rtsp.sdp.fmtp.reso":         "640:360",
+	} {
+		if f[k] != want {
+			t.Errorf("%s = %q, want %q", k, f[k], want)
+		}
+	}
+	for _, k := range []string{"rtsp.sdp.fmtp.profile-level-id", "rtsp.sdp.fmtp.packetization-mode", "rtsp.sdp.fmtp.sprop-parameter-sets", "rtsp.sdp.control"} {
+		if v, ok := f[k]; ok {
+			t.Errorf("%s = %q, want none", k, v)
+		}
+	}
+	f = ParseSDP(realSDP(t, "avigilon-camera-sdp.txt")).Fields()
+	if want := "/defaultPrimary/micCfg0/trackID=9, /defaultPrimary/spk0/trackID=2, /defaultPr"; f["rtsp.sdp.control"] != want {
+		t.Errorf("control = %q, want %q", f["rtsp.sdp.control"], want)
+	}
+	// Bounds: at most maxSDPParams parameters and maxSDPControl paths, the
+	// first of each name; odd names and empty values are dropped.
+	var b strings.Builder
+	b.WriteString("v=0\na=fmtp:96 Model=A; model=B; bad name=1; empty=; x=" + strings.Repeat("v", 1000) + "\n")
+	for i := range 3 * maxSDPParams {
+		b.WriteString("a=fmtp:96 p" + strings.Repeat("q", i) + "=1\n")
+		b.WriteString("a=control:rtsp://h/s" + strings.Repeat("t", i) + "?a=b\n")
+	}
+	s := ParseSDP([]byte(b.String()))
+	if len(s.Params) != maxSDPParams || len(s.Control) != maxSDPControl || s.Params[0] != [2]string{"model", "A"} {
+		t.Errorf("%d params (%q), %d controls", len(s.Params), s.Params[:2], len(s.Control))
+	}
+	for _, p := range s.Params {
+		if p[0] == "bad name" || p[0] == "empty" || len(p[1]) > maxSDPValue {
+			t.Errorf("param %q kept", p)
+		}
+	}
+}
+
 // FuzzParseSDP: mutations of real SDP bodies give bounded values, valid
 // UTF-8 and no empty field.
 func FuzzParseSDP(f *testing.F) {
@@ -133,8 +190,14 @@ func FuzzParseSDP(f *testing.F) {
 			f.Add(ownFixture(f, e.Name()))
 		}
 	}
+	for _, n := range []string{"sanyo-vcc-hd2300p-sdp.txt", "avigilon-camera-sdp.txt", "teleste-mph-h264-encoder-p2-sdp.txt"} {
+		f.Add(realSDP(f, n))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := ParseSDP(b)
+		if len(s.Params) > maxSDPParams || len(s.Control) > maxSDPControl {
+			t.Fatalf("%d params, %d controls", len(s.Params), len(s.Control))
+		}
 		if len(s.Attributes) > maxSDPAttrs || len(s.Media) > maxSDPMedia || len(s.X) > maxSDPX {
 			t.Fatalf("%d attributes, %d media, %d x", len(s.Attributes), len(s.Media), len(s.X))
 		}
