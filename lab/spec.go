@@ -442,10 +442,15 @@ func (v *validator) validateHostile(s *Spec, used map[netip.Addr]string) error {
 			case p.Bits() < 32-9:
 				return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: more than %d addresses", d.Claims, d.Name, maxClaims)
 			}
+			// The lowest address held, so the error is the same every run.
+			var held netip.Addr
 			for a, who := range used {
-				if p.Contains(a) && who != "device "+d.Name {
-					return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: holds %s of %s (claim unused addresses only)", d.Claims, d.Name, a, who)
+				if p.Contains(a) && who != "device "+d.Name && (!held.IsValid() || a.Less(held)) {
+					held = a
 				}
+			}
+			if held.IsValid() {
+				return v.errf(v.at("devices", i, "claims"), "claims %q of device %q: holds %s of %s (claim unused addresses only)", d.Claims, d.Name, held, used[held])
 			}
 			if d.ClaimMACs < 0 || d.ClaimMACs > 64 {
 				return v.errf(v.at("devices", i, "claim_macs"), "claim_macs %d of device %q: want 1 to 64 (or leave it out)", d.ClaimMACs, d.Name)
