@@ -38,6 +38,7 @@ func main() {
 		keep      = flag.String("raw", "", "directory for the raw outputs (default: a new directory under /tmp)")
 		corpusDir = flag.String("corpus", "", "instead: replay the devices of the corpus of real replies in `DIR` (testdata/real) and scan them with camsweep and nmap; -out defaults to bench/results/CORPUS.md")
 		scale     = flag.Bool("scale", false, "instead: one camsweep scan of the sparse /16 scale lab (bench/scale.go); -out defaults to bench/results/SCALE.md")
+		quiet     = flag.String("quiet", "", "instead: the `LAB` of issue 16, routed (a sparse /16 behind a router, against nmap -sn) or office (an on-link /22, against the camera command), 250 hosts listening on no port, camsweep ×3 and nmap ×1 (bench/routed.go); -out defaults to bench/results/ROUTED.md or OFFICE.md")
 	)
 	flag.Parse()
 	if *writeSpec != "" {
@@ -68,6 +69,16 @@ func main() {
 			cfg.out = "bench/results/SCALE.md"
 		}
 		if err := runScale(ctx, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *quiet != "" {
+		if !isFlagSet("out") {
+			cfg.out = "bench/results/" + strings.ToUpper(*quiet) + ".md"
+		}
+		if err := runQuiet(ctx, cfg, *quiet); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

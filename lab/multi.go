@@ -28,7 +28,7 @@ import (
 // cannot be shared, which is why only non-camera profiles may share a host.
 
 // sharedProfiles are the profiles a shared host may serve.
-var sharedProfiles = []string{emulator.ProfilePC, emulator.ProfilePrinter, emulator.ProfileWeb}
+var sharedProfiles = []string{emulator.ProfilePC, emulator.ProfilePrinter, emulator.ProfileWeb, emulator.ProfileSilent}
 
 // HostNS is the namespace of a shared host.
 func (s *Spec) HostNS(host string) string { return s.Prefix + "h-" + host }
