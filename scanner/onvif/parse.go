@@ -21,6 +21,13 @@ const (
 	nsHikTop  = "http://www.hikvision.com/2011/event/topics"
 	nsHikExt1 = "http://www.onvifext.com/onvif/ext/ver10/wsdl"
 	nsHikExt2 = "http://www.onvifext.com/onvif/ext/ver10/schema"
+	// Axis firmware declares its VAPIX web-service namespaces
+	// (http://www.axis.com/vapix/ws/cert, .../event1, ...) on every SOAP
+	// envelope, faults included (real replies:
+	// testdata/real/onvif/axis-*.xml). Axis's event-topic namespace
+	// (http://www.axis.com/2009/event/topics) is no mark: gSOAP-generated
+	// stacks of other makers declare it too (testdata/onvif/gsoap-*.xml).
+	nsAxisVapixPrefix = "http://www.axis.com/vapix/ws/"
 )
 
 // Limits on what the parsers accept.
@@ -242,7 +249,19 @@ func hintsOf(ns map[string]bool) []string {
 	if ns[nsHikExt1] || ns[nsHikExt2] {
 		h = append(h, "onvifext-ns")
 	}
+	if hasNSPrefix(ns, nsAxisVapixPrefix) {
+		h = append(h, "axis-vapix-ns")
+	}
 	return h
+}
+
+func hasNSPrefix(ns map[string]bool, prefix string) bool {
+	for u := range ns {
+		if strings.HasPrefix(u, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // fault returns the body as a *Fault when it is one.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,47 @@ func TestParseGetSystemDateAndTime_impossibleClock(t *testing.T) {
 	got, err := ParseGetSystemDateAndTime(b)
 	if err != nil || !got.UTC.IsZero() {
 		t.Errorf("got %+v, %v", got, err)
+	}
+}
+
+// TestHints_axisVapix: real Axis envelopes (testdata/real/onvif, provenance
+// in onvif.yaml) carry the axis-vapix-ns mark whatever the answer: the clock,
+// a NotAuthorized fault, device information; a Hikvision envelope does not.
+func TestHints_axisVapix(t *testing.T) {
+	real := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "onvif", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dt, err := ParseGetSystemDateAndTime(real("axis-getsystemdateandtime-hammeraj.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseFault(real("axis-notauthorized-fault-getdeviceinformation.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	di, err := ParseGetDeviceInformation(real("axis-p3818-pve-getdeviceinformation.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string][]string{"clock": dt.Hints, "fault": f.Hints, "device information": di.Hints} {
+		if !slices.Contains(h, "axis-vapix-ns") {
+			t.Errorf("%s: hints %q, want axis-vapix-ns", name, h)
+		}
+	}
+	hik, err := ParseGetDeviceInformation(fixture(t, "hikvision-ds-2df7286-a-getdeviceinformation.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(hik.Hints, "axis-vapix-ns") {
+		t.Errorf("hikvision hints %q", hik.Hints)
+	}
+	// A namespace that only resembles Axis's is no mark.
+	e, err := parseEnvelope([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:x="http://www.axis.com.example/vapix/ws/"><s:Body><x:A/></s:Body></s:Envelope>`))
+	if err != nil || slices.Contains(e.hints, "axis-vapix-ns") {
+		t.Errorf("look-alike: %v %q", err, e.hints)
 	}
 }
