@@ -126,8 +126,16 @@ func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pa
 	if !scanner.KnownAlive(ctx) && p.cfg.Liveness > 0 {
 		first = min(p.cfg.Liveness, first)
 	}
+	known := knownStates(ctx, addr)
 	run := func(from, to int) {
 		for i := from; i < to; i++ {
+			if st, ok := known[p.cfg.Ports[i]]; ok {
+				// The liveness stage's SYN already drew this port's answer,
+				// which is a connect's whole yield: no second connection
+				// (issue 16 item 5). Its evidence is the host's already.
+				states[i] = st
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -157,6 +165,9 @@ func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pa
 
 	var evs []device.Evidence
 	for i, port := range p.cfg.Ports {
+		if _, ok := known[port]; ok {
+			continue
+		}
 		if name := states[i].String(); name != "" {
 			evs = append(evs, device.Evidence{
 				Source: device.SourceTCP,
@@ -170,6 +181,34 @@ func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pa
 		return evs, fmt.Errorf("tcp %s: %w", addr, err)
 	}
 	return evs, nil
+}
+
+// knownStates returns the TCP port states that the evidence swept before
+// the host's turn (the liveness stage's SYN-ACKs and RSTs) already shows
+// for addr. Silence is never known: a filtered port is tried again.
+func knownStates(ctx context.Context, addr netip.Addr) map[uint16]state {
+	var m map[uint16]state
+	for _, ev := range scanner.Swept(ctx) {
+		if ev.Source != device.SourceTCP || ev.Addr != addr || ev.Port == 0 {
+			continue
+		}
+		var st state
+		switch ev.Fields["tcp.state"] {
+		case "open":
+			st = stateOpen
+		case "closed":
+			st = stateClosed
+		default:
+			continue
+		}
+		if m == nil {
+			m = map[uint16]state{}
+		}
+		if st == stateOpen || m[ev.Port] != stateOpen {
+			m[ev.Port] = st
+		}
+	}
+	return m
 }
 
 // state is what one connect attempt showed.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
 )
 
@@ -307,5 +308,38 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 				t.Errorf("tried %d ports, open %v; want %d, %v", got, open, tc.tried, tc.open)
 			}
 		})
+	}
+}
+
+// TestProber_ProbeHost_knownStatesNotAskedAgain: ports whose state the
+// liveness stage already drew (a SYN-ACK on 80, a RST on 554) get no
+// connect and no second evidence; the other ports are tried, and a state
+// swept for another address counts for nothing.
+func TestProber_ProbeHost_knownStatesNotAskedAgain(t *testing.T) {
+	d := &portDial{open: []uint16{80, 8000}, refused: []uint16{443}}
+	p, err := New(Config{Dial: d.dial, Timeout: 20 * time.Millisecond, Ports: []uint16{80, 443, 554, 8000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swept := []device.Evidence{
+		{Source: device.SourceTCP, Addr: localhost, Port: 80, Fields: map[string]string{"tcp.state": "open"}},
+		{Source: device.SourceTCP, Addr: localhost, Port: 554, Fields: map[string]string{"tcp.state": "closed"}},
+		{Source: device.SourceTCP, Addr: netip.MustParseAddr("127.0.0.2"), Port: 8000, Fields: map[string]string{"tcp.state": "closed"}},
+	}
+	ctx := scanner.WithSwept(scanner.WithKnownAlive(t.Context()), swept)
+	pace := &countingPacer{}
+	ev, err := p.ProbeHost(ctx, localhost, pace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ev {
+		got = append(got, fmt.Sprintf("%d/%s", e.Port, e.Fields["tcp.state"]))
+	}
+	if want := []string{"443/closed", "8000/open"}; !slices.Equal(got, want) {
+		t.Errorf("evidence %v, want %v", got, want)
+	}
+	if n := d.tried.Load(); n != 2 || pace.n.Load() != 2 {
+		t.Errorf("%d connects, %d paced; want 2 (443 and 8000)", n, pace.n.Load())
 	}
 }
