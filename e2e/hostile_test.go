@@ -92,7 +92,13 @@ func runHostileScan(t *testing.T, s *lab.Spec, o lab.Options, format string) hos
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	argv := []string{binary, "scan", "--no-state", hostileTarget, "--zones", filepath.Join(o.StateDir, "zones.yaml"),
+	scanner := binary
+	if b := os.Getenv("CAMSWEEP_HOSTILE_SCANNER"); b != "" {
+		// Another build of the scanner: one from before issue 14's fixes
+		// shows what this test catches.
+		scanner = b
+	}
+	argv := []string{scanner, "scan", "--no-state", hostileTarget, "--zones", filepath.Join(o.StateDir, "zones.yaml"),
 		"--host-timeout", hostileTimeout.String(), "--format", format}
 	cmd := lab.Exec(ctx, s.JumpNS(), argv...)
 	var stdout, stderr bytes.Buffer
