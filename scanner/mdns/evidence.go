@@ -45,6 +45,9 @@ func (m Message) Evidence(from netip.AddrPort) []device.Evidence {
 		for k, v := range TXTKeys(in.TXT) {
 			f["mdns.txt."+k] = v
 		}
+		if t := TXTText(in.TXT); t != "" {
+			f["mdns.txt_text"] = t
+		}
 		ev(f)
 	}
 	if len(m.Types) > 0 {

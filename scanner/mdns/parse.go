@@ -275,6 +275,27 @@ func TXTKeys(txt []string) map[string]string {
 	return out
 }
 
+// maxTXTText bounds the free-text TXT strings kept in mdns.txt_text.
+const maxTXTText = 4
+
+// TXTText returns the TXT strings that are free text rather than
+// attributes: no "=" and not the shape of a key (Edimax IC-3115W sends
+// "IC-3115W Network Camera"), at most maxTXTText of them, joined with
+// ", ". RFC 6763 would read such a string as a boolean key; a string with
+// spaces makes no key, and dropping it would lose the model it states.
+func TXTText(txt []string) string {
+	var out []string
+	for _, s := range txt {
+		if strings.Contains(s, "=") || fieldKey(strings.ToLower(s)) || strings.TrimSpace(s) == "" {
+			continue
+		}
+		if out = append(out, strings.TrimSpace(s)); len(out) == maxTXTText {
+			break
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 func fieldKey(k string) bool {
 	if k == "" || len(k) > maxTXTKey {
 		return false

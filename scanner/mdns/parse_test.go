@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -194,6 +196,35 @@ func TestParse_bounds(t *testing.T) {
 				t.Errorf("field %q of %d bytes", k, len(v))
 			}
 		}
+	}
+}
+
+// TestTXTText: free-text TXT strings (no "=", not a key) are kept apart;
+// the real Edimax IC-3115W announcement (IoT SENTINEL capture,
+// testdata/real/mdns, discovery.yaml) states its model in one.
+func TestTXTText(t *testing.T) {
+	if got := TXTText([]string{"flag", "path=/", "IC-3115W Network Camera", "  ", "a b", "c d", "e f", "g h"}); got != "IC-3115W Network Camera, a b, c d, e f" {
+		t.Errorf("got %q", got)
+	}
+	if got := TXTText([]string{"flag", "k=v"}); got != "" {
+		t.Errorf("keys only: got %q", got)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "mdns", "edimax-ic-3115w-http-1.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range m.Evidence(netip.MustParseAddrPort("192.0.2.1:5353")) {
+		if e.Fields["mdns.txt_text"] == "IC-3115W Network Camera" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no mdns.txt_text in %+v", m.Evidence(netip.MustParseAddrPort("192.0.2.1:5353")))
 	}
 }
 
