@@ -1,11 +1,14 @@
 package vendors
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,16 +175,256 @@ var (
 	partialDateRe = regexp.MustCompile(`^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$`)
 )
 
+// The catalog file as written. It is decoded strictly (KnownFields), so the
+// schema is these types: an unknown key or a value of the wrong shape is a
+// decoder error at its line. What types cannot say (required keys, ids,
+// dates, references between sections) is checked afterwards, and the line
+// of the offending node is looked up only to report an error.
+type rawCatalog struct {
+	Header   *rawHeader           `yaml:"catalog"`
+	Sources  map[string]rawSource `yaml:"sources"`
+	Lists    []rawList            `yaml:"lists"`
+	Policies []rawPolicy          `yaml:"policies"`
+	Owners   []rawCompany         `yaml:"owners"`
+	Makers   []rawMaker           `yaml:"makers"`
+	Relabels []rawRelabel         `yaml:"relabels"`
+	// Read node by node in names.go.
+	GenericNames yaml.Node `yaml:"generic_names"`
+	LeftOut      yaml.Node `yaml:"left_out"`
+}
+
+type rawHeader struct {
+	Version     string `yaml:"version"`
+	Date        string `yaml:"date"`
+	RelabelNote string `yaml:"relabel_note"`
+}
+
+type rawSource struct {
+	Title string `yaml:"title"`
+	URL   string `yaml:"url"`
+	Date  string `yaml:"date"`
+}
+
+type rawList struct {
+	ID           string   `yaml:"id"`
+	Name         string   `yaml:"name"`
+	Jurisdiction string   `yaml:"jurisdiction"`
+	Since        string   `yaml:"since"`
+	AsOf         string   `yaml:"as_of"`
+	Kind         string   `yaml:"kind"`
+	Description  string   `yaml:"description"`
+	Sources      []string `yaml:"sources"`
+}
+
+// rawCompany is an owner, and the part of a maker owners share.
+type rawCompany struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Short   string   `yaml:"short"`
+	Country string   `yaml:"country"`
+	Parent  string   `yaml:"parent"`
+	Note    string   `yaml:"note"`
+	AsOf    string   `yaml:"as_of"`
+	Sources []string `yaml:"sources"`
+}
+
+type rawMaker struct {
+	rawCompany `yaml:",inline"`
+	Lists      []rawMembership `yaml:"lists"`
+	Brands     []rawBrand      `yaml:"brands"`
+	Aliases    yaml.Node       `yaml:"aliases"` // read and indexed by names.go
+}
+
+// rawMembership is a list id alone ("- uk-nil": the list names the maker)
+// or a mapping with the basis and its own sources.
+type rawMembership struct {
+	rawMembershipEntry
+	bare bool // written as the list id alone
+}
+
+type rawMembershipEntry struct {
+	ID      string   `yaml:"id"`
+	Basis   string   `yaml:"basis"`
+	Since   string   `yaml:"since"`
+	AsOf    string   `yaml:"as_of"`
+	Sources []string `yaml:"sources"`
+	Note    string   `yaml:"note"`
+}
+
+// UnmarshalYAML takes either form. It is the decoder-callback form on
+// purpose: the callback decodes with the caller's decoder, so KnownFields
+// still refuses an unknown key inside the mapping form (a *yaml.Node
+// Decode would start a lax decoder).
+func (m *rawMembership) UnmarshalYAML(unmarshal func(any) error) error {
+	var id string
+	if unmarshal(&id) == nil {
+		m.ID, m.bare = id, true
+		return nil
+	}
+	return unmarshal(&m.rawMembershipEntry)
+}
+
+type rawBrand struct {
+	Name     string    `yaml:"name"`
+	Relation string    `yaml:"relation"`
+	Note     string    `yaml:"note"`
+	Since    string    `yaml:"since"`
+	Until    string    `yaml:"until"`
+	Aliases  yaml.Node `yaml:"aliases"` // read and indexed by names.go
+	Sources  []string  `yaml:"sources"`
+}
+
+type rawRelabel struct {
+	Brand     string    `yaml:"brand"`
+	Platforms []string  `yaml:"platforms"`
+	Note      string    `yaml:"note"`
+	Aliases   yaml.Node `yaml:"aliases"` // read and indexed by names.go
+	Sources   []string  `yaml:"sources"`
+}
+
+type rawPolicy struct {
+	ID          string   `yaml:"id"`
+	Description string   `yaml:"description"`
+	Lists       []string `yaml:"lists"`
+}
+
+// rawWhat names each raw type in errors: "unknown key "shrt" in maker".
+var rawWhat = map[string]string{
+	"rawCatalog": "catalog", "rawHeader": "catalog header", "rawSource": "source",
+	"rawList": "list", "rawCompany": "owner", "rawMaker": "maker",
+	"rawMembershipEntry": "list entry", "rawBrand": "brand", "rawRelabel": "relabel", "rawPolicy": "policy",
+}
+
+// rawKeys lists the keys a raw type takes, for the unknown-key error.
+func rawKeys(typ string) string {
+	var t reflect.Type
+	for _, v := range []any{rawCatalog{}, rawHeader{}, rawSource{}, rawList{}, rawCompany{}, rawMaker{}, rawMembershipEntry{}, rawBrand{}, rawRelabel{}, rawPolicy{}} {
+		if reflect.TypeOf(v).Name() == typ {
+			t = reflect.TypeOf(v)
+		}
+	}
+	if t == nil {
+		return ""
+	}
+	var keys []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for f := range t.Fields() {
+			tag := f.Tag.Get("yaml")
+			if tag == ",inline" {
+				walk(f.Type)
+			} else if name, _, _ := strings.Cut(tag, ","); name != "" {
+				keys = append(keys, name)
+			}
+		}
+	}
+	walk(t)
+	return strings.Join(keys, ", ")
+}
+
+var (
+	decodeLineRe   = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type \S*\.(\w+)$`)
+	cannotDecodeRe = regexp.MustCompile(`^cannot unmarshal (!!\w+)(?: ` + "`" + `[^` + "`" + `]*` + "`" + `)? into (\S+)$`)
+)
+
+// decodeErrors turns the decoder's errors into file:line errors in the
+// catalog's words; a value of the wrong shape is named by its key.
+func decodeErrors(d *yamldoc.Doc, err error) error {
+	name := d.Name
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return &yamldoc.Error{File: name, Line: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	var errs []error
+	for _, msg := range te.Errors {
+		line := 1
+		if m := decodeLineRe.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		if m := unknownFieldRe.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("unknown key %q in %s (want %s)", m[1], rawWhat[m[2]], rawKeys(m[2]))
+		} else if m := cannotDecodeRe.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("want %s, got %s", shapeOf(m[2]), tagName(m[1]))
+			if key := keyAtLine(d.Root, line, 0); key != "" {
+				msg = key + ": " + msg
+			}
+		}
+		errs = append(errs, &yamldoc.Error{File: name, Line: line, Msg: msg})
+	}
+	return errors.Join(errs...)
+}
+
+// keyAtLine is the key whose value starts at line, for naming a value the
+// decoder refused; "" when none does. Depth bounds a file of aliases.
+func keyAtLine(n *yaml.Node, line, depth int) string {
+	if n == nil || depth > 32 {
+		return ""
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; v.Line == line && v.Kind != yaml.AliasNode {
+				return n.Content[i].Value
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if c.Kind == yaml.AliasNode || c.Line > line {
+			continue
+		}
+		if k := keyAtLine(c, line, depth+1); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// shapeOf says what a Go type of the raw schema wants.
+func shapeOf(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "map["):
+		return "a mapping"
+	}
+	if w, ok := rawWhat[strings.TrimPrefix(goType[strings.LastIndexByte(goType, '.')+1:], "*")]; ok {
+		return "a mapping (" + w + ")"
+	}
+	return goType
+}
+
+func tagName(tag string) string {
+	switch tag {
+	case "!!map":
+		return "a mapping"
+	case "!!seq":
+		return "a list"
+	case "!!null":
+		return "an empty value"
+	}
+	return "a scalar (" + strings.TrimPrefix(tag, "!!") + ")"
+}
+
 // ParseCatalog parses a catalog; errors name name, line and token, and all
 // problems found are returned together.
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
+	// yamldoc gives the syntax errors and the empty file their lines, and
+	// keeps the node tree the error lines are looked up in.
 	d, err := yamldoc.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}
-	top, err := d.Mapping(d.Root, "catalog", "catalog", "sources", "lists", "policies", "owners", "makers", "relabels", "generic_names", "left_out")
-	if err != nil {
-		return nil, err
+	if d.Root.Kind != yaml.MappingNode {
+		return nil, d.Errorf(d.Root, "catalog: want a mapping, got %s", tagName(d.Root.Tag))
+	}
+	var raw rawCatalog
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return nil, decodeErrors(d, err)
 	}
 	c := &Catalog{
 		name:     name,
@@ -192,19 +435,19 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 		policies: map[string]PolicyDef{},
 	}
 	p := catalogParser{d: d, c: c, parentNode: map[string]*yaml.Node{}}
-	p.header(top)
-	p.sources(top.Get("sources"))
-	p.listsSection(top.Get("lists"))
+	p.header(raw.Header)
+	p.sources(raw.Sources)
+	p.listsSection(raw.Lists)
 	if len(p.errs) > 0 {
 		// Later sections refer to sources and lists; don't bury the cause.
 		return nil, errors.Join(p.errs...)
 	}
-	p.ownersSection(top.Get("owners"))
-	p.makersSection(top.Get("makers"))
-	p.policiesSection(top.Get("policies"))
-	p.relabelsSection(top.Get("relabels"))
-	p.genericSection(top.Get("generic_names"))
-	p.leftOutSection(top.Get("left_out"))
+	p.ownersSection(raw.Owners)
+	p.makersSection(raw.Makers)
+	p.policiesSection(raw.Policies)
+	p.relabelsSection(raw.Relabels)
+	p.genericSection(p.node(path{"generic_names"}))
+	p.leftOutSection(p.node(path{"left_out"}))
 	if len(p.errs) == 0 {
 		p.parents()
 	}
@@ -225,6 +468,67 @@ type catalogParser struct {
 	names      []nameReg             // names and aliases, indexed once all sections are read
 }
 
+// path leads from the top of the file to a node: mapping keys (string)
+// and list indexes (int).
+type path []any
+
+// at is the path one step further down (a new slice: paths are shared).
+func (pa path) at(step ...any) path { return slices.Concat(pa, step) }
+
+// node is the node at pa, nil when a step is missing.
+func (p *catalogParser) node(pa path) *yaml.Node {
+	n := p.d.Root
+	for _, step := range pa {
+		n = resolveAlias(n)
+		var next *yaml.Node
+		switch k := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						next = n.Content[i+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return resolveAlias(n)
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// errAt records an error at the node of pa or, when that is missing, at its
+// nearest ancestor.
+func (p *catalogParser) errAt(pa path, format string, a ...any) {
+	for k := len(pa); k >= 0; k-- {
+		if n := p.node(pa[:k]); n != nil {
+			p.fail(p.d.Errorf(n, format, a...))
+			return
+		}
+	}
+}
+
+// nodeMap lets names.go read the aliases of the mapping at a path.
+type nodeMap struct {
+	p  *catalogParser
+	pa path
+}
+
+func (m nodeMap) Get(key string) *yaml.Node { return m.p.node(m.pa.at(key)) }
+
 func (p *catalogParser) fail(err error) bool {
 	if err != nil {
 		p.errs = append(p.errs, err)
@@ -233,6 +537,7 @@ func (p *catalogParser) fail(err error) bool {
 	return false
 }
 
+// str reads a string of a node-walked mapping (names.go's left_out).
 func (p *catalogParser) str(m *yamldoc.Map, key, what string, required bool) string {
 	n := m.Get(key)
 	if n == nil {
@@ -251,30 +556,8 @@ func (p *catalogParser) str(m *yamldoc.Map, key, what string, required bool) str
 	return s
 }
 
-// date reads a YYYY-MM-DD value.
-func (p *catalogParser) date(m *yamldoc.Map, key, what string, required bool) time.Time {
-	s := p.str(m, key, what, required)
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		p.fail(p.d.Errorf(m.Get(key), "bad date %q in %s (want YYYY-MM-DD)", s, what))
-	}
-	return t
-}
-
-// partialDate reads a YYYY, YYYY-MM or YYYY-MM-DD value.
-func (p *catalogParser) partialDate(m *yamldoc.Map, key, what string) string {
-	s := p.str(m, key, what, false)
-	if s != "" && !partialDateRe.MatchString(s) {
-		p.fail(p.d.Errorf(m.Get(key), "bad date %q in %s (want YYYY, YYYY-MM or YYYY-MM-DD)", s, what))
-	}
-	return s
-}
-
-// sourceKeys reads the sources of a fact. A fact without a source is
-// refused when required: that is the catalog's one promise.
+// sourceKeys reads the sources of a node-walked mapping (names.go's
+// left_out); see check for the rule.
 func (p *catalogParser) sourceKeys(m *yamldoc.Map, what string, required bool) []string {
 	n := m.Get("sources")
 	if n == nil {
@@ -298,205 +581,204 @@ func (p *catalogParser) sourceKeys(m *yamldoc.Map, what string, required bool) [
 	return keys
 }
 
-func (p *catalogParser) header(top *yamldoc.Map) {
-	n := top.Get("catalog")
-	if n == nil {
+// need refuses a required value that is missing (an error at the mapping
+// at pa) or empty (at the value).
+func (p *catalogParser) need(pa path, key, v, what string) string {
+	if v != "" {
+		return v
+	}
+	if p.node(pa.at(key)) == nil {
+		p.errAt(pa, "missing %q in %s", key, what)
+	} else {
+		p.errAt(pa.at(key), "empty %q in %s", key, what)
+	}
+	return ""
+}
+
+// date reads a YYYY-MM-DD value.
+func (p *catalogParser) date(pa path, key, v, what string, required bool) time.Time {
+	if required {
+		v = p.need(pa, key, v, what)
+	}
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		p.errAt(pa.at(key), "bad date %q in %s (want YYYY-MM-DD)", v, what)
+	}
+	return t
+}
+
+// partialDate reads a YYYY, YYYY-MM or YYYY-MM-DD value.
+func (p *catalogParser) partialDate(pa path, key, v, what string) string {
+	if v != "" && !partialDateRe.MatchString(v) {
+		p.errAt(pa.at(key), "bad date %q in %s (want YYYY, YYYY-MM or YYYY-MM-DD)", v, what)
+	}
+	return v
+}
+
+// sourcesOf checks the sources of the fact at pa. A fact without a source
+// is refused when required: that is the catalog's one promise.
+func (p *catalogParser) sourcesOf(pa path, keys []string, what string, required bool) []string {
+	if required && len(keys) == 0 {
+		p.errAt(pa.at("sources"), "%s has no sources (every fact needs one)", what)
+	}
+	for i, k := range keys {
+		if _, ok := p.c.sources[k]; !ok {
+			p.errAt(pa.at("sources", i), "unknown source %q in %s", k, what)
+		}
+	}
+	return keys
+}
+
+// checkID refuses an id that is not lower-case letters, digits and -.
+func (p *catalogParser) checkID(pa path, kind, id string) {
+	if id != "" && !idRe.MatchString(id) {
+		p.errAt(pa.at("id"), "bad %s id %q (want lower-case letters, digits and -)", kind, id)
+	}
+}
+
+func (p *catalogParser) header(h *rawHeader) {
+	if h == nil {
 		return // a minimal catalog (tests, user overrides) may omit it
 	}
-	m, err := p.d.Mapping(n, "catalog header", "version", "date", "relabel_note")
-	if p.fail(err) {
-		return
-	}
-	p.c.version = p.str(m, "version", "catalog header", true)
-	p.c.date = p.date(m, "date", "catalog header", true)
-	p.c.relabelNote = p.str(m, "relabel_note", "catalog header", false)
+	pa := path{"catalog"}
+	p.c.version = p.need(pa, "version", h.Version, "catalog header")
+	p.c.date = p.date(pa, "date", h.Date, "catalog header", true)
+	p.c.relabelNote = h.RelabelNote
 }
 
-func (p *catalogParser) sources(n *yaml.Node) {
-	if n == nil {
-		return
-	}
-	m, err := p.d.Mapping(n, "sources")
-	if p.fail(err) {
-		return
-	}
-	for _, f := range m.Fields {
-		what := fmt.Sprintf("source %q", f.Key)
-		sm, err := p.d.Mapping(f.Value, what, "title", "url", "date")
-		if p.fail(err) {
-			continue
-		}
-		p.c.sources[f.Key] = Source{
-			Key: f.Key, Title: p.str(sm, "title", what, true), URL: p.str(sm, "url", what, false),
-			Date: p.partialDate(sm, "date", what),
+func (p *catalogParser) sources(srcs map[string]rawSource) {
+	for key, s := range srcs {
+		pa, what := path{"sources", key}, fmt.Sprintf("source %q", key)
+		p.c.sources[key] = Source{
+			Key: key, Title: p.need(pa, "title", s.Title, what), URL: s.URL,
+			Date: p.partialDate(pa, "date", s.Date, what),
 		}
 	}
 }
 
-func (p *catalogParser) listsSection(n *yaml.Node) {
-	if n == nil {
-		p.fail(p.d.Errorf(p.d.Root, "missing \"lists\" in catalog"))
+func (p *catalogParser) listsSection(lists []rawList) {
+	if p.node(path{"lists"}) == nil {
+		p.errAt(nil, "missing \"lists\" in catalog")
 		return
 	}
-	items, err := p.d.Seq(n, "lists")
-	if p.fail(err) {
-		return
-	}
-	for _, it := range items {
-		m, err := p.d.Mapping(it, "list", "id", "name", "jurisdiction", "since", "as_of", "kind", "description", "sources")
-		if p.fail(err) {
-			continue
-		}
-		l := List{ID: p.str(m, "id", "list", true)}
+	for i, r := range lists {
+		pa := path{"lists", i}
+		l := List{ID: p.need(pa, "id", r.ID, "list")}
 		what := fmt.Sprintf("list %q", l.ID)
 		if l.ID != "" && !idRe.MatchString(l.ID) {
-			p.fail(p.d.Errorf(m.Get("id"), "bad list id %q (want lower-case letters, digits and -)", l.ID))
+			p.errAt(pa.at("id"), "bad list id %q (want lower-case letters, digits and -)", l.ID)
 		}
 		if _, dup := p.c.listIdx[l.ID]; dup {
-			p.fail(p.d.Errorf(m.Get("id"), "duplicate list %q", l.ID))
+			p.errAt(pa.at("id"), "duplicate list %q", l.ID)
 		}
-		l.Name = p.str(m, "name", what, true)
-		l.Jurisdiction = p.str(m, "jurisdiction", what, true)
-		l.Description = p.str(m, "description", what, false)
-		l.Since = p.date(m, "since", what, true)
-		l.AsOf = p.date(m, "as_of", what, false)
-		l.Kind = p.str(m, "kind", what, true)
+		l.Name = p.need(pa, "name", r.Name, what)
+		l.Jurisdiction = p.need(pa, "jurisdiction", r.Jurisdiction, what)
+		l.Description = r.Description
+		l.Since = p.date(pa, "since", r.Since, what, true)
+		l.AsOf = p.date(pa, "as_of", r.AsOf, what, false)
+		l.Kind = p.need(pa, "kind", r.Kind, what)
 		if l.Kind != "" && l.Kind != ListNames && l.Kind != ListProperty {
-			p.fail(p.d.Errorf(m.Get("kind"), "unknown kind %q in %s (want names or property)", l.Kind, what))
+			p.errAt(pa.at("kind"), "unknown kind %q in %s (want names or property)", l.Kind, what)
 		}
-		l.Sources = p.sourceKeys(m, what, true)
+		l.Sources = p.sourcesOf(pa, r.Sources, what, true)
 		p.c.listIdx[l.ID] = len(p.c.lists)
 		p.c.lists = append(p.c.lists, l)
 	}
 }
 
 // company reads the fields owners and makers share and registers the id.
-func (p *catalogParser) company(m *yamldoc.Map, kind string) Company {
-	co := Company{ID: p.str(m, "id", kind, true)}
+func (p *catalogParser) company(pa path, r rawCompany, kind string) Company {
+	co := Company{ID: p.need(pa, "id", r.ID, kind)}
 	what := fmt.Sprintf("%s %q", kind, co.ID)
-	if co.ID != "" && !idRe.MatchString(co.ID) {
-		p.fail(p.d.Errorf(m.Get("id"), "bad %s id %q (want lower-case letters, digits and -)", kind, co.ID))
-	}
+	p.checkID(pa, kind, co.ID)
 	_, dupMaker := p.c.makerIdx[co.ID]
 	_, dupOwner := p.c.ownerIdx[co.ID]
 	if dupMaker || dupOwner {
-		p.fail(p.d.Errorf(m.Get("id"), "duplicate %s %q", kind, co.ID))
+		p.errAt(pa.at("id"), "duplicate %s %q", kind, co.ID)
 	}
-	co.Name = p.str(m, "name", what, true)
-	co.Short = p.str(m, "short", what, true)
-	co.Country = p.str(m, "country", what, true)
+	co.Name = p.need(pa, "name", r.Name, what)
+	co.Short = p.need(pa, "short", r.Short, what)
+	co.Country = p.need(pa, "country", r.Country, what)
 	if co.Country != "" && !countryRe.MatchString(co.Country) {
-		p.fail(p.d.Errorf(m.Get("country"), "bad country %q in %s (want ISO 3166 alpha-2, e.g. CN)", co.Country, what))
+		p.errAt(pa.at("country"), "bad country %q in %s (want ISO 3166 alpha-2, e.g. CN)", co.Country, what)
 	}
-	co.Parent = p.str(m, "parent", what, false)
+	co.Parent = r.Parent
 	if co.Parent != "" {
-		p.parentNode[co.ID] = m.Get("parent")
+		p.parentNode[co.ID] = p.node(pa.at("parent"))
 	}
-	co.Note = p.str(m, "note", what, false)
-	co.AsOf = p.date(m, "as_of", what, true)
-	co.Sources = p.sourceKeys(m, what, true)
+	co.Note = r.Note
+	co.AsOf = p.date(pa, "as_of", r.AsOf, what, true)
+	co.Sources = p.sourcesOf(pa, r.Sources, what, true)
 	return co
 }
 
-func (p *catalogParser) ownersSection(n *yaml.Node) {
-	if n == nil {
-		return
-	}
-	items, err := p.d.Seq(n, "owners")
-	if p.fail(err) {
-		return
-	}
-	for _, it := range items {
-		m, err := p.d.Mapping(it, "owner", "id", "name", "short", "country", "parent", "note", "as_of", "sources")
-		if p.fail(err) {
-			continue
-		}
-		co := p.company(m, "owner")
+func (p *catalogParser) ownersSection(owners []rawCompany) {
+	for i, r := range owners {
+		co := p.company(path{"owners", i}, r, "owner")
 		p.c.ownerIdx[co.ID] = len(p.c.owners)
 		p.c.owners = append(p.c.owners, co)
 	}
 }
 
-func (p *catalogParser) makersSection(n *yaml.Node) {
-	if n == nil {
-		p.fail(p.d.Errorf(p.d.Root, "missing \"makers\" in catalog"))
+func (p *catalogParser) makersSection(makers []rawMaker) {
+	if p.node(path{"makers"}) == nil {
+		p.errAt(nil, "missing \"makers\" in catalog")
 		return
 	}
-	items, err := p.d.Seq(n, "makers")
-	if p.fail(err) {
-		return
-	}
-	for _, it := range items {
-		m, err := p.d.Mapping(it, "maker", "id", "name", "short", "country", "parent", "note", "as_of", "lists", "brands", "aliases", "sources")
-		if p.fail(err) {
-			continue
-		}
-		co := p.company(m, "maker")
+	for i, r := range makers {
+		pa := path{"makers", i}
+		co := p.company(pa, r.rawCompany, "maker")
 		e := MakerEntry{ID: co.ID, Name: co.Name, Short: co.Short, Country: co.Country, Parent: co.Parent, Note: co.Note, AsOf: co.AsOf, Sources: co.Sources}
 		what := fmt.Sprintf("maker %q", e.ID)
 		own := nameTarget{maker: e.ID, brand: e.Short, relabel: -1, what: what}
-		p.addName(e.Name, m.Get("name"), own)
-		p.addName(e.Short, m.Get("short"), own)
-		e.Aliases = p.aliases(m, what, own)
-		e.Lists = p.memberships(m.Get("lists"), what, e.AsOf)
-		e.Brands = p.brands(m.Get("brands"), what, e.ID)
+		p.addName(e.Name, p.node(pa.at("name")), own)
+		p.addName(e.Short, p.node(pa.at("short")), own)
+		e.Aliases = p.aliases(nodeMap{p, pa}, what, own)
+		e.Lists = p.memberships(pa.at("lists"), r.Lists, what, e.AsOf)
+		e.Brands = p.brands(pa.at("brands"), r.Brands, what, e.ID)
 		p.c.makerIdx[e.ID] = len(p.c.makers)
 		p.c.makers = append(p.c.makers, e)
 	}
 }
 
-func (p *catalogParser) memberships(n *yaml.Node, what string, asOf time.Time) []Membership {
-	if n == nil {
-		return nil
-	}
-	items, err := p.d.Seq(n, what+" lists")
-	if p.fail(err) {
-		return nil
-	}
+func (p *catalogParser) memberships(lpa path, items []rawMembership, what string, asOf time.Time) []Membership {
 	var out []Membership
-	for _, it := range items {
-		ms := Membership{Basis: BasisNamed, AsOf: asOf}
-		idNode := it
-		ew := what + " list entry"
-		var m *yamldoc.Map
-		if it.Kind == yaml.MappingNode {
-			m, err = p.d.Mapping(it, ew, "id", "basis", "since", "as_of", "sources", "note")
-			if p.fail(err) {
-				continue
-			}
-			ms.List = p.str(m, "id", ew, true)
-			idNode = m.Get("id")
-			ms.Basis = p.str(m, "basis", ew, true)
-			ms.Note = p.str(m, "note", ew, false)
-			ms.Since = p.date(m, "since", ew, false)
-			if t := p.date(m, "as_of", ew, false); !t.IsZero() {
+	for i, r := range items {
+		pa := lpa.at(i)
+		ms := Membership{List: r.ID, Basis: BasisNamed, AsOf: asOf}
+		idPath := pa
+		if !r.bare {
+			ew := what + " list entry"
+			idPath = pa.at("id")
+			ms.List = p.need(pa, "id", r.ID, ew)
+			ms.Basis = p.need(pa, "basis", r.Basis, ew)
+			ms.Note = r.Note
+			ms.Since = p.date(pa, "since", r.Since, ew, false)
+			if t := p.date(pa, "as_of", r.AsOf, ew, false); !t.IsZero() {
 				ms.AsOf = t
 			}
 			switch ms.Basis {
 			case BasisNamed, BasisProperty, BasisJudgement, "":
 			default:
-				p.fail(p.d.Errorf(m.Get("basis"), "unknown basis %q in %s (want named, property or judgement)", ms.Basis, what))
+				p.errAt(pa.at("basis"), "unknown basis %q in %s (want named, property or judgement)", ms.Basis, what)
 			}
-		} else {
-			s, err := p.d.Str(it, what+" lists")
-			if p.fail(err) {
-				continue
-			}
-			ms.List = s
 		}
-		i, ok := p.c.listIdx[ms.List]
+		li, ok := p.c.listIdx[ms.List]
 		if !ok {
-			p.fail(p.d.Errorf(idNode, "unknown list %q in %s", ms.List, what))
+			p.errAt(idPath, "unknown list %q in %s", ms.List, what)
 			continue
 		}
-		l := p.c.lists[i]
+		l := p.c.lists[li]
 		if l.Kind == ListProperty && ms.Basis == BasisNamed {
-			p.fail(p.d.Errorf(idNode, "list %q names no companies; %s needs basis property or judgement", ms.List, what))
+			p.errAt(idPath, "list %q names no companies; %s needs basis property or judgement", ms.List, what)
 		}
-		if m != nil {
+		if !r.bare {
 			// A reading of a property or a judgement needs its own
 			// evidence; a naming list's own sources name the maker.
-			ms.Sources = p.sourceKeys(m, fmt.Sprintf("%s on list %q", what, ms.List), ms.Basis != BasisNamed)
+			ms.Sources = p.sourcesOf(pa, r.Sources, fmt.Sprintf("%s on list %q", what, ms.List), ms.Basis != BasisNamed)
 		}
 		if len(ms.Sources) == 0 {
 			ms.Sources = slices.Clone(l.Sources)
@@ -505,7 +787,7 @@ func (p *catalogParser) memberships(n *yaml.Node, what string, asOf time.Time) [
 			ms.Since = l.Since
 		}
 		if slices.ContainsFunc(out, func(x Membership) bool { return x.List == ms.List }) {
-			p.fail(p.d.Errorf(idNode, "list %q repeated in %s", ms.List, what))
+			p.errAt(idPath, "list %q repeated in %s", ms.List, what)
 			continue
 		}
 		out = append(out, ms)
@@ -513,89 +795,65 @@ func (p *catalogParser) memberships(n *yaml.Node, what string, asOf time.Time) [
 	return out
 }
 
-func (p *catalogParser) brands(n *yaml.Node, what, makerID string) []Brand {
-	if n == nil {
-		return nil
-	}
-	items, err := p.d.Seq(n, what+" brands")
-	if p.fail(err) {
-		return nil
-	}
+func (p *catalogParser) brands(bpa path, items []rawBrand, what, makerID string) []Brand {
 	var out []Brand
-	for _, it := range items {
-		m, err := p.d.Mapping(it, what+" brand", "name", "relation", "note", "since", "until", "aliases", "sources")
-		if p.fail(err) {
-			continue
-		}
-		b := Brand{Name: p.str(m, "name", what+" brand", true)}
+	for i, r := range items {
+		pa := bpa.at(i)
+		b := Brand{Name: p.need(pa, "name", r.Name, what+" brand")}
 		bw := fmt.Sprintf("brand %q of %s", b.Name, what)
-		b.Relation = p.str(m, "relation", bw, true)
+		b.Relation = p.need(pa, "relation", r.Relation, bw)
 		if b.Relation == "relabel" {
-			p.fail(p.d.Errorf(m.Get("relation"), "%s: relabels go in the relabels section, with the platforms they relabel", bw))
+			p.errAt(pa.at("relation"), "%s: relabels go in the relabels section, with the platforms they relabel", bw)
 		} else if b.Relation != "" && !slices.Contains(brandRelations, b.Relation) {
-			p.fail(p.d.Errorf(m.Get("relation"), "unknown relation %q of %s (want %s)", b.Relation, bw, strings.Join(brandRelations, ", ")))
+			p.errAt(pa.at("relation"), "unknown relation %q of %s (want %s)", b.Relation, bw, strings.Join(brandRelations, ", "))
 		}
-		b.Note = p.str(m, "note", bw, false)
-		b.Since = p.partialDate(m, "since", bw)
-		b.Until = p.partialDate(m, "until", bw)
+		b.Note = r.Note
+		b.Since = p.partialDate(pa, "since", r.Since, bw)
+		b.Until = p.partialDate(pa, "until", r.Until, bw)
 		if b.Since != "" && b.Until != "" && b.Until < b.Since {
-			p.fail(p.d.Errorf(m.Get("until"), "%s: until %s is before since %s", bw, b.Until, b.Since))
+			p.errAt(pa.at("until"), "%s: until %s is before since %s", bw, b.Until, b.Since)
 		}
-		b.Sources = p.sourceKeys(m, bw, true)
+		b.Sources = p.sourcesOf(pa, r.Sources, bw, true)
 		t := nameTarget{maker: makerID, brand: b.Name, relabel: -1, what: bw}
 		if b.Relation == "chip-maker" {
-			if m.Get("aliases") != nil {
-				p.fail(p.d.Errorf(m.Get("aliases"), "%s: a chip maker's name names the chip, not the camera; it takes no aliases", bw))
+			if r.Aliases.Kind != 0 {
+				p.errAt(pa.at("aliases"), "%s: a chip maker's name names the chip, not the camera; it takes no aliases", bw)
 			}
 		} else {
-			p.addName(b.Name, m.Get("name"), t)
-			b.Aliases = p.aliases(m, bw, t)
+			p.addName(b.Name, p.node(pa.at("name")), t)
+			b.Aliases = p.aliases(nodeMap{p, pa}, bw, t)
 		}
 		out = append(out, b)
 	}
 	return out
 }
 
-func (p *catalogParser) relabelsSection(n *yaml.Node) {
-	if n == nil {
-		return
-	}
-	items, err := p.d.Seq(n, "relabels")
-	if p.fail(err) {
-		return
-	}
-	for _, it := range items {
-		m, err := p.d.Mapping(it, "relabel", "brand", "platforms", "note", "aliases", "sources")
-		if p.fail(err) {
-			continue
-		}
-		r := Relabel{Brand: p.str(m, "brand", "relabel", true)}
+func (p *catalogParser) relabelsSection(items []rawRelabel) {
+	for i, raw := range items {
+		pa := path{"relabels", i}
+		r := Relabel{Brand: p.need(pa, "brand", raw.Brand, "relabel")}
 		what := fmt.Sprintf("relabel %q", r.Brand)
 		if slices.ContainsFunc(p.c.relabels, func(x Relabel) bool { return strings.EqualFold(x.Brand, r.Brand) }) {
-			p.fail(p.d.Errorf(m.Get("brand"), "duplicate %s", what))
+			p.errAt(pa.at("brand"), "duplicate %s", what)
 		}
-		pn, err := m.Require("platforms")
-		if p.fail(err) {
+		if p.node(pa.at("platforms")) == nil {
+			p.errAt(pa, "missing %q in %s", "platforms", "relabel")
 			continue
 		}
-		plats, nodes, err := p.d.StrList(pn, what+" platforms")
-		if p.fail(err) {
-			continue
+		if len(raw.Platforms) == 0 {
+			p.errAt(pa.at("platforms"), "%s names no platform maker", what)
 		}
-		if len(plats) == 0 {
-			p.fail(p.d.Errorf(pn, "%s names no platform maker", what))
-		}
-		for i, pl := range plats {
+		for j, pl := range raw.Platforms {
 			if !p.c.HasMaker(pl) {
-				p.fail(p.d.Errorf(nodes[i], "unknown maker %q in %s", pl, what))
+				p.errAt(pa.at("platforms", j), "unknown maker %q in %s", pl, what)
 			}
 		}
-		r.Platforms = plats
-		r.Note = p.str(m, "note", what, false)
-		r.Sources = p.sourceKeys(m, what, true)
+		r.Platforms = raw.Platforms
+		r.Note = raw.Note
+		r.Sources = p.sourcesOf(pa, raw.Sources, what, true)
 		t := nameTarget{relabel: len(p.c.relabels), what: what}
-		p.addName(r.Brand, m.Get("brand"), t)
-		r.Aliases = p.aliases(m, what, t)
+		p.addName(r.Brand, p.node(pa.at("brand")), t)
+		r.Aliases = p.aliases(nodeMap{p, pa}, what, t)
 		p.c.relabels = append(p.c.relabels, r)
 	}
 }
@@ -655,45 +913,31 @@ func (p *catalogParser) parents() {
 	}
 }
 
-func (p *catalogParser) policiesSection(n *yaml.Node) {
-	if n == nil {
-		return
-	}
-	items, err := p.d.Seq(n, "policies")
-	if p.fail(err) {
-		return
-	}
-	for _, it := range items {
-		m, err := p.d.Mapping(it, "policy", "id", "description", "lists")
-		if p.fail(err) {
-			continue
-		}
-		pd := PolicyDef{ID: p.str(m, "id", "policy", true)}
+func (p *catalogParser) policiesSection(items []rawPolicy) {
+	for i, r := range items {
+		pa := path{"policies", i}
+		pd := PolicyDef{ID: p.need(pa, "id", r.ID, "policy")}
 		what := fmt.Sprintf("policy %q", pd.ID)
 		if _, dup := p.c.policies[pd.ID]; dup {
-			p.fail(p.d.Errorf(m.Get("id"), "duplicate policy %q", pd.ID))
+			p.errAt(pa.at("id"), "duplicate policy %q", pd.ID)
 		}
-		pd.Description = p.str(m, "description", what, false)
-		ln, err := m.Require("lists")
-		if p.fail(err) {
+		pd.Description = r.Description
+		if p.node(pa.at("lists")) == nil {
+			p.errAt(pa, "missing %q in %s", "lists", "policy")
 			continue
 		}
-		lists, nodes, err := p.d.StrList(ln, what+" lists")
-		if p.fail(err) {
-			continue
+		if len(r.Lists) == 0 {
+			p.errAt(pa.at("lists"), "%s covers no lists", what)
 		}
-		if len(lists) == 0 {
-			p.fail(p.d.Errorf(ln, "%s covers no lists", what))
-		}
-		for i, l := range lists {
+		for j, l := range r.Lists {
 			if _, ok := p.c.listIdx[l]; !ok {
-				p.fail(p.d.Errorf(nodes[i], "unknown list %q in %s", l, what))
+				p.errAt(pa.at("lists", j), "unknown list %q in %s", l, what)
 			}
 		}
-		if _, ok := p.c.listIdx[pd.ID]; ok && !slices.Equal(lists, []string{pd.ID}) {
-			p.fail(p.d.Errorf(m.Get("id"), "%s shares its name with a list but covers other lists", what))
+		if _, ok := p.c.listIdx[pd.ID]; ok && !slices.Equal(r.Lists, []string{pd.ID}) {
+			p.errAt(pa.at("id"), "%s shares its name with a list but covers other lists", what)
 		}
-		pd.Lists = lists
+		pd.Lists = r.Lists
 		p.c.policies[pd.ID] = pd
 	}
 }
