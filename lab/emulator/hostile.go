@@ -79,9 +79,9 @@ const (
 	// FloodDatagrams is what a flooder sends for one probe on one protocol.
 	FloodDatagrams = 2000
 	// floodWindow and floodPerWindow bound what one flooding service sends
-	// whatever it is asked: three probes' worth every ten seconds.
+	// whatever it is asked: five probes' worth every ten seconds.
 	floodWindow    = 10 * time.Second
-	floodPerWindow = 3 * FloodDatagrams
+	floodPerWindow = 5 * FloodDatagrams
 	// holdMax is the longest a tarpit, drip or endless connection lives.
 	holdMax = 5 * time.Minute
 	// maxHeld is how many connections one hostile device holds at once;
@@ -129,11 +129,14 @@ func newHostile(d Device) (*Emulator, error) {
 	}
 	switch d.Profile {
 	case ProfileHostileFlood:
-		e.UDP = []UDPService{
+		// Paced, not in e.UDP: a burst of 2,000 datagrams overflows the
+		// receiving kernel's backlog and most never reach the scanner,
+		// which would test the kernel rather than the scanner's budgets.
+		e.Raw = &pacedUDP{name: d.Name, svcs: []UDPService{
 			{Port: wsdPort, Name: "ws-discovery", Group: wsdGroup, Handle: limitFlood(e.floodWSD(hostAddrs))},
 			{Port: mdnsPort, Name: "mdns", Group: mdnsGroup, Handle: limitFlood(e.floodMDNS(hostAddrs))},
 			{Port: ssdpPort, Name: "ssdp", Group: ssdpGroup, Handle: limitFlood(e.floodSSDP(hostAddrs))},
-		}
+		}}
 	case ProfileHostileARP:
 		if !d.Claims.IsValid() || !d.Claims.Addr().Is4() {
 			return nil, fmt.Errorf("emulator %s: an ARP forger needs an IPv4 prefix of addresses to claim", d.Name)
@@ -220,6 +223,55 @@ func limitFlood(h func([]byte, netip.AddrPort) [][]byte) func([]byte, netip.Addr
 		sent += len(out)
 		return out
 	}
+}
+
+// floodBatch datagrams go out back to back, then the flooder pauses
+// floodGap: 20,000 datagrams a second, under the 1,000-packet backlog of
+// the receiving kernel (net.core.netdev_max_backlog).
+const (
+	floodBatch = 100
+	floodGap   = 5 * time.Millisecond
+)
+
+// pacedUDP serves UDP services whose answers are sent paced, floodBatch at
+// a time: the flooder's (a RawService, so that it owns its sockets).
+type pacedUDP struct {
+	name string
+	svcs []UDPService
+	pcs  []net.PacketConn
+}
+
+// Open binds and joins as Emulator.ListenUDP does.
+func (p *pacedUDP) Open(addr netip.Addr) error {
+	pcs, err := (&Emulator{Device: Device{Name: p.name}, UDP: p.svcs}).ListenUDP(addr)
+	p.pcs = pcs
+	return err
+}
+
+// Serve answers until ctx ends; each answer is written here, paced, and
+// the read loop resumes once it is sent (probes wait in the socket).
+func (p *pacedUDP) Serve(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i, pc := range p.pcs {
+		h := p.svcs[i].Handle
+		wg.Go(func() {
+			ServePacketConn(ctx, pc, func(req []byte, from netip.AddrPort) [][]byte {
+				to := net.UDPAddrFromAddrPort(from)
+				for j, b := range h(req, from) {
+					if j > 0 && j%floodBatch == 0 {
+						select {
+						case <-ctx.Done():
+							return nil
+						case <-time.After(floodGap):
+						}
+					}
+					_, _ = pc.WriteTo(b, to)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
 }
 
 // floodID is the i-th distinct UUID of a flood, tied to the device.

@@ -80,8 +80,7 @@ func hostileUDP(t *testing.T, e *Emulator, port int) func([]byte, netip.AddrPort
 // relating to the probe; past floodPerWindow in a window, nothing.
 func TestHostile_floodWSD(t *testing.T) {
 	e := hostile(t, ProfileHostileFlood)
-	e.UDP[0].Handle = limitFlood(e.floodWSD(hostileAddrs))
-	h := e.UDP[0].Handle
+	h := limitFlood(e.floodWSD(hostileAddrs))
 	id := wsd.NewMessageID()
 	out := h(wsd.ProbeMessage(id, wsd.TypeNVT), hostileFrom)
 	if len(out) != FloodDatagrams {
@@ -472,5 +471,53 @@ func TestHostile_escapeNames(t *testing.T) {
 	b, _ := io.ReadAll(c)
 	if !bytes.Contains(b, []byte("<title>AXIS Q1615\x1b[2J")) || !bytes.Contains(b, []byte("Server: \x1b]0;")) {
 		t.Errorf("HTTP reply:\n%q", b)
+	}
+}
+
+// TestHostile_pacedFlood: the flooder's answers go out paced, floodBatch
+// at a time, and nearly all of a probe's FloodDatagrams reach a reader on
+// loopback (unpaced, most overflow the kernel's backlog).
+func TestHostile_pacedFlood(t *testing.T) {
+	p := &pacedUDP{name: "flood", svcs: []UDPService{{Port: 0, Name: "flood", Handle: func([]byte, netip.AddrPort) [][]byte {
+		out := make([][]byte, FloodDatagrams)
+		for i := range out {
+			out[i] = []byte(strconv.Itoa(i))
+		}
+		return out
+	}}}}
+	if err := p.Open(netip.MustParseAddr("127.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadBuffer(4 << 20)
+	start := time.Now()
+	if _, err := c.WriteTo([]byte("probe"), p.pcs[0].LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	buf := make([]byte, 64)
+	var last time.Time
+	for {
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		got[string(buf[:n])] = true
+		last = time.Now()
+	}
+	if len(got) < FloodDatagrams*9/10 {
+		t.Errorf("%d of %d datagrams arrived", len(got), FloodDatagrams)
+	}
+	if el := last.Sub(start); el < (FloodDatagrams/floodBatch-1)*floodGap {
+		t.Errorf("%d datagrams in %v: not paced", len(got), el)
 	}
 }
