@@ -19,9 +19,7 @@ import (
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/arp"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
-	"github.com/camsweep/camsweep/scanner/liveness"
 	"github.com/camsweep/camsweep/scanner/neigh"
-	"github.com/camsweep/camsweep/scanner/rtspprobe"
 	"github.com/camsweep/camsweep/scanner/tcpprobe"
 	"github.com/camsweep/camsweep/store"
 	"github.com/camsweep/camsweep/vendors"
@@ -190,67 +188,6 @@ func (s *Scan) buildEngine() error {
 		Log:          o.Log,
 	})
 	return err
-}
-
-// probers builds the per-host and per-port probers and the liveness
-// stage (nil with NoLiveness).
-func (s *Scan) probers(w wireOpts) ([]scanner.HostProber, []scanner.PortProber, *liveness.Sweeper, error) {
-	o := &s.opts
-	ports := make([]uint16, 0, len(o.Ports))
-	for _, p := range o.Ports {
-		ports = append(ports, uint16(p)) // 1-65535: Validate
-	}
-	tcp, err := tcpprobe.New(tcpprobe.Config{Ports: ports, Timeout: o.ConnTimeout, Dial: w.Dial})
-	if err != nil {
-		return nil, nil, nil, exitcode.Usagef("%v", err)
-	}
-	// Follow-up requests go only to the makers whose devices answer them,
-	// as the rules judge the root page.
-	guess := func(root map[string]string) string {
-		if g := s.fp.GuessMaker(device.SourceHTTP, root); g != fingerprint.NotACamera {
-			return g
-		}
-		return httpprobe.NotACamera
-	}
-	web, err := httpprobe.New(httpprobe.Config{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent, Guess: guess})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	rtsp, err := rtspprobe.New(rtspprobe.Config{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pps := []scanner.PortProber{web, rtsp}
-	// The liveness stage (issue 16): ICMP echo and SYNs with raw sockets,
-	// connects without, on the addresses ARP does not vouch for.
-	var live *liveness.Sweeper
-	if !o.NoLiveness {
-		if live, err = liveness.New(liveness.Config{Raw: w.Raw, Iface: o.Interface, Dial: w.Dial}); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	onv, err := onvifProber(wireOpts{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent, Log: o.Log}, o.Credentials)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pps = append(pps, onv)
-	for _, mk := range []func(wireOpts) (scanner.PortProber, error){tlsProber, dvripProber, hiksdkProber} {
-		p, err := mk(wireOpts{Timeout: o.Timeout, Dial: w.Dial})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		pps = append(pps, p)
-	}
-	return []scanner.HostProber{tcp}, pps, live, nil
-}
-
-// livenessStage is the engine's Liveness: nil (not a typed nil) without
-// one.
-func livenessStage(l *liveness.Sweeper) scanner.Sweeper {
-	if l == nil {
-		return nil
-	}
-	return l
 }
 
 // openOutput opens -o (or takes Stdout), the history, the format's writer,

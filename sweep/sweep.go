@@ -3,6 +3,12 @@
 // findings (policy), builds the device record, hands it to the writer as
 // soon as the host is done, and ends with the run record — also when the
 // run is interrupted.
+//
+// A caller fills Options (the CLI maps its flags onto it one to one), and
+// Open checks them, reads every file they name and builds the probers,
+// engine and writers without sending anything; Scan.Run then scans. Every
+// error carries its exit status (internal/exitcode): bad input is a usage
+// error (2) before a packet leaves.
 package sweep
 
 import (
