@@ -650,7 +650,26 @@ func (p *catalogParser) header(h *rawHeader) {
 }
 
 func (p *catalogParser) sources(srcs map[string]rawSource) {
-	for key, s := range srcs {
+	// In file order, so that the errors come in the order of the file.
+	var keys []string
+	if n := p.node(path{"sources"}); n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			keys = append(keys, n.Content[i].Value)
+		}
+	}
+	// Keys the node walk did not name (a YAML merge key) follow, sorted.
+	var rest []string
+	for key := range srcs {
+		if !slices.Contains(keys, key) {
+			rest = append(rest, key)
+		}
+	}
+	slices.Sort(rest)
+	for _, key := range append(keys, rest...) {
+		s, ok := srcs[key]
+		if !ok {
+			continue
+		}
 		pa, what := path{"sources", key}, fmt.Sprintf("source %q", key)
 		p.c.sources[key] = Source{
 			Key: key, Title: p.need(pa, "title", s.Title, what), URL: s.URL,
