@@ -27,6 +27,8 @@ segments:
   - {name: far, cidr: 198.18.171.0/24, gateway: 198.18.171.1, zone: {name: live-far, kind: primary}}
 jump: {segment: mgmt, address: 198.18.170.2}
 devices:
+  - {name: onlink-arp, segment: mgmt, profile: arp-only, address: 198.18.170.5, mac: "02:16:00:00:70:05"}
+  - {name: onlink-quiet, segment: mgmt, profile: silent-host, address: 198.18.170.6, mac: "02:16:00:00:70:06"}
   - {name: quiet1, segment: far, profile: silent-host, address: 198.18.171.10, mac: "02:16:00:00:71:0a"}
   - {name: quiet2, segment: far, profile: silent-host, address: 198.18.171.11, mac: "02:16:00:00:71:0b"}
   - {name: quiet3, segment: far, profile: silent-host, address: 198.18.171.12, mac: "02:16:00:00:71:0c"}
@@ -117,6 +119,10 @@ func TestScan_lab_liveness(t *testing.T) {
 		t.Helper()
 		argv := append([]string{binary, "scan", "--no-state", "--format", "json",
 			"--zones", filepath.Join(o.StateDir, "zones.yaml"), livenessTarget}, args...)
+		if len(args) > 0 && args[0] == "unprivileged" {
+			argv = append([]string{"setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw", "--"}, argv[:len(argv)-len(args)]...)
+			argv = append(argv, args[1:]...)
+		}
 		cmd := lab.Exec(ctx, s.JumpNS(), argv...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -184,6 +190,60 @@ func TestScan_lab_liveness(t *testing.T) {
 		if _, ok := recs[a]; !ok {
 			t.Errorf("--no-liveness: live host %s (RSTs on every port) not reported", a)
 		}
+	}
+	unprivilegedLiveness(t, scan, deadPackets)
+}
+
+// unprivilegedLiveness: without CAP_NET_RAW the liveness stage connects
+// to 80 and 554. The routed silent hosts are reported by their RSTs; on the
+// management segment (no ARP sweep without raw sockets) the ARP-only device
+// is still found through the kernel's neighbour table, which the stage's
+// connects filled, and the dead address gets the connects' SYNs alone.
+func unprivilegedLiveness(t *testing.T, scan func(...string) []byte, deadPackets func() int) {
+	t.Helper()
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Log("setpriv not installed: no unprivileged scan")
+		return
+	}
+	before := deadPackets()
+	recs, run := decodeLines(t, scan("unprivileged", "198.18.170.0/28"))
+	sent := deadPackets() - before
+	if !strings.HasPrefix(run.Privilege, "unprivileged") {
+		t.Errorf("run privilege %q, want unprivileged", run.Privilege)
+	}
+	for _, a := range append(livenessQuiet, "198.18.170.6") {
+		r, ok := recs[a]
+		if !ok {
+			t.Errorf("unprivileged: live host %s not reported", a)
+			continue
+		}
+		closed := false
+		for _, ev := range r.Evidence {
+			closed = closed || (ev.Source == "tcp" && ev.Fields["tcp.state"] == "closed")
+			if ev.Source == "icmp" {
+				t.Errorf("unprivileged: %s has ICMP evidence", a)
+			}
+		}
+		if !closed {
+			t.Errorf("unprivileged: %s without closed-port evidence: %+v", a, r.Evidence)
+		}
+	}
+	r, ok := recs["198.18.170.5"]
+	arp := false
+	for _, ev := range r.Evidence {
+		arp = arp || (ev.Source == "arp" && ev.Fields["arp.method"] == "kernel-neighbour")
+	}
+	if !ok || !arp || r.MAC != "02:16:00:00:70:05" {
+		t.Errorf("unprivileged: the ARP-only device %+v (found %v), want kernel-neighbour evidence and its MAC", r, ok)
+	}
+	if _, ok := recs[livenessDead]; ok {
+		t.Errorf("unprivileged: the dead address was reported")
+	}
+	// A connect to 80 and to 554, each SYN sent again once within the
+	// stage's 1.5 s: at most four packets.
+	t.Logf("unprivileged: the dead address got %d packets", sent)
+	if sent < 1 || sent > 4 {
+		t.Errorf("unprivileged: the dead address got %d packets, want the liveness connects' SYNs alone (at most 4)", sent)
 	}
 }
 
