@@ -216,6 +216,15 @@ func TestScan_lab_hostile(t *testing.T) {
 			}
 		}
 	}
+	// What the sweepers dropped before the engine's budgets (logged, not
+	// in a record).
+	var drops []string
+	for l := range strings.Lines(string(hostile.stderr)) {
+		if len(drops) < 12 && (strings.Contains(l, "drop") || strings.Contains(l, "bound")) {
+			drops = append(drops, strings.TrimSpace(l))
+			t.Logf("stderr: %s", strings.TrimSpace(l))
+		}
+	}
 	// The flooder's record says what its budget dropped.
 	if r, ok := recs[devices["flood"].Address]; !ok || !r.Truncated.Any() {
 		t.Errorf("flood: record without truncated: %s", brief(r))
@@ -290,7 +299,11 @@ func TestScan_lab_hostile(t *testing.T) {
 		}
 	}
 	if path := os.Getenv("CAMSWEEP_HOSTILE_REPORT"); path != "" {
-		writeHostileReport(t, path, baseline, hostile, len(baseRecs), len(recs))
+		var flood device.Truncated
+		if r := recs[devices["flood"].Address]; r.Truncated != nil {
+			flood = *r.Truncated
+		}
+		writeHostileReport(t, path, baseline, hostile, len(baseRecs), len(recs), flood, drops)
 	}
 }
 
@@ -368,7 +381,7 @@ func brief(r device.Record) string {
 
 // writeHostileReport writes the benchmark line of the hostile lab: time and
 // peak RSS with and without the hostile devices.
-func writeHostileReport(t *testing.T, path string, base, hostile hostileScan, baseHosts, hostileHosts int) {
+func writeHostileReport(t *testing.T, path string, base, hostile hostileScan, baseHosts, hostileHosts int, flood device.Truncated, drops []string) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Hostile devices: what they cost a scan\n\n")
@@ -383,6 +396,13 @@ func writeHostileReport(t *testing.T, path string, base, hostile hostileScan, ba
 	fmt.Fprintf(&b, "| camera + 10 hostile devices | %d | %.1f s | %.1f MiB |\n", hostileHosts, hostile.took.Seconds(), float64(hostile.maxRSS)/1024)
 	fmt.Fprintf(&b, "\nAdded by the hostile devices: %+.1f s, %+.1f MiB (x%.2f; the bound is x2 + %d MiB).\n",
 		(hostile.took - base.took).Seconds(), float64(hostile.maxRSS-base.maxRSS)/1024, float64(hostile.maxRSS)/float64(max(base.maxRSS, 1)), hostileRSSSlack>>10)
+	fmt.Fprintf(&b, "\nThe flooder's record: `truncated` %d evidence items, %d bytes (by source %v).\n", flood.EvidenceItems, flood.EvidenceBytes, flood.BySource)
+	if len(drops) > 0 {
+		fmt.Fprintf(&b, "Dropped by the sweepers before the per-host budget (logged on stderr, not counted in the record):\n\n")
+		for _, d := range drops {
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
+	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Errorf("hostile report: %v", err)
 	}
