@@ -355,9 +355,12 @@ func (e *Emulator) floodSSDP(addrs func() []netip.Addr) func([]byte, netip.AddrP
 // --- Tarpit, drip, endless ---
 
 // tarpit reads (and drops) what the client sends and never answers, until
-// the client or the hold ends.
+// the client closes (which frees the connection's place among maxHeld) or
+// the hold ends; past 1 MiB from the client it stops reading and waits.
 func tarpit(ctx context.Context, c net.Conn) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	if n, _ := io.Copy(io.Discard, io.LimitReader(c, 1<<20)); n < 1<<20 {
+		return
+	}
 	<-ctx.Done()
 }
 

@@ -521,3 +521,24 @@ func TestHostile_pacedFlood(t *testing.T) {
 		t.Errorf("%d datagrams in %v: not paced", len(got), el)
 	}
 }
+
+// TestHostile_tarpitFreesClosed: a connection the client closed gives its
+// place back, so a scanner that closes and comes back still meets a tarpit
+// and not a refusal, however often it comes.
+func TestHostile_tarpitFreesClosed(t *testing.T) {
+	addr := serveOn(t, service(t, hostile(t, ProfileHostileTarpit), 554))
+	for range maxHeld + 10 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
+	c := dialSend(t, addr, "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err := c.Read(make([]byte, 1))
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("after %d closed connections the tarpit no longer holds one: %v", maxHeld+10, err)
+	}
+}
