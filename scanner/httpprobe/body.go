@@ -251,19 +251,29 @@ func (x *XMLInfo) Fields() map[string]string {
 	})
 }
 
-// BodyFields recognises a follow-up answer's body by its shape: a JSON-RPC
-// reply or an XML document. Other bodies (HTML error pages) add nothing.
+// BodyFields recognises a follow-up answer's body by its shape: a JSON
+// property list (data.propertyList), a JSON-RPC reply, an XML document or a
+// key=value parameter list. Other bodies (HTML error pages) add nothing.
 func BodyFields(body []byte) map[string]string {
 	t := bytes.TrimLeft(bytes.TrimPrefix(body, bom), " \t\r\n")
 	switch {
 	case len(t) == 0:
 	case t[0] == '{':
+		if f := propertyListFields(t); f != nil {
+			return f
+		}
 		if r, err := ParseRPC2Login(t); err == nil {
 			return r.Fields()
 		}
 	case bytes.HasPrefix(t, []byte("<?xml")) || (t[0] == '<' && !looksHTML(t)):
 		if x, err := ParseXMLInfo(t); err == nil {
 			return x.Fields()
+		}
+	case t[0] != '<':
+		if kvs, err := ParseKeyValues(t); err == nil {
+			if f := KVFields(kvs); len(f) > 0 {
+				return f
+			}
 		}
 	}
 	return nil

@@ -35,6 +35,15 @@ type FollowUp struct {
 	// Icon marks a request for an icon: a whole 200 answer is hashed
 	// (FaviconFields) instead of being read for its shape.
 	Icon bool
+	// NeedsGuess asks the follow-up only when Config.Guess names Maker
+	// from the root page, not when the root page names nobody: a request
+	// to a fragile device is spent only where it is likely to be answered.
+	NeedsGuess bool
+	// Group names follow-ups that go to one CGI of one maker: after an
+	// answer 401, 403 or 404 to one of them the rest of the group is not
+	// asked (the device wants credentials or lacks the CGI), so a device
+	// that refuses costs one request, not the whole group.
+	Group string
 }
 
 // Values of FollowUp.Maker and of Config.Guess's answer with a meaning of
@@ -49,15 +58,51 @@ const (
 	NotACamera = "-"
 )
 
-// DefaultFollowUps are the requests that real Hikvision and Dahua web
-// servers answer without credentials (PROTOCOLS.md §5.1, §5.2): the ISAPI
-// 401 with its userCheck XML, /SDK/webLanguage, and the RPC2_Login
-// challenge that names the serial and MAC; and, of any device that may be
-// a camera, the favicon, whose hash public signature sets record (§5).
+// AxisBasicDeviceInfo is the body of the VAPIX basic device information
+// request: getAllUnrestrictedProperties reads only what AXIS OS serves
+// without credentials (product, firmware version, serial number).
+const AxisBasicDeviceInfo = `{"apiVersion":"1.0","method":"getAllUnrestrictedProperties"}`
+
+// DefaultFollowUps are the requests that real web servers of camera makers
+// answer without credentials on some firmware, each read-only:
+//
+//   - Hikvision (PROTOCOLS.md §5.1): the ISAPI deviceInfo (a 401 with its
+//     userCheck XML on newer firmware) and /SDK/webLanguage;
+//   - Dahua (§5.2): the RPC2_Login challenge that names the serial and MAC,
+//     then, only when the root page names Dahua, magicBox.cgi's system
+//     information, software version, device type and vendor (old firmware
+//     answers them anonymously; the first 401 or 404 ends the group);
+//   - Axis, only when the root page names Axis: basicdeviceinfo.cgi's
+//     unrestricted properties (AXIS OS answers it without credentials),
+//     then param.cgi's Brand and Properties groups (readable anonymously
+//     when anonymous viewing is on; the first refusal ends the group);
+//   - AVTECH, only when the root page names AVTECH: Machine.cgi under
+//     /cgi-bin/nobody/, the firmware's own unauthenticated directory;
+//   - Vivotek, only when the root page names Vivotek: getparam.cgi of the
+//     viewer level for the system_info parameters;
+//   - of any device that may be a camera, the favicon, whose hash public
+//     signature sets record (§5).
+//
+// Requests after GET /: a Hikvision root page 3 (deviceInfo, webLanguage,
+// favicon); Dahua 6 at most (RPC2_Login, 4 magicBox, favicon), 3 when
+// magicBox is refused; Axis 4 at most (2 when param.cgi is refused); AVTECH
+// and Vivotek 2; a camera root page that names no maker 4 (Hikvision's
+// two, RPC2_Login, favicon: the NeedsGuess requests are not asked); no
+// camera 0. The bodies were recorded from real devices (testdata/real/http,
+// provenance in testdata/real/rtsp-http.yaml).
 var DefaultFollowUps = []FollowUp{
 	{Method: "GET", Path: "/ISAPI/System/deviceInfo", Maker: "hikvision"},
 	{Method: "GET", Path: "/SDK/webLanguage", Maker: "hikvision"},
 	{Method: "POST", Path: "/RPC2_Login", ContentType: "application/json", Body: RPC2LoginChallenge, Maker: "dahua"},
+	{Method: "GET", Path: "/cgi-bin/magicBox.cgi?action=getSystemInfo", Maker: "dahua", NeedsGuess: true, Group: "dahua-magicbox"},
+	{Method: "GET", Path: "/cgi-bin/magicBox.cgi?action=getSoftwareVersion", Maker: "dahua", NeedsGuess: true, Group: "dahua-magicbox"},
+	{Method: "GET", Path: "/cgi-bin/magicBox.cgi?action=getDeviceType", Maker: "dahua", NeedsGuess: true, Group: "dahua-magicbox"},
+	{Method: "GET", Path: "/cgi-bin/magicBox.cgi?action=getVendor", Maker: "dahua", NeedsGuess: true, Group: "dahua-magicbox"},
+	{Method: "POST", Path: "/axis-cgi/basicdeviceinfo.cgi", ContentType: "application/json", Body: AxisBasicDeviceInfo, Maker: "axis", NeedsGuess: true},
+	{Method: "GET", Path: "/axis-cgi/param.cgi?action=list&group=root.Brand", Maker: "axis", NeedsGuess: true, Group: "axis-param"},
+	{Method: "GET", Path: "/axis-cgi/param.cgi?action=list&group=root.Properties", Maker: "axis", NeedsGuess: true, Group: "axis-param"},
+	{Method: "GET", Path: "/cgi-bin/nobody/Machine.cgi?action=get_capability", Maker: "avtech", NeedsGuess: true},
+	{Method: "GET", Path: "/cgi-bin/viewer/getparam.cgi?system_info_modelname&system_info_extendedmodelname&system_info_serialnumber&system_info_firmwareversion", Maker: "vivotek", NeedsGuess: true},
 	{Method: "GET", Path: FaviconPath, Maker: AnyMaker, Icon: true},
 }
 
@@ -120,7 +165,8 @@ func (p *Prober) followUps(root map[string]string) []FollowUp {
 		switch {
 		case f.Maker == "",
 			f.Maker == AnyMaker && guess != NotACamera,
-			f.Maker != AnyMaker && (guess == "" || f.Maker == guess):
+			f.Maker != AnyMaker && f.Maker == guess,
+			f.Maker != AnyMaker && guess == "" && !f.NeedsGuess:
 			out = append(out, f)
 		}
 	}
@@ -184,7 +230,11 @@ func (c *conn) keep(r *Response, rerr error) {
 // that does not answer one request is not asked the next.
 func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace scanner.Pacer, ev func(path string, f map[string]string)) error {
 	var errs []error
+	refused := map[string]bool{} // groups answered 401, 403 or 404
 	for i, f := range fs {
+		if f.Group != "" && refused[f.Group] {
+			continue
+		}
 		if err := pace.Wait(ctx); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
@@ -218,6 +268,9 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 		if errors.Is(perr, ErrNotHTTP) {
 			errs = append(errs, fmt.Errorf("%s %s: %w", f.Method, f.Path, ErrNotHTTP))
 			break
+		}
+		if f.Group != "" && (r.Status == 401 || r.Status == 403 || r.Status == 404) {
+			refused[f.Group] = true
 		}
 		fields := r.Fields()
 		switch {

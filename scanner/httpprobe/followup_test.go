@@ -3,8 +3,11 @@ package httpprobe
 import (
 	"bufio"
 	"io"
+	"maps"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,8 +263,23 @@ func TestNew_followUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.cfg.FollowUps) != 4 || !p.cfg.FollowUps[3].Icon {
-		t.Errorf("default follow-ups %v", p.cfg.FollowUps)
+	fs := p.cfg.FollowUps
+	if len(fs) != len(DefaultFollowUps) || !fs[len(fs)-1].Icon {
+		t.Errorf("default follow-ups %v", fs)
+	}
+	// Every default is read-only and anonymous; the maker-specific CGIs
+	// beyond PROTOCOLS.md §5.1-5.2 are asked only when the root page
+	// names their maker.
+	for _, f := range fs {
+		if (f.Method != "GET" && f.Method != "POST") || strings.Contains(strings.ToLower(f.Path+f.Body), "password=") ||
+			strings.Contains(f.Path, "/admin/") {
+			t.Errorf("follow-up %+v", f)
+		}
+		if strings.Contains(f.Path, "magicBox") || strings.Contains(f.Path, "axis-cgi") || strings.Contains(f.Path, "Machine.cgi") || strings.Contains(f.Path, "getparam") {
+			if !f.NeedsGuess {
+				t.Errorf("%s asked without a guess", f.Path)
+			}
+		}
 	}
 }
 
@@ -313,11 +331,12 @@ func TestProber_followUps_gating(t *testing.T) {
 		{Method: "GET", Path: "/cam", Maker: AnyMaker},
 		{Method: "GET", Path: "/hik", Maker: "hikvision"},
 		{Method: "GET", Path: "/dahua", Maker: "dahua"},
+		{Method: "GET", Path: "/axis", Maker: "axis", NeedsGuess: true},
 	}
 	for guess, want := range map[string][]string{
 		"":          {"/any", "/cam", "/hik", "/dahua"},
 		"hikvision": {"/any", "/cam", "/hik"},
-		"axis":      {"/any", "/cam"},
+		"axis":      {"/any", "/cam", "/axis"},
 		NotACamera:  {"/any"},
 	} {
 		p, err := New(Config{FollowUps: fs, Guess: func(map[string]string) string { return guess }})
@@ -331,5 +350,114 @@ func TestProber_followUps_gating(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("guess %q: %v, want %v", guess, got, want)
 		}
+	}
+}
+
+// TestDefaultFollowUps_budget: the requests each kind of root page costs,
+// as the DefaultFollowUps comment states them.
+func TestDefaultFollowUps_budget(t *testing.T) {
+	for guess, want := range map[string]int{"hikvision": 3, "dahua": 6, "axis": 4, "avtech": 2, "vivotek": 2, "": 4, NotACamera: 0} {
+		p, err := New(Config{Guess: func(map[string]string) string { return guess }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(p.followUps(nil)); n != want {
+			t.Errorf("guess %q: %d follow-ups, want %d", guess, n, want)
+		}
+	}
+}
+
+// realHTTP is a body recorded from a real device (testdata/real/http,
+// provenance in testdata/real/rtsp-http.yaml), served whole behind a bare
+// 200 as the corpus replays it.
+func realHTTP(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "http", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func ok200(body []byte) []byte {
+	return append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
+}
+
+// TestProber_ProbePort_followUps_axisReal: a root page guessed Axis gets
+// basicdeviceinfo and both param.cgi groups on one connection, answered
+// with the real recorded bodies, and their identity fields come back.
+func TestProber_ProbePort_followUps_axisReal(t *testing.T) {
+	answers := map[string][]byte{
+		"/axis-cgi/basicdeviceinfo.cgi":                         realHTTP(t, "axis-m3058-plve-basicdeviceinfo.json"),
+		"/axis-cgi/param.cgi?action=list&group=root.Brand":      realHTTP(t, "axis-m1065-lw-param-brand.txt"),
+		"/axis-cgi/param.cgi?action=list&group=root.Properties": realHTTP(t, "axis-m7001-param-properties-5.20.5.txt"),
+	}
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		if r.path == "/" {
+			return []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false
+		}
+		if b, ok := answers[r.path]; ok {
+			return ok200(b), false
+		}
+		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
+	})
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "axis" }}, ap.Port())
+	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]string{}
+	for _, e := range ev {
+		got[e.Fields["http.path"]] = e.Fields
+	}
+	for path, want := range map[string]map[string]string{
+		"/axis-cgi/basicdeviceinfo.cgi": {"http.kv.prodnbr": "M3058", "http.kv.version": "10.12.228", "http.kv.serialnumber": "ACCC8EC5E602", "http.kv.brand": "AXIS"},
+		"/axis-cgi/param.cgi?action=list&group=root.Brand": {"http.kv.root.brand.brand": "AXIS", "http.kv.root.brand.prodnbr": "M1065-LW",
+			"http.kv.root.brand.prodtype": "Network Camera", "http.kv.root.brand.prodfullname": "AXIS M1065-LW Network Camera"},
+		"/axis-cgi/param.cgi?action=list&group=root.Properties": {"http.kv.root.properties.firmware.version": "5.20.5", "http.kv.root.properties.system.serialnumber": "ACCC8E1A909D"},
+	} {
+		for k, v := range want {
+			if got[path][k] != v {
+				t.Errorf("%s: %s = %q, want %q (fields %q)", path, k, got[path][k], v, got[path])
+			}
+		}
+	}
+	if _, ok := got[FaviconPath]; !ok || len(ev) != 5 {
+		t.Errorf("%d evidence, paths %v", len(ev), slices.Collect(maps.Keys(got)))
+	}
+	if n := len(s.requests()); n != 5 {
+		t.Errorf("%d requests, want 5", n)
+	}
+	for _, r := range s.requests() {
+		if r.path == "/axis-cgi/basicdeviceinfo.cgi" && (r.method != "POST" || r.body != AxisBasicDeviceInfo) {
+			t.Errorf("basicdeviceinfo request %s %q", r.method, r.body)
+		}
+	}
+}
+
+// TestProber_ProbePort_followUps_groupRefused: a Dahua device that wants
+// credentials for magicBox.cgi is asked it once.
+func TestProber_ProbePort_followUps_groupRefused(t *testing.T) {
+	var s httpServer
+	ap := s.start(t, func(r req) ([]byte, bool) {
+		switch {
+		case r.path == "/":
+			return []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false
+		case strings.HasPrefix(r.path, "/cgi-bin/magicBox.cgi"):
+			return []byte("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to x\", nonce=\"1\"\r\nContent-Length: 0\r\n\r\n"), false
+		}
+		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
+	})
+	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "dahua" }}, ap.Port())
+	if _, err := p.ProbePort(t.Context(), ap, &countingPacer{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range s.requests() {
+		got = append(got, r.path)
+	}
+	if want := []string{"/", "/RPC2_Login", "/cgi-bin/magicBox.cgi?action=getSystemInfo", FaviconPath}; !slices.Equal(got, want) {
+		t.Errorf("requests %q, want %q", got, want)
 	}
 }

@@ -6,15 +6,20 @@
 // no SNI). When that answer is HTTP, the follow-ups of Config.FollowUps
 // (by default GET /ISAPI/System/deviceInfo, GET /SDK/webLanguage and the
 // Dahua POST /RPC2_Login challenge with an empty password, PROTOCOLS.md
-// §5.1–5.2, then GET /favicon.ico) go on the same connection while the
+// §5.1–5.2; only when the root page names their maker, Dahua magicBox.cgi,
+// Axis basicdeviceinfo.cgi and param.cgi, AVTECH Machine.cgi and Vivotek
+// getparam.cgi, see DefaultFollowUps for the request budget; then GET
+// /favicon.ico) go on the same connection while the
 // server keeps it open, on a new one otherwise; each waits for the Pacer
 // and stops the series when it meets silence. None of them logs in or
 // changes anything. Read: at
 // most Config.MaxBytes per answer, within Config.Timeout per exchange. A
 // match is any bytes that begin with an HTTP status line (RFC 9112 §4);
 // anything else is ErrNotHTTP. Follow-up bodies are read for their shape:
-// Hikvision's userCheck/DeviceInfo XML (root, namespace, status) and
-// Dahua's JSON-RPC challenge (realm "Login to <serial>", MAC); a whole
+// Hikvision's userCheck/DeviceInfo XML (root, namespace, status),
+// Dahua's JSON-RPC challenge (realm "Login to <serial>", MAC), and the
+// identity pairs of key=value parameter lists and JSON property lists
+// (http.kv.*); a whole
 // favicon (at most MaxBytes with its header) is hashed instead, MD5 as
 // rapid7/recog records icons and MurmurHash3 as Shodan does.
 //
