@@ -238,7 +238,11 @@ func parseEnvelope(b []byte) (*envelope, error) {
 	if body == nil || len(body.Children) == 0 {
 		return nil, fmt.Errorf("%w: empty SOAP body", ErrNotONVIF)
 	}
-	return &envelope{body: body.Children[0], hints: hintsOf(ns)}, nil
+	hints := hintsOf(ns)
+	if bareEnvelope(root, ns) {
+		hints = append(hints, "bare-envelope")
+	}
+	return &envelope{body: body.Children[0], hints: hints}, nil
 }
 
 func hintsOf(ns map[string]bool) []string {
@@ -253,6 +257,26 @@ func hintsOf(ns map[string]bool) []string {
 		h = append(h, "axis-vapix-ns")
 	}
 	return h
+}
+
+// bareEnvelope reports the envelope shape of Dahua's own SOAP stack: an
+// empty Header element and no namespace but SOAP 1.2's and ONVIF's (at most
+// five: s, sc, tt, tds, ...), where gSOAP stacks declare dozens and other
+// makers' stacks omit the empty Header. Among the real replies of
+// testdata/onvif and testdata/real/onvif only Dahua-platform answers have
+// it (dahua-*-getdeviceinformation.xml, dahua-getcapabilities-go2rtc.xml);
+// TVT sends an empty Header with thirty-one namespaces.
+func bareEnvelope(root *node, ns map[string]bool) bool {
+	h := root.child("Header")
+	if h == nil || len(h.Children) > 0 || strings.TrimSpace(h.Text) != "" || len(ns) == 0 || len(ns) > 5 {
+		return false
+	}
+	for u := range ns {
+		if !strings.HasPrefix(u, "http://www.w3.org/2003/05/soap-") && !strings.HasPrefix(u, "http://www.onvif.org/ver") {
+			return false
+		}
+	}
+	return true
 }
 
 func hasNSPrefix(ns map[string]bool, prefix string) bool {

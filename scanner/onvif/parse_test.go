@@ -28,9 +28,9 @@ func TestParseGetDeviceInformation_realValues(t *testing.T) {
 		hints string
 	}{
 		{"hikvision-ds-2df7286-a-getdeviceinformation.xml", DeviceInformation{"HIKVISION", "DS-2DF7286-A", "V5.1.8 build 140616", "DS-2DF7286-A20140705CCWR471699220B", "88", nil}, "hikvision-ns,onvifext-ns"},
-		{"dahua-ipc-hdw1025c-getdeviceinformation.xml", DeviceInformation{"Dahua", "IPC-HDW1025C", "2.420.Dahua 00.14.R, build: 2016-06-18", "2J01018PAA00813", "1.00", nil}, ""},
-		{"dahua-dh-2h3400-adp-getdeviceinformation.xml", DeviceInformation{"Dahua", "DH-2H3400-ADP", "2.811.0000013.0.R, Build Date 2023-12-20", "BA07995PHA29A85", "1.00", nil}, ""},
-		{"dahua-ipc-hfw2231s-s-s2-getdeviceinformation.xml", DeviceInformation{"Dahua", "IPC-HFW2231S-S-S2", "2.800.0000018.0.R", "4J0186FPAG00123", "1.00", nil}, ""},
+		{"dahua-ipc-hdw1025c-getdeviceinformation.xml", DeviceInformation{"Dahua", "IPC-HDW1025C", "2.420.Dahua 00.14.R, build: 2016-06-18", "2J01018PAA00813", "1.00", nil}, "bare-envelope"},
+		{"dahua-dh-2h3400-adp-getdeviceinformation.xml", DeviceInformation{"Dahua", "DH-2H3400-ADP", "2.811.0000013.0.R, Build Date 2023-12-20", "BA07995PHA29A85", "1.00", nil}, "bare-envelope"},
+		{"dahua-ipc-hfw2231s-s-s2-getdeviceinformation.xml", DeviceInformation{"Dahua", "IPC-HFW2231S-S-S2", "2.800.0000018.0.R", "4J0186FPAG00123", "1.00", nil}, "bare-envelope"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			got, err := ParseGetDeviceInformation(fixture(t, tc.file))
@@ -168,5 +168,45 @@ func TestHints_axisVapix(t *testing.T) {
 	e, err := parseEnvelope([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:x="http://www.axis.com.example/vapix/ws/"><s:Body><x:A/></s:Body></s:Envelope>`))
 	if err != nil || slices.Contains(e.hints, "axis-vapix-ns") {
 		t.Errorf("look-alike: %v %q", err, e.hints)
+	}
+}
+
+// TestHints_bareEnvelope: Dahua's own SOAP stack (real go2rtc-recorded
+// GetCapabilities) gives bare-envelope; Bosch (two namespaces, no empty
+// Header), TVT (empty Header, thirty-one namespaces) and Axis do not.
+func TestHints_bareEnvelope(t *testing.T) {
+	real := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "onvif", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	caps, err := ParseGetCapabilities(real("dahua-getcapabilities-go2rtc.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(caps.Hints, "bare-envelope") {
+		t.Errorf("dahua hints %q", caps.Hints)
+	}
+	for _, name := range []string{"bosch-flexidome-ip-starlight-8000i-getdeviceinformation.xml", "tvt-dvc-drn-3282r-getdeviceinformation.xml", "axis-p3818-pve-getdeviceinformation.xml"} {
+		di, err := ParseGetDeviceInformation(real(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(di.Hints, "bare-envelope") {
+			t.Errorf("%s: hints %q", name, di.Hints)
+		}
+	}
+	// A foreign namespace or a Header with content is no bare envelope.
+	for _, b := range []string{
+		`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:x="urn:other"><s:Header/><s:Body><x:A/></s:Body></s:Envelope>`,
+		`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><s:X/></s:Header><s:Body><s:A/></s:Body></s:Envelope>`,
+		`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:A/></s:Body></s:Envelope>`,
+	} {
+		e, err := parseEnvelope([]byte(b))
+		if err != nil || slices.Contains(e.hints, "bare-envelope") {
+			t.Errorf("%s: %v %q", b, err, e.hints)
+		}
 	}
 }
