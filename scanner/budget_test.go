@@ -435,3 +435,41 @@ func TestEngine_Run_forgedSourceSilentToARP(t *testing.T) {
 		}
 	}
 }
+
+// droppingSweeper emits its evidence and says it dropped more of one
+// responder before the engine saw it, as wsd and mdns do past their own
+// per-responder bound.
+type droppingSweeper struct {
+	emitSweeper
+	dropped map[netip.Addr]int
+}
+
+func (d droppingSweeper) Dropped() map[netip.Addr]int { return d.dropped }
+
+// TestEngine_Run_sweeperDropsReachTheRecord: what a sweeper dropped before
+// the engine saw it is counted in the host's Truncated, by its source, so
+// the record says how much a flood lost (issue 14, "never silently lost").
+func TestEngine_Run_sweeperDropsReachTheRecord(t *testing.T) {
+	flood := netip.MustParseAddr("198.18.0.3")
+	var ev []device.Evidence
+	for i := range 3 {
+		ev = append(ev, device.Evidence{Source: device.SourceWSD, Addr: flood, Fields: map[string]string{"wsd.epr": fmt.Sprint(i)}})
+	}
+	s := droppingSweeper{emitSweeper{"wsd", ev}, map[netip.Addr]int{flood: 7063, netip.MustParseAddr("198.18.0.200"): 5}}
+	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{s},
+		HostProbers: []HostProber{aliveTCP{alive: []netip.Addr{flood}}}, Rate: 1e6, HostRate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := byAddr(hosts)[flood]
+	if h.Truncated == nil || h.Truncated.EvidenceItems != 7063 || h.Truncated.BySource[device.SourceWSD] != 7063 {
+		t.Errorf("truncated %+v, want the sweeper's 7063 drops under wsd", h.Truncated)
+	}
+	if len(hosts) != 1 {
+		t.Errorf("%d hosts: a drop count alone must not make a host", len(hosts))
+	}
+}

@@ -415,6 +415,11 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 				}
 				e.found.add(ev, !e.cfg.Scope.Contains(ev.Addr))
 			})
+			if dc, ok := s.(DropCounter); ok {
+				for addr, n := range dc.Dropped() {
+					e.found.addDropped(addr, device.Source(s.Name()), n)
+				}
+			}
 			if err != nil && ctx.Err() == nil {
 				e.cfg.Log.Warn().Err(err).Str("sweeper", s.Name()).Msg("sweep failed")
 			}

@@ -36,6 +36,15 @@ type Absence interface {
 	Covered() []netip.Prefix
 }
 
+// DropCounter is implemented by a sweeper that drops, before the engine
+// sees them, replies past its own per-responder bound (wsd, mdns). After
+// Sweep returns, Dropped gives the count per responder address, which the
+// engine adds to that host's Truncated: the record, not only the log, says
+// how much a flood lost.
+type DropCounter interface {
+	Dropped() map[netip.Addr]int
+}
+
 // Scope is what a run may touch.
 type Scope interface {
 	// Iter returns a fresh iterator over the addresses to probe.
@@ -103,6 +112,23 @@ func (f *found) add(ev device.Evidence, outside bool) {
 	if en.l.admit(&f.budget, &ev) {
 		en.ev = append(en.ev, ev)
 	}
+}
+
+// addDropped counts n items of src that a sweeper dropped before filing
+// them, on the address's ledger; an address nothing was filed for (an
+// out-of-scope flood past maxStrays) is not given an entry for it.
+func (f *found) addDropped(addr netip.Addr, src device.Source, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en := f.hosts[addr]
+	if en == nil || n <= 0 {
+		return
+	}
+	en.l.trunc.EvidenceItems += n
+	if en.l.trunc.BySource == nil {
+		en.l.trunc.BySource = map[device.Source]int{}
+	}
+	en.l.trunc.BySource[src] += n
 }
 
 // addLive files what the liveness stage heard from an in-scope address

@@ -32,6 +32,10 @@ func TestDedup_floodBoundedPerResponder(t *testing.T) {
 	if !d.first(mdnsEv(calm, 0)) || d.first(mdnsEv(calm, 0)) {
 		t.Error("the calm responder's answer not emitted exactly once")
 	}
+	// The drops are counted per responder for the engine (DropCounter).
+	if want := 5000 - maxPerResponder; d.byAddr[flood] < want || d.byAddr[calm] != 0 {
+		t.Errorf("dropped per responder %v, want at least %d of the flood", d.byAddr, want)
+	}
 }
 
 // TestDedup_noRepeatsPastMaxSeen: once maxSeen items are remembered, a

@@ -43,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -119,6 +120,17 @@ type Config struct {
 type Sweeper struct {
 	cfg   Config
 	query []byte
+
+	mu      sync.Mutex
+	dropped map[netip.Addr]int // of the last Sweep, per responder
+}
+
+// Dropped implements scanner.DropCounter: the answers of each responder
+// that the last Sweep dropped past maxPerResponder.
+func (s *Sweeper) Dropped() map[netip.Addr]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.dropped)
 }
 
 var _ scanner.Sweeper = (*Sweeper)(nil)
@@ -195,7 +207,11 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	defer func() { // after flush, which emits too
 		w.d.mu.Lock()
 		n := w.d.dropped
+		byAddr := maps.Clone(w.d.byAddr)
 		w.d.mu.Unlock()
+		s.mu.Lock()
+		s.dropped = byAddr
+		s.mu.Unlock()
 		if n > 0 {
 			s.cfg.Log.Warn().Int("dropped", n).Int("per_responder", maxPerResponder).Msg("mdns: answers beyond the per-responder bound were dropped")
 		}
@@ -381,6 +397,9 @@ type dedup struct {
 	seen    map[netip.Addr]map[uint64]bool
 	keys    int
 	dropped int
+	// byAddr counts the drops of responders that reached their own bound
+	// (only addresses with an entry in seen, so it is bounded as seen is).
+	byAddr map[netip.Addr]int
 }
 
 // Bounds of dedup.
@@ -414,6 +433,12 @@ func (d *dedup) first(ev device.Evidence) bool {
 		return false
 	case len(m) >= maxPerResponder, d.keys >= maxSeen:
 		d.dropped++
+		if m != nil {
+			if d.byAddr == nil {
+				d.byAddr = map[netip.Addr]int{}
+			}
+			d.byAddr[ev.Addr]++
+		}
 		return false
 	}
 	if m == nil {

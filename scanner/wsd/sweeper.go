@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -99,9 +100,22 @@ type Config struct {
 }
 
 // Sweeper is the WS-Discovery sweep.
-type Sweeper struct{ cfg Config }
+type Sweeper struct {
+	cfg Config
+
+	mu      sync.Mutex
+	dropped map[netip.Addr]int // of the last Sweep, per responder
+}
 
 var _ scanner.Sweeper = (*Sweeper)(nil)
+
+// Dropped implements scanner.DropCounter: the replies of each responder
+// that the last Sweep dropped past maxPerResponder.
+func (s *Sweeper) Dropped() map[netip.Addr]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.dropped)
+}
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Sweeper, error) {
@@ -179,6 +193,10 @@ type seen struct {
 	by      map[netip.Addr]map[uint64]bool
 	keys    int
 	dropped int
+	// byAddr counts the drops of responders that reached their own bound;
+	// it holds only addresses that have an entry in by, so it is bounded
+	// by maxResponders.
+	byAddr map[netip.Addr]int
 }
 
 var seed = maphash.MakeSeed()
@@ -193,6 +211,12 @@ func (s *seen) first(addr netip.Addr, key string) bool {
 		return false
 	case m == nil && len(s.by) >= maxResponders, len(m) >= maxPerResponder, s.keys >= maxSeenKeys:
 		s.dropped++
+		if m != nil {
+			if s.byAddr == nil {
+				s.byAddr = map[netip.Addr]int{}
+			}
+			s.byAddr[addr]++
+		}
 		return false
 	}
 	if m == nil {
@@ -260,6 +284,9 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	}
 	closeAll()
 	wg.Wait()
+	s.mu.Lock()
+	s.dropped = sw.seen.byAddr
+	s.mu.Unlock()
 	if n := sw.seen.dropped; n > 0 {
 		cfg.Log.Warn().Int("dropped", n).Int("per_responder", maxPerResponder).Msg("wsd: replies beyond the per-responder bound were dropped")
 	}

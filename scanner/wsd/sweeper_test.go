@@ -231,4 +231,9 @@ func TestSweep_handle_floodBoundedPerResponder(t *testing.T) {
 	if want := 2 * (1000 - maxPerResponder); sw.seen.dropped != want {
 		t.Errorf("dropped %d, want %d", sw.seen.dropped, want)
 	}
+	// The drops are counted per responder for the engine (DropCounter),
+	// which puts them in the record's truncated count.
+	if want := 2 * (1000 - maxPerResponder); sw.seen.byAddr[flood.Addr()] != want || sw.seen.byAddr[calm.Addr()] != 0 {
+		t.Errorf("dropped per responder %v, want %d of the flood", sw.seen.byAddr, want)
+	}
 }
