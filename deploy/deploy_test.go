@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/sweep"
 )
 
 func TestDeploy_unitsVerify(t *testing.T) {
@@ -124,20 +126,14 @@ func TestDeploy_serviceNeeds(t *testing.T) {
 		t.Error("capabilities: CAP_NET_RAW alone, bounding and ambient")
 	}
 	// The credential: LoadCredential=ID:PATH, and the environment names
-	// %d/ID in the variable camsweep reads (cmd/camsweep credentialsEnv).
+	// %d/ID in the variable camsweep reads (sweep.CredentialsEnv).
 	id, _, ok := strings.Cut(one("LoadCredential"), ":")
 	if !ok {
 		t.Fatal("LoadCredential= is not ID:PATH")
 	}
+	// The unit's credential must be what camsweep reads, or nothing does.
 	env := one("Environment")
-	if env != "CAMSWEEP_CREDENTIALS=%d/"+id {
-		t.Errorf("Environment=%s, want CAMSWEEP_CREDENTIALS=%%d/%s", env, id)
-	}
-	src, err := os.ReadFile("../cmd/camsweep/wire_onvif.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(src), `credentialsEnv = "CAMSWEEP_CREDENTIALS"`) {
-		t.Error("cmd/camsweep no longer reads $CAMSWEEP_CREDENTIALS: the unit's credential is read by nothing")
+	if want := sweep.CredentialsEnv + "=%d/" + id; env != want {
+		t.Errorf("Environment=%s, want %s", env, want)
 	}
 }

@@ -9,11 +9,11 @@ import (
 	"github.com/camsweep/camsweep/scanner/onvif"
 )
 
-// credentialsEnv names the ONVIF credentials file when --credentials does
+// CredentialsEnv names the ONVIF credentials file when --credentials does
 // not (YAML, entries scoped by CIDR; see onvif.ParseCredentials). Only the
 // file's name may be on the command line: secrets never come from argv,
 // where every user of the machine can read them.
-const credentialsEnv = "CAMSWEEP_CREDENTIALS"
+const CredentialsEnv = "CAMSWEEP_CREDENTIALS"
 
 // onvifProber asks the ONVIF device service on the web ports (and on the
 // port of an XAddr WS-Discovery announced for the address): the device
@@ -24,7 +24,7 @@ func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 	var creds onvif.Credentials
 	what := "--credentials"
 	if credsPath == "" {
-		credsPath, what = os.Getenv(credentialsEnv), "$"+credentialsEnv
+		credsPath, what = os.Getenv(CredentialsEnv), "$"+CredentialsEnv
 	}
 	if credsPath != "" {
 		f, err := os.Open(credsPath)
