@@ -11,9 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -171,54 +169,24 @@ type listScope = scantest.Scope
 
 type countPacer = scantest.Pacer
 
-func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
-				pc.WriteTo(r, from)
-			}
-		}
-	}()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	real := readFixture(t, "dahua-ipc-hdw1431t1-s4.bin")
 	search := Search()
-	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+	port := scantest.ServeUDP(t, "127.0.0.2", 0, func(req []byte) [][]byte {
 		if !bytes.Equal(req, search) {
 			return nil
 		}
 		return [][]byte{real, real}
 	})
-	responder(t, "127.0.0.3", port, func([]byte) [][]byte { return [][]byte{readFixture(t, "universalscanner-general-nvr.bin")} })
-	responder(t, "127.0.0.4", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
+	scantest.ServeUDP(t, "127.0.0.3", port, func([]byte) [][]byte { return [][]byte{readFixture(t, "universalscanner-general-nvr.bin")} })
+	scantest.ServeUDP(t, "127.0.0.4", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
 	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
 	var pace countPacer
-	var mu sync.Mutex
-	got := map[netip.Addr][]device.Evidence{}
-	if err := s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
-		mu.Lock()
-		defer mu.Unlock()
-		got[ev.Addr] = append(got[ev.Addr], ev)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only)", n)
 	}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,37 +124,15 @@ func TestNew_validates(t *testing.T) {
 
 type listScope = scantest.Scope
 
-func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
-				pc.WriteTo(r, from)
-			}
-		}
-	}()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	real := readFixture(t, "universalscanner-dahua1.bin")
-	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+	port := scantest.ServeUDP(t, "127.0.0.2", 0, func(req []byte) [][]byte {
 		if !bytes.Equal(req, SearchRequest()) {
 			return nil
 		}
 		return [][]byte{real, real}
 	})
-	responder(t, "127.0.0.3", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
+	scantest.ServeUDP(t, "127.0.0.3", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
 	s, err := NewSweeper(SearchConfig{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) {
 		t.Error("a unicast-only sweep asked for interfaces")
 		return nil, nil
@@ -166,15 +142,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	}
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
 	var pace countPacer
-	var mu sync.Mutex
-	got := map[netip.Addr][]device.Evidence{}
-	if err := s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
-		mu.Lock()
-		defer mu.Unlock()
-		got[ev.Addr] = append(got[ev.Addr], ev)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != 2 {
 		t.Errorf("pace.Wait called %d times, want 2 (IPv4 targets only)", n)
 	}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,29 +16,6 @@ import (
 type listScope = scantest.Scope
 
 type countPacer = scantest.Pacer
-
-// responder answers every datagram on addr:port with reply(req).
-func responder(t *testing.T, addr string, port int, reply func(req []byte) [][]byte) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			for _, r := range reply(append([]byte(nil), buf[:n]...)) {
-				pc.WriteTo(r, from)
-			}
-		}
-	}()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
 
 // echoUUID renders the real capture with the inquiry's Uuid and the given
 // serial.
@@ -62,15 +37,15 @@ func echoUUID(t *testing.T, serial string) func([]byte) [][]byte {
 func noInterfaces() ([]net.Interface, error) { return nil, nil }
 
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
-	port := responder(t, "127.0.0.2", 0, func(req []byte) [][]byte {
+	port := scantest.ServeUDP(t, "127.0.0.2", 0, func(req []byte) [][]byte {
 		r := echoUUID(t, "SERIAL-A")(req)
 		return append(r, r...) // answered twice: emitted once
 	})
-	responder(t, "127.0.0.3", port, echoUUID(t, "SERIAL-B"))
-	responder(t, "127.0.0.4", port, func([]byte) [][]byte { // another client's reply
+	scantest.ServeUDP(t, "127.0.0.3", port, echoUUID(t, "SERIAL-B"))
+	scantest.ServeUDP(t, "127.0.0.4", port, func([]byte) [][]byte { // another client's reply
 		return [][]byte{readFixture(t, "hikvision-ds-2cd2385g1-i.xml")}
 	})
-	responder(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
+	scantest.ServeUDP(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
 
 	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
 	if err != nil {
@@ -78,16 +53,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	}
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
 	var pace countPacer
-	var mu sync.Mutex
-	got := map[netip.Addr][]device.Evidence{}
-	err = s.Sweep(t.Context(), scope, &pace, func(ev device.Evidence) {
-		mu.Lock()
-		defer mu.Unlock()
-		got[ev.Addr] = append(got[ev.Addr], ev)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != int64(len(scope)) {
 		t.Errorf("pace.Wait called %d times, want %d (one per packet)", n, len(scope))
 	}

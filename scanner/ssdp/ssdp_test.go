@@ -30,25 +30,12 @@ func fakeDevice(t *testing.T, desc http.HandlerFunc) uint16 {
 	t.Cleanup(srv.Close)
 	reply := strings.Replace(string(readFixture(t, "axis-msearch-response.txt")),
 		"http://192.0.2.23:49152/rootdesc1.xml", srv.URL+"/rootdesc1.xml", 1)
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, src, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if strings.HasPrefix(string(buf[:n]), "M-SEARCH * HTTP/1.1\r\n") {
-				pc.WriteTo([]byte(reply), src)
-				pc.WriteTo([]byte(strings.Replace(reply, "ST: upnp:rootdevice", "ST: urn:axis-com:service:BasicService:1", 1)), src)
-			}
+	return uint16(scantest.ServeUDP(t, "127.0.0.1", 0, func(req []byte) [][]byte {
+		if !strings.HasPrefix(string(req), "M-SEARCH * HTTP/1.1\r\n") {
+			return nil
 		}
-	}()
-	return uint16(pc.LocalAddr().(*net.UDPAddr).Port)
+		return [][]byte{[]byte(reply), []byte(strings.Replace(reply, "ST: upnp:rootdevice", "ST: urn:axis-com:service:BasicService:1", 1))}
+	}))
 }
 
 func sweep(t *testing.T, port uint16, scope scanner.Scope, fetch time.Duration) ([]device.Evidence, int64) {

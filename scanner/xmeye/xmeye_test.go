@@ -7,12 +7,10 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
@@ -25,69 +23,26 @@ type countPacer = scantest.Pacer
 
 func noInterfaces() ([]net.Interface, error) { return nil, nil }
 
-// responder answers on addr:port; reply returns the payloads and where
-// they go (nil: back to the sender).
-func responder(t *testing.T, addr string, port int, reply func(req []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr)) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			ua := from.(*net.UDPAddr)
-			reps, to := reply(append([]byte(nil), buf[:n]...), ua)
-			if to == nil {
-				to = ua
-			}
-			for _, r := range reps {
-				pc.WriteTo(r, to)
-			}
-		}
-	}()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
-func collect(t *testing.T, s *Sweeper, scope scanner.Scope, pace scanner.Pacer) map[netip.Addr][]device.Evidence {
-	t.Helper()
-	var mu sync.Mutex
-	got := map[netip.Addr][]device.Evidence{}
-	if err := s.Sweep(t.Context(), scope, pace, func(ev device.Evidence) {
-		mu.Lock()
-		defer mu.Unlock()
-		got[ev.Addr] = append(got[ev.Addr], ev)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
-
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	py := readFixture(t, "synth-python-dvr-netcommon.bin")
 	search := Search()
-	port := responder(t, "127.0.0.2", 0, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+	port := scantest.ServeUDPTo(t, "127.0.0.2", 0, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) {
 		if !bytes.Equal(req, search) {
 			return nil, nil
 		}
 		return [][]byte{py, py}, nil // answered twice: one evidence
 	})
-	responder(t, "127.0.0.3", port, func([]byte, *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+	scantest.ServeUDPTo(t, "127.0.0.3", port, func([]byte, *net.UDPAddr) ([][]byte, *net.UDPAddr) {
 		return [][]byte{readFixture(t, "synth-go2rtc-dvr.bin")}, nil
 	})
-	responder(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
+	scantest.ServeUDPTo(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
 	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
 	if err != nil {
 		t.Fatal(err)
 	}
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
 	var pace countPacer
-	got := collect(t, s, scope, &pace)
+	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only, no interface to broadcast on)", n)
 	}
@@ -116,7 +71,7 @@ func TestSweeper_Sweep_replyToDiscoveryPort(t *testing.T) {
 	}
 	lport := listener.LocalAddr().(*net.UDPAddr).Port
 	py := readFixture(t, "synth-python-dvr-netcommon.bin")
-	port := responder(t, "127.0.0.2", 0, func(_ []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+	port := scantest.ServeUDPTo(t, "127.0.0.2", 0, func(_ []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr) {
 		return [][]byte{py}, &net.UDPAddr{IP: from.IP, Port: lport}
 	})
 	var asked []string
@@ -132,7 +87,7 @@ func TestSweeper_Sweep_replyToDiscoveryPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := collect(t, s, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{})
+	got := scantest.Collect(t, s, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{})
 	if len(got) != 1 || got[netip.MustParseAddr("127.0.0.2")][0].Fields["xmeye.serial"] != "c5f2a8e91d7b3046" {
 		t.Errorf("evidence %v; sockets asked for %v", got, asked)
 	}

@@ -1,5 +1,6 @@
 // Package scantest holds the small fakes the scanner packages' tests share:
-// a Scope over a fixed list of addresses and a Pacer that counts.
+// a Scope over a fixed list of addresses, a Pacer that counts, TCP and UDP
+// responders on loopback, and a collector of a sweeper's evidence.
 package scantest
 
 import (
@@ -7,10 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
 )
 
@@ -74,4 +77,65 @@ func ServeTCP(t testing.TB, handle func(c net.Conn, done <-chan struct{})) netip
 		wg.Wait()
 	})
 	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
+// ServeUDP answers every datagram that reaches addr:port (port 0: a free
+// one) with the payloads reply returns, sent back to the sender, until the
+// test ends. It returns the port, so that further responders on other
+// loopback addresses can share it as a device population does.
+func ServeUDP(t testing.TB, addr string, port int, reply func(req []byte) [][]byte) int {
+	t.Helper()
+	return ServeUDPTo(t, addr, port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) {
+		return reply(req), nil
+	})
+}
+
+// ServeUDPTo is ServeUDP for devices that answer elsewhere than the
+// sender (XMEye's reply to the discovery port): reply also names where
+// its payloads go, nil meaning the sender.
+func ServeUDPTo(t testing.TB, addr string, port int, reply func(req []byte, from *net.UDPAddr) ([][]byte, *net.UDPAddr)) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		pc.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		buf := make([]byte, 4096)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			ua := from.(*net.UDPAddr)
+			reps, to := reply(append([]byte(nil), buf[:n]...), ua)
+			if to == nil {
+				to = ua
+			}
+			for _, r := range reps {
+				pc.WriteTo(r, to)
+			}
+		}
+	})
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// Collect runs one sweep and returns what it emitted, by address; a sweep
+// error fails the test.
+func Collect(t testing.TB, s scanner.Sweeper, scope scanner.Scope, pace scanner.Pacer) map[netip.Addr][]device.Evidence {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[netip.Addr][]device.Evidence{}
+	if err := s.Sweep(t.Context(), scope, pace, func(ev device.Evidence) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[ev.Addr] = append(got[ev.Addr], ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
