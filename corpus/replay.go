@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +116,13 @@ func (noPace) Wait(ctx context.Context) error { return ctx.Err() }
 
 // Replay turns one recorded device into the Host a scan would have built.
 func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, error) {
+	h, _, err := ReplayDetail(ctx, d, cfg)
+	return h, err
+}
+
+// ReplayDetail is Replay that also lists the recorded TCP replies no
+// request of the probers asked for.
+func ReplayDetail(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, []string, error) {
 	h := &device.Host{Addr: replayAddr}
 	srv := NewServer(d)
 	var errs []error
@@ -127,11 +135,11 @@ func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, err
 		h.Evidence = append(h.Evidence, evs...)
 	}
 	if srv.empty() {
-		return h, errors.Join(errs...)
+		return h, nil, errors.Join(errs...)
 	}
 	ps, err := newProbers(cfg, srv)
 	if err != nil {
-		return h, err
+		return h, nil, err
 	}
 	probe := func(p scanner.PortProber, port uint16) {
 		evs, err := p.ProbePort(ctx, netip.AddrPortFrom(replayAddr, port), noPace{})
@@ -149,7 +157,7 @@ func Replay(ctx context.Context, d *Device, cfg ProberConfig) (*device.Host, err
 	if len(srv.rtsp) > 0 {
 		probe(ps.RTSP, 554)
 	}
-	return h, errors.Join(errs...)
+	return h, srv.Unserved(), errors.Join(errs...)
 }
 
 // udpEvidence parses the replies that need no conversation: the discovery
@@ -282,11 +290,17 @@ type Server struct {
 	http      map[string][]byte   // path -> whole HTTP answer
 	rtsp      [][]byte            // whole RTSP answers, in manifest order
 	wsd       []byte              // a recorded ProbeMatches envelope
+
+	// files names the file of every answer above, so that a replay can
+	// tell which recorded replies a scan asked for (Unserved).
+	files  map[*byte]string
+	served map[string]bool
 }
 
 // NewServer serves d's recorded TCP replies.
 func NewServer(d *Device) *Server {
-	s := &Server{onvif: map[string][][]byte{}, asked: map[string]int{}, http: map[string][]byte{}}
+	s := &Server{onvif: map[string][][]byte{}, asked: map[string]int{}, http: map[string][]byte{},
+		files: map[*byte]string{}, served: map[string]bool{}}
 	for _, e := range d.Entries {
 		s.add(e)
 	}
@@ -309,21 +323,73 @@ func (s *Server) Servable() bool { return s.HasHTTP() || s.HasRTSP() || s.wsd !=
 func (s *Server) HasRTSP() bool { return len(s.rtsp) > 0 }
 
 func (s *Server) add(e *Entry) {
+	data := e.Data
 	switch p := e.Protocol; {
 	case p == "onvif.http":
-		s.onvifHTTP = e.Data
+		data = terminated(e, data)
+		s.onvifHTTP = data
 	case strings.HasPrefix(p, "onvif."):
 		op := strings.TrimPrefix(p, "onvif.")
-		s.onvif[op] = append(s.onvif[op], e.Data)
+		data = httpOK(data)
+		s.onvif[op] = append(s.onvif[op], data)
 	case p == "http":
-		s.http["/"] = wholeHTTP(e.Data)
+		data = terminated(e, wholeHTTP(data))
+		s.http["/"] = data
 	case strings.HasPrefix(p, "http:"):
-		s.http[strings.TrimPrefix(p, "http:")] = wholeHTTP(e.Data)
+		data = terminated(e, wholeHTTP(data))
+		s.http[strings.TrimPrefix(p, "http:")] = data
 	case p == "rtsp":
-		s.rtsp = append(s.rtsp, e.Data)
+		data = terminated(e, data)
+		s.rtsp = append(s.rtsp, data)
 	case p == "wsd" && bytes.Contains(e.Data, []byte("ProbeMatches")) && relatesRe.Match(e.Data):
-		s.wsd = e.Data
+		s.wsd = data
+	default:
+		return
 	}
+	if len(data) > 0 {
+		s.files[&data[0]] = e.File
+	}
+}
+
+// mark notes that the answer r was sent.
+func (s *Server) mark(r []byte) {
+	if len(r) > 0 {
+		if f, ok := s.files[&r[0]]; ok {
+			s.served[f] = true
+		}
+	}
+}
+
+// Unserved lists the recorded TCP replies no request asked for: bodies of
+// paths a scan never requests, answers to methods it never sends.
+func (s *Server) Unserved() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, f := range s.files {
+		if !s.served[f] && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// terminated ends a header block that a log excerpt cut before its blank
+// line (the reply was published from a log that dropped it): without it, a
+// client waits for the rest of the headers until it times out, as it would
+// on the wire. A whole recorded reply is left as it is.
+func terminated(e *Entry, b []byte) []byte {
+	if e.Form != "excerpt" || bytes.Contains(b, []byte("\r\n\r\n")) || bytes.Contains(b, []byte("\n\n")) {
+		return b
+	}
+	switch {
+	case bytes.HasSuffix(b, []byte("\r\n")):
+		return append(b[:len(b):len(b)], "\r\n"...)
+	case bytes.HasSuffix(b, []byte("\n")):
+		return append(b[:len(b):len(b)], '\n')
+	}
+	return append(b[:len(b):len(b)], "\r\n\r\n"...)
 }
 
 var (
@@ -368,6 +434,7 @@ func (s *Server) Serve(c net.Conn, port uint16) {
 		}
 		s.mu.Lock()
 		reply := s.answer(port, method, target, body)
+		s.mark(reply)
 		s.mu.Unlock()
 		if reply == nil {
 			return
@@ -405,7 +472,7 @@ func (s *Server) answer(port uint16, method, target string, body []byte) []byte 
 			// answer to a login, as the device gave them.
 			i := min(s.asked[op], len(answers)-1)
 			s.asked[op]++
-			return httpOK(answers[i])
+			return answers[i]
 		}
 		if s.onvifHTTP != nil {
 			return s.onvifHTTP

@@ -103,6 +103,10 @@ type Result struct {
 	Got      Got
 	Outcomes map[string]Outcome
 	Errors   []string
+	// Unasked is true when no reply of the device reached camsweep: every
+	// one was a TCP reply to a request a scan never makes (a CGI body
+	// published without the root page that would have led to it).
+	Unasked bool
 }
 
 // Score compares got with the device's expectations.
@@ -181,6 +185,25 @@ func WriteTable(w io.Writer, rs []Result, replies int) {
 	}
 	right, stated := t.Total()
 	fmt.Fprintf(w, "| **all** | %d | %d | | | **%s** |\n\n", stated, right, pct(right, stated))
+	var asked []Result
+	unasked, unaskedFields := 0, 0
+	for _, r := range rs {
+		if r.Unasked {
+			unasked++
+			for _, o := range r.Outcomes {
+				if o != NotStated {
+					unaskedFields++
+				}
+			}
+			continue
+		}
+		asked = append(asked, r)
+	}
+	if unasked > 0 {
+		ar, as := Count(asked).Total()
+		fmt.Fprintf(w, "%d devices (%d stated fields) have only replies a scan never asks for (bodies of CGI paths published without the root page that leads to them); they count as missed above. Over the devices whose replies a scan receives: %d/%d = **%s%%**.\n\n",
+			unasked, unaskedFields, ar, as, pct(ar, as))
+	}
 
 	byMaker := map[string][]Result{}
 	for _, r := range rs {
