@@ -18,15 +18,10 @@
 package dhip
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -39,90 +34,29 @@ const (
 // Group is the DHIP multicast group.
 var Group = netip.MustParseAddr("239.255.255.251")
 
-// Config configures a Sweeper. Zero values take the defaults.
-type Config struct {
-	// Iface restricts the sweep to one interface; empty means all.
-	Iface string
-	// Window is how long replies are awaited after the last probe.
-	Window time.Duration
-	// Port and Group are seams for tests; zero means 37810 and the group.
-	Port  uint16
-	Group netip.Addr
-	// NoMulticast sends unicast only and never joins the group.
-	NoMulticast bool
-	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
-	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
-	Interfaces   func() ([]net.Interface, error)
+// Spec is DHIP discovery declared for udpsweep: one DHDiscover.search by
+// multicast and by unicast to every in-scope target, and a listener on the
+// group for devices that answer there too. Our own search, looped back by
+// the group, has no deviceInfo and is not a match.
+var Spec = udpsweep.Spec{
+	Source:      device.SourceDHIP,
+	Port:        Port,
+	Group:       Group,
+	ListenGroup: true,
+	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
+		return Search(), func(b []byte) (map[string]string, bool) {
+			d, err := ParseDHIP(b)
+			return d.Fields(), err == nil
+		}
+	},
 }
+
+// Config configures a Sweeper (udpsweep.Options). Zero values take the
+// defaults.
+type Config = udpsweep.Options
 
 // Sweeper is the "dhip" scanner.Sweeper.
-type Sweeper struct {
-	cfg Config
-}
-
-var _ scanner.Sweeper = (*Sweeper)(nil)
+type Sweeper = udpsweep.Sweeper
 
 // New validates cfg and fills in the defaults.
-func New(cfg Config) (*Sweeper, error) {
-	if cfg.Window < 0 {
-		return nil, errors.New("dhip: negative window")
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.Port == 0 {
-		cfg.Port = Port
-	}
-	if !cfg.Group.IsValid() {
-		cfg.Group = Group
-	}
-	if !cfg.Group.Is4() || !cfg.Group.IsMulticast() {
-		return nil, fmt.Errorf("dhip: group %s is not an IPv4 multicast address", cfg.Group)
-	}
-	return &Sweeper{cfg: cfg}, nil
-}
-
-// Name implements scanner.Sweeper.
-func (s *Sweeper) Name() string { return "dhip" }
-
-// Sweep implements scanner.Sweeper: one search by multicast and one per
-// in-scope target; each device-info reply is emitted once per answering
-// address. Our own search, looped back by the group, has no deviceInfo
-// and is not a match.
-func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
-	ucfg := udpsweep.Config{
-		Port:         s.cfg.Port,
-		Iface:        s.cfg.Iface,
-		Window:       s.cfg.Window,
-		ListenGroup:  true,
-		ListenPacket: s.cfg.ListenPacket,
-		Interfaces:   s.cfg.Interfaces,
-	}
-	if !s.cfg.NoMulticast {
-		ucfg.Group = s.cfg.Group
-	}
-	seen := map[netip.Addr]bool{}
-	return udpsweep.Run(ctx, ucfg, scope, pace, Search(), func(r udpsweep.Reply) {
-		if seen[r.From.Addr()] {
-			return
-		}
-		d, err := ParseDHIP(r.Payload)
-		if err != nil {
-			return
-		}
-		seen[r.From.Addr()] = true
-		emit(Evidence(d, r.From))
-	})
-}
-
-// Evidence turns a reply from an address into evidence of that address.
-// The reported MAC stays a field (dhip.mac): Evidence.MAC is for what the
-// local segment showed.
-func Evidence(d DevInfo, from netip.AddrPort) device.Evidence {
-	return device.Evidence{
-		Source: device.SourceDHIP,
-		Addr:   from.Addr(),
-		Port:   from.Port(),
-		Fields: d.Fields(),
-	}
-}
+func New(cfg Config) (*Sweeper, error) { return udpsweep.New(Spec, cfg) }

@@ -146,64 +146,26 @@ func readRealm(conn net.Conn) ([]byte, error) {
 	return buf[:HeaderSize+n], err
 }
 
-// SearchConfig configures a Sweeper. Zero values take the defaults.
-type SearchConfig struct {
-	// Iface restricts the sweep to one interface; empty means all.
-	Iface string
-	// Window is how long replies are awaited after the last probe.
-	Window time.Duration
-	// Port is a seam for tests; zero means 5050.
-	Port uint16
-	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
-	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
-	Interfaces   func() ([]net.Interface, error)
+// SearchSpec is the legacy 5050 search declared for udpsweep: by unicast
+// to every in-scope IPv4 target only, so a device is found only where its
+// address is a target; a b3 reply of at least 120 bytes is a match.
+var SearchSpec = udpsweep.Spec{
+	Source: device.SourceDVRIP5050,
+	Port:   SearchPort,
+	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
+		return SearchRequest(), func(b []byte) (map[string]string, bool) {
+			d, err := ParseSearch(b)
+			return d.Fields(), err == nil
+		}
+	},
 }
 
-// Sweeper is the "dvrip5050" scanner.Sweeper: unicast only.
-type Sweeper struct {
-	cfg SearchConfig
-}
+// SearchConfig configures a Sweeper (udpsweep.Options). Zero values take
+// the defaults.
+type SearchConfig = udpsweep.Options
 
-var _ scanner.Sweeper = (*Sweeper)(nil)
+// Sweeper is the "dvrip5050" scanner.Sweeper.
+type Sweeper = udpsweep.Sweeper
 
 // NewSweeper validates cfg and fills in the defaults.
-func NewSweeper(cfg SearchConfig) (*Sweeper, error) {
-	if cfg.Window < 0 {
-		return nil, errors.New("dvrip: negative window")
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.Port == 0 {
-		cfg.Port = SearchPort
-	}
-	return &Sweeper{cfg: cfg}, nil
-}
-
-// Name implements scanner.Sweeper.
-func (s *Sweeper) Name() string { return string(device.SourceDVRIP5050) }
-
-// Sweep implements scanner.Sweeper: one search per in-scope IPv4 target;
-// each b3 reply is emitted once per answering address. No broadcast is
-// sent, so a device is found only where its address is a target.
-func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
-	ucfg := udpsweep.Config{
-		Port:         s.cfg.Port,
-		Iface:        s.cfg.Iface,
-		Window:       s.cfg.Window,
-		ListenPacket: s.cfg.ListenPacket,
-		Interfaces:   s.cfg.Interfaces,
-	}
-	seen := map[netip.Addr]bool{}
-	return udpsweep.Run(ctx, ucfg, scope, pace, SearchRequest(), func(r udpsweep.Reply) {
-		if seen[r.From.Addr()] {
-			return
-		}
-		d, err := ParseSearch(r.Payload)
-		if err != nil {
-			return
-		}
-		seen[r.From.Addr()] = true
-		emit(device.Evidence{Source: device.SourceDVRIP5050, Addr: r.From.Addr(), Port: r.From.Port(), Fields: d.Fields()})
-	})
-}
+func NewSweeper(cfg SearchConfig) (*Sweeper, error) { return udpsweep.New(SearchSpec, cfg) }

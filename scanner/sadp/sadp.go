@@ -17,16 +17,12 @@
 package sadp
 
 import (
-	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -39,98 +35,37 @@ const (
 // Group is the SADP multicast group.
 var Group = netip.MustParseAddr("239.255.255.250")
 
-// Config configures a Sweeper. Zero values take the defaults.
-type Config struct {
-	// Iface restricts the sweep to one interface; empty means all.
-	Iface string
-	// Window is how long replies are awaited after the last probe.
-	Window time.Duration
-	// Port and Group are seams for tests; zero means 37020 and the group.
-	Port  uint16
-	Group netip.Addr
-	// NoMulticast sends unicast only and never joins the group.
-	NoMulticast bool
-	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
-	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
-	Interfaces   func() ([]net.Interface, error)
-	// NewUUID makes the inquiry's Uuid; nil uses a random version-4 UUID.
-	NewUUID func() string
+// Spec is SADP declared for udpsweep: one inquiry with a fresh Uuid by
+// multicast and by unicast to every in-scope target, and a listener on
+// the group, where devices often answer too. Every SADP client on the
+// segment hears those replies: only one that echoes our Uuid is a match.
+var Spec = udpsweep.Spec{
+	Source:      device.SourceSADP,
+	Port:        Port,
+	Group:       Group,
+	ListenGroup: true,
+	Start: func(o udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
+		uuid := NewUUID()
+		if o.NewUUID != nil {
+			uuid = o.NewUUID()
+		}
+		return Inquiry(uuid), func(b []byte) (map[string]string, bool) {
+			m, err := ParseProbeMatch(b)
+			return m.Fields(), err == nil && m.UUID == uuid
+		}
+	},
 }
+
+// Config configures a Sweeper (udpsweep.Options; NewUUID makes the
+// inquiry's Uuid, nil a random version-4 UUID). Zero values take the
+// defaults.
+type Config = udpsweep.Options
 
 // Sweeper is the "sadp" scanner.Sweeper.
-type Sweeper struct {
-	cfg Config
-}
-
-var _ scanner.Sweeper = (*Sweeper)(nil)
+type Sweeper = udpsweep.Sweeper
 
 // New validates cfg and fills in the defaults.
-func New(cfg Config) (*Sweeper, error) {
-	if cfg.Window < 0 {
-		return nil, errors.New("sadp: negative window")
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.Port == 0 {
-		cfg.Port = Port
-	}
-	if !cfg.Group.IsValid() {
-		cfg.Group = Group
-	}
-	if !cfg.Group.Is4() || !cfg.Group.IsMulticast() {
-		return nil, fmt.Errorf("sadp: group %s is not an IPv4 multicast address", cfg.Group)
-	}
-	if cfg.NewUUID == nil {
-		cfg.NewUUID = NewUUID
-	}
-	return &Sweeper{cfg: cfg}, nil
-}
-
-// Name implements scanner.Sweeper.
-func (s *Sweeper) Name() string { return "sadp" }
-
-// Sweep implements scanner.Sweeper: one inquiry by multicast and one per
-// in-scope target, each reply that echoes the inquiry's Uuid emitted once
-// per answering address.
-func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
-	uuid := s.cfg.NewUUID()
-	ucfg := udpsweep.Config{
-		Port:         s.cfg.Port,
-		Iface:        s.cfg.Iface,
-		Window:       s.cfg.Window,
-		ListenGroup:  true,
-		ListenPacket: s.cfg.ListenPacket,
-		Interfaces:   s.cfg.Interfaces,
-	}
-	if !s.cfg.NoMulticast {
-		ucfg.Group = s.cfg.Group
-	}
-	seen := map[netip.Addr]bool{}
-	return udpsweep.Run(ctx, ucfg, scope, pace, Inquiry(uuid), func(r udpsweep.Reply) {
-		if seen[r.From.Addr()] {
-			return
-		}
-		m, err := ParseProbeMatch(r.Payload)
-		if err != nil || m.UUID != uuid {
-			return // another client's reply, or not SADP
-		}
-		seen[r.From.Addr()] = true
-		emit(Evidence(m, r.From))
-	})
-}
-
-// Evidence turns a ProbeMatch from an address into evidence of that
-// address. The reported MAC stays a field (sadp.mac): Evidence.MAC is for
-// what the local segment showed, and a routed device's claim is not that.
-func Evidence(m ProbeMatch, from netip.AddrPort) device.Evidence {
-	return device.Evidence{
-		Source: device.SourceSADP,
-		Addr:   from.Addr(),
-		Port:   from.Port(),
-		Fields: m.Fields(),
-	}
-}
+func New(cfg Config) (*Sweeper, error) { return udpsweep.New(Spec, cfg) }
 
 // NewUUID returns a random RFC 9562 version-4 UUID in lower case, as
 // Haicam's SADP client sends it.

@@ -29,14 +29,9 @@
 package xmeye
 
 import (
-	"context"
-	"errors"
-	"net"
-	"net/netip"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -46,81 +41,31 @@ const (
 	DefaultWindow = 2 * time.Second
 )
 
-// Config configures a Sweeper. Zero values take the defaults.
-type Config struct {
-	// Iface restricts the sweep (and the broadcast) to one interface;
-	// empty means every up, broadcast-capable, non-loopback interface.
-	Iface string
-	// Window is how long replies are awaited after the last probe.
-	Window time.Duration
-	// Port is a seam for tests; zero means 34569.
-	Port uint16
-	// NoBroadcast sends unicast only.
-	NoBroadcast bool
-	// ListenPacket and Interfaces are the socket seams of udpsweep.Config.
-	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
-	Interfaces   func() ([]net.Interface, error)
+// Spec is XMEye discovery declared for udpsweep: one search by broadcast
+// on each interface, forced out of it, and by unicast to every in-scope
+// target; the discovery port is listened on too, since devices answer to
+// it or broadcast the answer. There we also hear our own search (msgid
+// 1530, not a match) and other clients' replies: a reply is evidence of
+// whoever sent it.
+var Spec = udpsweep.Spec{
+	Source:      device.SourceXMEye,
+	Port:        Port,
+	Broadcast:   true,
+	ListenGroup: true,
+	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
+		return Search(), func(b []byte) (map[string]string, bool) {
+			r, err := Parse(b)
+			return r.Fields(), err == nil
+		}
+	},
 }
+
+// Config configures a Sweeper (udpsweep.Options; UnicastOnly sends no
+// broadcast). Zero values take the defaults.
+type Config = udpsweep.Options
 
 // Sweeper is the "xmeye" scanner.Sweeper.
-type Sweeper struct {
-	cfg Config
-}
-
-var _ scanner.Sweeper = (*Sweeper)(nil)
+type Sweeper = udpsweep.Sweeper
 
 // New validates cfg and fills in the defaults.
-func New(cfg Config) (*Sweeper, error) {
-	if cfg.Window < 0 {
-		return nil, errors.New("xmeye: negative window")
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.Port == 0 {
-		cfg.Port = Port
-	}
-	return &Sweeper{cfg: cfg}, nil
-}
-
-// Name implements scanner.Sweeper.
-func (s *Sweeper) Name() string { return "xmeye" }
-
-// Sweep implements scanner.Sweeper: one search by broadcast on each
-// interface and one per in-scope target; each reply is emitted once per
-// answering address, whichever socket it reached.
-func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.Pacer, emit func(device.Evidence)) error {
-	ucfg := udpsweep.Config{
-		Port:         s.cfg.Port,
-		Iface:        s.cfg.Iface,
-		Window:       s.cfg.Window,
-		Broadcast:    !s.cfg.NoBroadcast,
-		ListenGroup:  true,
-		ListenPacket: s.cfg.ListenPacket,
-		Interfaces:   s.cfg.Interfaces,
-	}
-	seen := map[netip.Addr]bool{}
-	return udpsweep.Run(ctx, ucfg, scope, pace, Search(), func(r udpsweep.Reply) {
-		if seen[r.From.Addr()] {
-			return
-		}
-		rep, err := Parse(r.Payload)
-		if err != nil {
-			return
-		}
-		seen[r.From.Addr()] = true
-		emit(Evidence(rep, r.From))
-	})
-}
-
-// Evidence turns a reply from an address into evidence of that address.
-// The reported MAC stays a field (xmeye.mac): Evidence.MAC is for what the
-// local segment showed.
-func Evidence(r Reply, from netip.AddrPort) device.Evidence {
-	return device.Evidence{
-		Source: device.SourceXMEye,
-		Addr:   from.Addr(),
-		Port:   from.Port(),
-		Fields: r.Fields(),
-	}
-}
+func New(cfg Config) (*Sweeper, error) { return udpsweep.New(Spec, cfg) }

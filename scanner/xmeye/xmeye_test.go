@@ -117,7 +117,7 @@ func TestNew_defaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.cfg.Port != Port || s.cfg.Window != DefaultWindow || s.Name() != "xmeye" {
-		t.Errorf("config %+v", s.cfg)
+	if o := s.Options(); o.Port != Port || o.Window != DefaultWindow || s.Name() != "xmeye" {
+		t.Errorf("config %+v", s.Options())
 	}
 }
