@@ -148,15 +148,18 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 		return nil, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET finished = ?, exit_status = ?, interrupted = ?, record = ? WHERE id = ?`,
-		rr.End.UTC().Format(timeFmt), rr.ExitStatus, rr.Interrupted, string(rec), rr.RunID)
+	if err := s.lockFinish(ctx, tx); err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE runs SET finished = ?, exit_status = ?, interrupted = ?, record = ? WHERE id = ?`),
+		rr.End.UTC().Format(timeFmt), rr.ExitStatus, b2i(rr.Interrupted), string(rec), rr.RunID)
 	if err != nil {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, fmt.Errorf("%w: %s was never begun", ErrNoRun, rr.RunID)
 	}
-	cur, err := devicesTx(ctx, tx, rr.RunID)
+	cur, err := s.devicesTx(ctx, tx, rr.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +209,8 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 		}
 		changes = append(changes, compare(rr.RunID, key, prev, r, known && a.missed >= o.MissingAfter)...)
 		b, _ := json.Marshal(r)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO assets(key, first_seen, last_seen, last_run, missed, record) VALUES(?, ?, ?, ?, 0, ?)
-			ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, last_run = excluded.last_run, missed = 0, record = excluded.record`,
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO assets(key, first_seen, last_seen, last_run, missed, record) VALUES(?, ?, ?, ?, 0, ?)
+			ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, last_run = excluded.last_run, missed = 0, record = excluded.record`),
 			key, now, now, rr.RunID, string(b)); err != nil {
 			return nil, err
 		}
@@ -221,7 +224,7 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 				continue
 			}
 			missed := a.missed + 1
-			if _, err := tx.ExecContext(ctx, "UPDATE assets SET missed = ? WHERE key = ?", missed, key); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE assets SET missed = ? WHERE key = ?"), missed, key); err != nil {
 				return nil, err
 			}
 			if missed == o.MissingAfter {
@@ -246,8 +249,8 @@ func sortChanges(c []Change) {
 	})
 }
 
-func devicesTx(ctx context.Context, tx *sql.Tx, runID string) (map[string]*device.Record, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT key, record FROM observations WHERE run_id = ?", runID)
+func (s *Store) devicesTx(ctx context.Context, tx *sql.Tx, runID string) (map[string]*device.Record, error) {
+	rows, err := tx.QueryContext(ctx, s.q("SELECT key, record FROM observations WHERE run_id = ?"), runID)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,15 @@ var migrations = []string{
 		missed     INTEGER NOT NULL DEFAULT 0,
 		record     TEXT NOT NULL
 	);`,
+	migrationRunMeta,
 }
+
+// migrationRunMeta is schema 2 of both stores: the sweep a run belongs to,
+// the site it ran from and its shard (issue 19), so that history and diff
+// can select them.
+const migrationRunMeta = `ALTER TABLE runs ADD COLUMN sweep TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN site TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT '';`
 
 // SchemaVersion is the schema this build writes.
 var SchemaVersion = len(migrations)
@@ -92,9 +100,10 @@ type Config struct {
 // Store is an open history database.
 type Store struct {
 	db   *sql.DB
-	path string
+	path string // the file, or the DSN without its password
 	lock *os.File
 	now  func() time.Time
+	pg   bool // PostgreSQL (postgres.go): "$n" placeholders, no file lock
 }
 
 // DefaultPath is where the history lives when --state is not given:
@@ -267,6 +276,9 @@ func createPrivate(path string) error {
 
 // version checks that the database is ours and not newer than this build.
 func (s *Store) version(ctx context.Context) (int, error) {
+	if s.pg {
+		return s.pgVersion(ctx, s.db)
+	}
 	var app, ver, tables int
 	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
 		return 0, fmt.Errorf("%w: %s: %v", ErrForeign, s.path, err)
@@ -289,6 +301,9 @@ func (s *Store) version(ctx context.Context) (int, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if s.pg {
+		return s.pgMigrate(ctx)
+	}
 	ver, err := s.version(ctx)
 	if err != nil {
 		return err
@@ -379,13 +394,23 @@ type Run struct {
 	Interrupted bool
 	Devices     int
 	Record      *device.RunRecord // nil until finished
+	Sweep       string            // RunMeta of BeginRunIn; empty before schema 2
+	Site        string
+	Shard       string
 }
 
 const timeFmt = time.RFC3339Nano
 
 // BeginRun records that a run has started.
 func (s *Store) BeginRun(ctx context.Context, runID string, start time.Time) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO runs(id, started) VALUES(?, ?)", runID, start.UTC().Format(timeFmt))
+	return s.BeginRunIn(ctx, runID, start, RunMeta{})
+}
+
+// BeginRunIn records that a run of a sweep has started, with its site and
+// shard.
+func (s *Store) BeginRunIn(ctx context.Context, runID string, start time.Time, m RunMeta) error {
+	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO runs(id, started, sweep, site, shard) VALUES(?, ?, ?, ?, ?)"),
+		runID, start.UTC().Format(timeFmt), m.Sweep, m.Site, m.Shard)
 	return err
 }
 
@@ -399,27 +424,36 @@ func (s *Store) AddRecord(ctx context.Context, r *device.Record) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
-		ON CONFLICT(run_id, key) DO UPDATE SET record = excluded.record WHERE ip = excluded.ip`, r.RunID, Key(r), r.IP, string(b))
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
+		ON CONFLICT(run_id, key) DO UPDATE SET record = excluded.record WHERE observations.ip = excluded.ip`), r.RunID, Key(r), r.IP, string(b))
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
-		ON CONFLICT(run_id, key) DO UPDATE SET ip = excluded.ip, record = excluded.record`, r.RunID, ipKey(r), r.IP, string(b))
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
+		ON CONFLICT(run_id, key) DO UPDATE SET ip = excluded.ip, record = excluded.record`), r.RunID, ipKey(r), r.IP, string(b))
 	return err
 }
 
 // Runs lists the most recent runs, newest first; limit <= 0 lists all.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
-	if limit <= 0 {
-		limit = -1
+	return s.RunsWhere(ctx, limit, Filter{})
+}
+
+// RunsWhere lists the most recent runs that f selects, newest first;
+// limit <= 0 lists all.
+func (s *Store) RunsWhere(ctx context.Context, limit int, f Filter) ([]Run, error) {
+	query := `SELECT seq, id, started, coalesce(finished, ''), coalesce(exit_status, -1), interrupted,
+		coalesce(record, ''), (SELECT count(*) FROM observations o WHERE o.run_id = runs.id), sweep, site, shard
+		FROM runs WHERE (? = '' OR sweep = ?) AND (? = '' OR site = ?) ORDER BY seq DESC`
+	args := []any{f.Sweep, f.Sweep, f.Site, f.Site}
+	if limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, limit)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, started, coalesce(finished, ''), coalesce(exit_status, -1), interrupted,
-		coalesce(record, ''), (SELECT count(*) FROM observations o WHERE o.run_id = runs.id)
-		FROM runs ORDER BY seq DESC LIMIT ?`, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +463,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 		var r Run
 		var started, finished, rec string
 		var intr int
-		if err := rows.Scan(&r.Seq, &r.ID, &started, &finished, &r.ExitStatus, &intr, &rec, &r.Devices); err != nil {
+		if err := rows.Scan(&r.Seq, &r.ID, &started, &finished, &r.ExitStatus, &intr, &rec, &r.Devices, &r.Sweep, &r.Site, &r.Shard); err != nil {
 			return nil, err
 		}
 		r.Started, _ = time.Parse(timeFmt, started)
@@ -450,7 +484,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 
 // Devices returns the records of one run by key.
 func (s *Store) Devices(ctx context.Context, runID string) (map[string]*device.Record, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT key, record FROM observations WHERE run_id = ?", runID)
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT key, record FROM observations WHERE run_id = ?"), runID)
 	if err != nil {
 		return nil, err
 	}
@@ -474,15 +508,21 @@ func (s *Store) Devices(ctx context.Context, runID string) (map[string]*device.R
 // than seq (for "returned").
 func (s *Store) seenBefore(ctx context.Context, seq int64, key string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM observations o JOIN runs r ON r.id = o.run_id
-		WHERE o.key = ? AND r.seq < ?`, key, seq).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM observations o JOIN runs r ON r.id = o.run_id
+		WHERE o.key = ? AND r.seq < ?`), key, seq).Scan(&n)
 	return n > 0, err
 }
 
 // ResolveRun finds a run by id, unique id prefix, "last", or "last~N" /
 // "~N" (N runs before the last, "~1" being the one before it).
 func (s *Store) ResolveRun(ctx context.Context, ref string) (Run, error) {
-	runs, err := s.Runs(ctx, 0)
+	return s.ResolveRunIn(ctx, ref, Filter{})
+}
+
+// ResolveRunIn is ResolveRun among the runs f selects ("last" is the last
+// run of the sweep or site).
+func (s *Store) ResolveRunIn(ctx context.Context, ref string, f Filter) (Run, error) {
+	runs, err := s.RunsWhere(ctx, 0, f)
 	if err != nil {
 		return Run{}, err
 	}
@@ -535,7 +575,7 @@ func (s *Store) Since(ctx context.Context) (time.Time, error) {
 // MAC comes or goes. ok is false when no asset, or more than one, fits.
 func (s *Store) FirstSeen(ctx context.Context, r *device.Record) (first time.Time, ok bool, err error) {
 	var fs string
-	err = s.db.QueryRowContext(ctx, "SELECT first_seen FROM assets WHERE key = ?", Key(r)).Scan(&fs)
+	err = s.db.QueryRowContext(ctx, s.q("SELECT first_seen FROM assets WHERE key = ?"), Key(r)).Scan(&fs)
 	if err == nil {
 		first, err = time.Parse(timeFmt, fs)
 		return first, err == nil, err

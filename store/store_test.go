@@ -34,7 +34,7 @@ func openT(t *testing.T, path string) *Store {
 }
 
 // sweep records one synthetic run and returns its changes.
-func sweep(t *testing.T, s *Store, n int, o FinishOptions, recs ...*device.Record) []Change {
+func sweep(t *testing.T, s History, n int, o FinishOptions, recs ...*device.Record) []Change {
 	t.Helper()
 	ctx := t.Context()
 	id := "run-" + string(rune('a'+n))
@@ -68,69 +68,73 @@ func kinds(c []Change) string {
 }
 
 func TestStore_FinishRun_transitions(t *testing.T) {
-	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
-	o := FinishOptions{MissingAfter: 2}
-	a := rec("198.18.1.10", "44:a6:42:00:00:01", "core", true)
-	b := rec("198.18.1.11", "00:40:8c:00:00:02", "core", false)
-	c := rec("198.18.1.12", "", "core", false)
+	forEachStore(t, func(t *testing.T, newStore func(*testing.T) History) {
+		s := newStore(t)
+		o := FinishOptions{MissingAfter: 2}
+		a := rec("198.18.1.10", "44:a6:42:00:00:01", "core", true)
+		b := rec("198.18.1.11", "00:40:8c:00:00:02", "core", false)
+		c := rec("198.18.1.12", "", "core", false)
 
-	if got := kinds(sweep(t, s, 0, o, a, b, c)); got != "ip:core/198.18.1.12 new; mac:00:40:8c:00:00:02 new; mac:44:a6:42:00:00:01 new; mac:44:a6:42:00:00:01 flag-raised" {
-		t.Errorf("run 1: %s", got)
-	}
-	moved := *a
-	moved.Zone = device.Zone{Name: "cctv", Kind: device.ZoneIsolated}
-	moved.Flagged, moved.Findings = false, nil
-	if got := kinds(sweep(t, s, 1, o, &moved, c)); got != "mac:44:a6:42:00:00:01 changed(zone,findings); mac:44:a6:42:00:00:01 flag-cleared" {
-		t.Errorf("run 2: %s", got)
-	}
-	// b missed twice: missing once, on the second miss.
-	if got := kinds(sweep(t, s, 2, o, &moved, c)); got != "mac:00:40:8c:00:00:02 missing" {
-		t.Errorf("run 3: %s", got)
-	}
-	if got := kinds(sweep(t, s, 3, o, &moved, c)); got != "" {
-		t.Errorf("run 4 (unchanged): %s", got)
-	}
-	if got := kinds(sweep(t, s, 4, o, &moved, b, c)); got != "mac:00:40:8c:00:00:02 returned" {
-		t.Errorf("run 5: %s", got)
-	}
-	runs, err := s.Runs(t.Context(), 0)
-	if err != nil || len(runs) != 5 || runs[0].ID != "run-e" || runs[0].Devices != 3 {
-		t.Fatalf("runs: %v %+v", err, runs)
-	}
-	ch, err := s.Diff(t.Context(), runs[4], runs[3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := kinds(ch); got != "mac:00:40:8c:00:00:02 missing; mac:44:a6:42:00:00:01 changed(zone,findings); mac:44:a6:42:00:00:01 flag-cleared" {
-		t.Errorf("diff: %s", got)
-	}
-	ch, _ = s.Diff(t.Context(), runs[1], runs[0])
-	if got := kinds(ch); got != "mac:00:40:8c:00:00:02 returned" {
-		t.Errorf("diff returned: %s", got)
-	}
-	r, err := s.ResolveRun(t.Context(), "last~1")
-	if err != nil || r.ID != "run-d" {
-		t.Errorf("ResolveRun(last~1) = %v, %v", r.ID, err)
-	}
+		if got := kinds(sweep(t, s, 0, o, a, b, c)); got != "ip:core/198.18.1.12 new; mac:00:40:8c:00:00:02 new; mac:44:a6:42:00:00:01 new; mac:44:a6:42:00:00:01 flag-raised" {
+			t.Errorf("run 1: %s", got)
+		}
+		moved := *a
+		moved.Zone = device.Zone{Name: "cctv", Kind: device.ZoneIsolated}
+		moved.Flagged, moved.Findings = false, nil
+		if got := kinds(sweep(t, s, 1, o, &moved, c)); got != "mac:44:a6:42:00:00:01 changed(zone,findings); mac:44:a6:42:00:00:01 flag-cleared" {
+			t.Errorf("run 2: %s", got)
+		}
+		// b missed twice: missing once, on the second miss.
+		if got := kinds(sweep(t, s, 2, o, &moved, c)); got != "mac:00:40:8c:00:00:02 missing" {
+			t.Errorf("run 3: %s", got)
+		}
+		if got := kinds(sweep(t, s, 3, o, &moved, c)); got != "" {
+			t.Errorf("run 4 (unchanged): %s", got)
+		}
+		if got := kinds(sweep(t, s, 4, o, &moved, b, c)); got != "mac:00:40:8c:00:00:02 returned" {
+			t.Errorf("run 5: %s", got)
+		}
+		runs, err := s.Runs(t.Context(), 0)
+		if err != nil || len(runs) != 5 || runs[0].ID != "run-e" || runs[0].Devices != 3 {
+			t.Fatalf("runs: %v %+v", err, runs)
+		}
+		ch, err := s.Diff(t.Context(), runs[4], runs[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(ch); got != "mac:00:40:8c:00:00:02 missing; mac:44:a6:42:00:00:01 changed(zone,findings); mac:44:a6:42:00:00:01 flag-cleared" {
+			t.Errorf("diff: %s", got)
+		}
+		ch, _ = s.Diff(t.Context(), runs[1], runs[0])
+		if got := kinds(ch); got != "mac:00:40:8c:00:00:02 returned" {
+			t.Errorf("diff returned: %s", got)
+		}
+		r, err := s.ResolveRun(t.Context(), "last~1")
+		if err != nil || r.ID != "run-d" {
+			t.Errorf("ResolveRun(last~1) = %v, %v", r.ID, err)
+		}
+	})
 }
 
 func TestStore_FinishRun_interruptedAndOutOfScopeNotMissed(t *testing.T) {
-	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
-	a := rec("198.18.1.10", "44:a6:42:00:00:01", "core", false)
-	b := rec("198.18.2.10", "44:a6:42:00:00:02", "core", false)
-	sweep(t, s, 0, FinishOptions{}, a, b)
-	ctx := t.Context()
-	if err := s.BeginRun(ctx, "int", t0); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := s.FinishRun(ctx, &device.RunRecord{RunID: "int", End: t0, Interrupted: true}, FinishOptions{})
-	if err != nil || len(ch) != 0 {
-		t.Errorf("interrupted run: %v %s", err, kinds(ch))
-	}
-	inScope := func(ip string) bool { return strings.HasPrefix(ip, "198.18.1.") }
-	if got := kinds(sweep(t, s, 2, FinishOptions{InScope: inScope})); got != "mac:44:a6:42:00:00:01 missing" {
-		t.Errorf("scoped run: %s", got)
-	}
+	forEachStore(t, func(t *testing.T, newStore func(*testing.T) History) {
+		s := newStore(t)
+		a := rec("198.18.1.10", "44:a6:42:00:00:01", "core", false)
+		b := rec("198.18.2.10", "44:a6:42:00:00:02", "core", false)
+		sweep(t, s, 0, FinishOptions{}, a, b)
+		ctx := t.Context()
+		if err := s.BeginRun(ctx, "int", t0); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := s.FinishRun(ctx, &device.RunRecord{RunID: "int", End: t0, Interrupted: true}, FinishOptions{})
+		if err != nil || len(ch) != 0 {
+			t.Errorf("interrupted run: %v %s", err, kinds(ch))
+		}
+		inScope := func(ip string) bool { return strings.HasPrefix(ip, "198.18.1.") }
+		if got := kinds(sweep(t, s, 2, FinishOptions{InScope: inScope})); got != "mac:44:a6:42:00:00:01 missing" {
+			t.Errorf("scoped run: %s", got)
+		}
+	})
 }
 
 func TestOpen_lockedSecondRunWaitsThenFails(t *testing.T) {
@@ -246,85 +250,89 @@ func TestDefaultPath(t *testing.T) {
 // and a missing one; the history stays under its first key, in FinishRun
 // and in Diff, and a third sweep with the MAC again matches directly.
 func TestStore_FinishRun_identityKeptWhenMACComesAndGoes(t *testing.T) {
-	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
-	o := FinishOptions{MissingAfter: 1}
-	hik := "Hikvision"
-	onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
-	onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
-	routed := *onLink
-	routed.IP, routed.MAC = "198.18.20.21", ""
-	other := rec("198.18.10.30", "00:40:8c:00:00:02", "core", false)
+	forEachStore(t, func(t *testing.T, newStore func(*testing.T) History) {
+		s := newStore(t)
+		o := FinishOptions{MissingAfter: 1}
+		hik := "Hikvision"
+		onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
+		onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
+		routed := *onLink
+		routed.IP, routed.MAC = "198.18.20.21", ""
+		other := rec("198.18.10.30", "00:40:8c:00:00:02", "core", false)
 
-	sweep(t, s, 0, o, onLink, other)
-	if got := kinds(sweep(t, s, 1, o, &routed, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
-		t.Errorf("run 2 (MAC gone): %s", got)
-	}
-	if got := kinds(sweep(t, s, 2, o, onLink, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
-		t.Errorf("run 3 (MAC back): %s", got)
-	}
-	runs, err := s.Runs(t.Context(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := s.Diff(t.Context(), runs[2], runs[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := kinds(ch); got != "mac:44:a6:42:00:00:01 changed(ip)" {
-		t.Errorf("diff run 1 → run 2: %s", got)
-	}
-	// Two known devices carrying one serial are ambiguous: no match.
-	twin := *onLink
-	twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
-	s2 := openT(t, filepath.Join(t.TempDir(), "h2.db"))
-	sweep(t, s2, 0, o, onLink, &twin)
-	if got := kinds(sweep(t, s2, 1, o, &routed)); !strings.Contains(got, "new") {
-		t.Errorf("ambiguous serial matched a device: %s", got)
-	}
+		sweep(t, s, 0, o, onLink, other)
+		if got := kinds(sweep(t, s, 1, o, &routed, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+			t.Errorf("run 2 (MAC gone): %s", got)
+		}
+		if got := kinds(sweep(t, s, 2, o, onLink, other)); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+			t.Errorf("run 3 (MAC back): %s", got)
+		}
+		runs, err := s.Runs(t.Context(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := s.Diff(t.Context(), runs[2], runs[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(ch); got != "mac:44:a6:42:00:00:01 changed(ip)" {
+			t.Errorf("diff run 1 → run 2: %s", got)
+		}
+		// Two known devices carrying one serial are ambiguous: no match.
+		twin := *onLink
+		twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
+		s2 := newStore(t)
+		sweep(t, s2, 0, o, onLink, &twin)
+		if got := kinds(sweep(t, s2, 1, o, &routed)); !strings.Contains(got, "new") {
+			t.Errorf("ambiguous serial matched a device: %s", got)
+		}
+	})
 }
 
 // TestStore_FirstSeen: the first sweep's time follows a device by its key,
 // and by its serial once its MAC is gone (before and after a sweep records
 // it so); an unknown device, or a serial two devices carry, is not known.
 func TestStore_FirstSeen(t *testing.T) {
-	s := openT(t, filepath.Join(t.TempDir(), "h.db"))
-	ctx := t.Context()
-	if since, err := s.Since(ctx); err != nil || !since.IsZero() {
-		t.Errorf("empty history: Since = %v, %v; want zero", since, err)
-	}
-	o := FinishOptions{MissingAfter: 1}
-	hik := "Hikvision"
-	onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
-	onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
-	routed := *onLink
-	routed.IP, routed.MAC = "198.18.20.21", ""
-	stranger := rec("198.18.10.40", "00:40:8c:00:00:40", "core", true)
-
-	check := func(name string, r *device.Record, want time.Time, wantOK bool) {
-		t.Helper()
-		got, ok, err := s.FirstSeen(ctx, r)
-		if err != nil || ok != wantOK || !got.Equal(want) {
-			t.Errorf("%s: FirstSeen = %v, %v, %v; want %v, %v", name, got, ok, err, want, wantOK)
+	forEachStore(t, func(t *testing.T, newStore func(*testing.T) History) {
+		s := newStore(t)
+		ctx := t.Context()
+		if since, err := s.Since(ctx); err != nil || !since.IsZero() {
+			t.Errorf("empty history: Since = %v, %v; want zero", since, err)
 		}
-	}
-	sweep(t, s, 0, o, onLink)
-	sweep(t, s, 1, o, onLink)
-	check("by key", onLink, t0, true)
-	check("by serial, MAC gone", &routed, t0, true)
-	check("unknown", stranger, time.Time{}, false)
+		o := FinishOptions{MissingAfter: 1}
+		hik := "Hikvision"
+		onLink := rec("198.18.10.21", "44:a6:42:00:00:01", "core", true)
+		onLink.Serial, onLink.Vendor = "DS-2CD2143G2-I20210101AAWRF00000001", &hik
+		routed := *onLink
+		routed.IP, routed.MAC = "198.18.20.21", ""
+		stranger := rec("198.18.10.40", "00:40:8c:00:00:40", "core", true)
 
-	sweep(t, s, 2, o, &routed) // the asset now holds the routed record
-	check("by serial after a sweep without the MAC", &routed, t0, true)
-	check("by key after a sweep without the MAC", onLink, t0, true)
-	if since, err := s.Since(ctx); err != nil || !since.Equal(t0) {
-		t.Errorf("Since = %v, %v; want %v", since, err, t0)
-	}
+		check := func(name string, r *device.Record, want time.Time, wantOK bool) {
+			t.Helper()
+			got, ok, err := s.FirstSeen(ctx, r)
+			if err != nil || ok != wantOK || !got.Equal(want) {
+				t.Errorf("%s: FirstSeen = %v, %v, %v; want %v, %v", name, got, ok, err, want, wantOK)
+			}
+		}
+		sweep(t, s, 0, o, onLink)
+		sweep(t, s, 1, o, onLink)
+		check("by key", onLink, t0, true)
+		check("by serial, MAC gone", &routed, t0, true)
+		check("unknown", stranger, time.Time{}, false)
 
-	// Two devices carrying one serial: which one it is cannot be told.
-	s = openT(t, filepath.Join(t.TempDir(), "h2.db"))
-	twin := *onLink
-	twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
-	sweep(t, s, 0, o, onLink, &twin)
-	check("ambiguous serial", &routed, time.Time{}, false)
-	check("twin by key", &twin, t0, true)
+		sweep(t, s, 2, o, &routed) // the asset now holds the routed record
+		check("by serial after a sweep without the MAC", &routed, t0, true)
+		check("by key after a sweep without the MAC", onLink, t0, true)
+		if since, err := s.Since(ctx); err != nil || !since.Equal(t0) {
+			t.Errorf("Since = %v, %v; want %v", since, err, t0)
+		}
+
+		// Two devices carrying one serial: which one it is cannot be told.
+		s = newStore(t)
+		twin := *onLink
+		twin.MAC, twin.IP = "44:a6:42:00:00:09", "198.18.10.29"
+		sweep(t, s, 0, o, onLink, &twin)
+		check("ambiguous serial", &routed, time.Time{}, false)
+		check("twin by key", &twin, t0, true)
+	})
 }
