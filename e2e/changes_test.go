@@ -62,13 +62,7 @@ devices:
 // changesPrefix derives the lab's prefix from the e2e prefix (cswe- gives
 // cswec-), so CAMSWEEP_E2E_PREFIX keeps two concurrent runs apart: lab.Down
 // of one would otherwise kill the other's scanner in the jump namespace.
-func changesPrefix() string {
-	base := strings.TrimSuffix(prefix, "-")
-	if len(base) > 5 {
-		base = base[:5]
-	}
-	return base + "c-"
-}
+func changesPrefix() string { return ownPrefix("c") }
 
 // changesLabTargets are the two device segments; the management segment
 // holds only the jump host and the router.
@@ -86,23 +80,9 @@ func TestScan_lab_historyChanges(t *testing.T) {
 	}
 	s1.Prefix = changesPrefix()
 	s2 := changedLab(t, s1)
-	o := lab.Options{Binary: labBinary, StateDir: filepath.Join(t.TempDir(), "lab")}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := lab.Down(ctx, s1.Prefix, o); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	o := ownLab(t, s1.Prefix)
 	history := filepath.Join(t.TempDir(), "history.db")
-	up := func(s *lab.Spec) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := lab.Up(ctx, s, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	up := func(s *lab.Spec) { t.Helper(); upLab(t, s, o, 2*time.Minute) }
 	scan := func(s *lab.Spec, args ...string) []byte {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

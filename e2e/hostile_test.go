@@ -72,13 +72,7 @@ const (
 // hostilePrefix derives the lab's prefix from the e2e prefix like
 // changesPrefix (cswe- gives csweh-), so CAMSWEEP_E2E_PREFIX keeps two
 // concurrent runs apart.
-func hostilePrefix() string {
-	base := strings.TrimSuffix(prefix, "-")
-	if len(base) > 5 {
-		base = base[:5]
-	}
-	return base + "h-"
-}
+func hostilePrefix() string { return ownPrefix("h") }
 
 // hostileScan is one run of the scanner in the jump namespace.
 type hostileScan struct {
@@ -138,22 +132,8 @@ func TestScan_lab_hostile(t *testing.T) {
 	// The baseline: the same segment with the camera alone.
 	base := *hs
 	base.Devices = slices.DeleteFunc(slices.Clone(hs.Devices), func(d lab.Device) bool { return emulator.IsHostile(d.Profile) })
-	o := lab.Options{Binary: opts.Binary, StateDir: filepath.Join(t.TempDir(), "lab")}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := lab.Down(ctx, hs.Prefix, o); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	up := func(s *lab.Spec) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := lab.Up(ctx, s, o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	o := ownLab(t, hs.Prefix)
+	up := func(s *lab.Spec) { t.Helper(); upLab(t, s, o, 2*time.Minute) }
 
 	up(&base)
 	baseline := runHostileScan(t, &base, o, "json")

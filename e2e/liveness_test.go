@@ -53,13 +53,7 @@ var livenessQuiet = []string{"198.18.171.10", "198.18.171.11", "198.18.171.12"}
 
 // livenessPrefix derives the lab's prefix from the e2e prefix (cswe- gives
 // cswel-), as changesPrefix does.
-func livenessPrefix() string {
-	base := strings.TrimSuffix(prefix, "-")
-	if len(base) > 5 {
-		base = base[:5]
-	}
-	return base + "l-"
-}
+func livenessPrefix() string { return ownPrefix("l") }
 
 // TestScan_lab_liveness: every live host on a routed range is reported,
 // the RST-only ones too, and a dead address gets the liveness packets
@@ -73,19 +67,10 @@ func TestScan_lab_liveness(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Prefix = livenessPrefix()
-	o := lab.Options{Binary: labBinary, StateDir: filepath.Join(t.TempDir(), "lab")}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := lab.Down(ctx, s.Prefix, o); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	o := ownLab(t, s.Prefix)
+	upLab(t, s, o, 5*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := lab.Up(ctx, s, o); err != nil {
-		t.Fatal(err)
-	}
 	// The dead address: a /32 route down a veth of the router's own with ARP
 	// off, so every packet to it is sent and counted, then dropped by the
 	// peer (addressed to another MAC, and the peer forwards nothing).

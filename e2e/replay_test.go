@@ -22,13 +22,7 @@ import (
 
 // replayPrefix derives the replay lab's prefix from the e2e prefix (cswe-
 // gives cswer-), as changesPrefix does.
-func replayPrefix() string {
-	base := strings.TrimSuffix(prefix, "-")
-	if len(base) > 5 {
-		base = base[:5]
-	}
-	return base + "r-"
-}
+func replayPrefix() string { return ownPrefix("r") }
 
 const replayCIDR = "198.18.150.0/24"
 
@@ -107,19 +101,10 @@ func TestScan_lab_replayedCorpusDevices(t *testing.T) {
 		t.Fatalf("only %d corpus devices can be replayed over the network", len(devs))
 	}
 	s := replaySpec(t, devs)
-	o := lab.Options{Binary: labBinary, StateDir: filepath.Join(t.TempDir(), "lab")}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := lab.Down(ctx, s.Prefix, o); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	o := ownLab(t, s.Prefix)
+	upLab(t, s, o, 3*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := lab.Up(ctx, s, o); err != nil {
-		t.Fatal(err)
-	}
 	cmd := lab.Exec(ctx, s.JumpNS(), binary, "scan", "--no-state", "--format", "json", replayCIDR)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
