@@ -80,31 +80,17 @@ func runCorpusBench(ctx context.Context, cfg config, dir string) (err error) {
 	if err != nil {
 		return err
 	}
-	bin, err := filepath.Abs(cfg.bin)
-	if err != nil {
-		return err
-	}
-	labBin, err := filepath.Abs(cfg.labBin)
-	if err != nil {
-		return err
-	}
-	if cfg.raw == "" {
-		if cfg.raw, err = os.MkdirTemp("", "camsweep-bench-corpus-"); err != nil {
-			return err
-		}
-	}
-	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 	fmt.Printf("bench: corpus lab up (%d replayed devices) …\n", len(devs))
-	if err := lab.Up(ctx, spec, opts); err != nil {
+	b, down, err := startLab(ctx, &cfg, spec, "camsweep-bench-corpus-")
+	if err != nil {
 		return err
 	}
 	defer func() {
-		if derr := lab.Down(context.WithoutCancel(ctx), spec.Prefix, opts); derr != nil && err == nil {
+		if derr := down(); derr != nil && err == nil {
 			err = derr
 		}
 	}()
-	b := &bench{cfg: cfg, spec: spec, bin: bin, state: state}
+	bin := b.bin
 	targets := []string{corpusNet + ".0/24"}
 
 	csOut := filepath.Join(cfg.raw, "camsweep.jsonl")

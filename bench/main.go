@@ -120,36 +120,18 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	bin, err := filepath.Abs(cfg.bin)
-	if err != nil {
-		return err
-	}
-	labBin, err := filepath.Abs(cfg.labBin)
-	if err != nil {
-		return err
-	}
-	if cfg.raw == "" {
-		if cfg.raw, err = os.MkdirTemp("", "camsweep-bench-"); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(cfg.raw, 0o755); err != nil {
-		return err
-	}
-	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
-
 	fmt.Printf("bench: lab %s up (%d devices) …\n", spec.Prefix, len(spec.Devices))
-	t0 := time.Now()
-	if err := lab.Up(ctx, spec, opts); err != nil {
+	b, down, err := startLab(ctx, &cfg, spec, "camsweep-bench-")
+	if err != nil {
 		return err
 	}
 	defer func() {
 		// Always down, also after a failure or ^C.
-		if derr := lab.Down(context.WithoutCancel(ctx), spec.Prefix, opts); derr != nil && err == nil {
+		if derr := down(); derr != nil && err == nil {
 			err = derr
 		}
 	}()
-	b := &bench{cfg: cfg, spec: spec, bin: bin, state: state, labUp: time.Since(t0)}
+	state := b.state
 	b.labProcs, b.labRSS = emulatorRSS(state)
 	fmt.Printf("bench: lab up in %s: %d emulator processes, %.0f MiB PSS; raw outputs in %s\n",
 		b.labUp.Round(10*time.Millisecond), b.labProcs, float64(b.labRSS)/1024, cfg.raw)

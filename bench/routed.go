@@ -107,32 +107,16 @@ func runQuiet(ctx context.Context, cfg config, which string) (err error) {
 	default:
 		return fmt.Errorf("unknown lab %q (want routed or office)", which)
 	}
-	bin, err := filepath.Abs(cfg.bin)
-	if err != nil {
-		return err
-	}
-	labBin, err := filepath.Abs(cfg.labBin)
-	if err != nil {
-		return err
-	}
-	if cfg.raw == "" {
-		if cfg.raw, err = os.MkdirTemp("", "camsweep-"+which+"-"); err != nil {
-			return err
-		}
-	}
-	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 	fmt.Printf("bench: %s lab %s up (%d silent hosts on %s) …\n", which, spec.Prefix, len(spec.Devices), target)
-	t0 := time.Now()
-	if err := lab.Up(ctx, spec, opts); err != nil {
+	b, down, err := startLab(ctx, &cfg, spec, "camsweep-"+which+"-")
+	if err != nil {
 		return err
 	}
 	defer func() {
-		if derr := lab.Down(context.WithoutCancel(ctx), spec.Prefix, opts); derr != nil && err == nil {
+		if derr := down(); derr != nil && err == nil {
 			err = derr
 		}
 	}()
-	b := &bench{cfg: cfg, spec: spec, bin: bin, state: state, labUp: time.Since(t0)}
 	time.Sleep(2 * time.Second)
 	type row struct {
 		r          *runResult

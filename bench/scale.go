@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/camsweep/camsweep/lab"
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/arp"
 )
@@ -38,36 +36,17 @@ var scaleLayout = layout{
 // runScale brings the scale lab up, scans the /16 once from the jump
 // namespace and writes cfg.out.
 func runScale(ctx context.Context, cfg config) (err error) {
-	if err := lab.Check(); err != nil {
-		return err
-	}
 	spec := genSpec(scaleLayout)
-	bin, err := filepath.Abs(cfg.bin)
-	if err != nil {
-		return err
-	}
-	labBin, err := filepath.Abs(cfg.labBin)
-	if err != nil {
-		return err
-	}
-	if cfg.raw == "" {
-		if cfg.raw, err = os.MkdirTemp("", "camsweep-scale-"); err != nil {
-			return err
-		}
-	}
-	state := lab.DefaultStateDir(spec.Prefix)
-	opts := lab.Options{Binary: labBin, StateDir: state, ReadyTimeout: 120 * time.Second}
 	fmt.Printf("bench: scale lab %s up (%d devices on %s) …\n", spec.Prefix, len(spec.Devices), scaleCIDR)
-	t0 := time.Now()
-	if err := lab.Up(ctx, spec, opts); err != nil {
+	b, down, err := startLab(ctx, &cfg, spec, "camsweep-scale-")
+	if err != nil {
 		return err
 	}
 	defer func() {
-		if derr := lab.Down(context.WithoutCancel(ctx), spec.Prefix, opts); derr != nil && err == nil {
+		if derr := down(); derr != nil && err == nil {
 			err = derr
 		}
 	}()
-	b := &bench{cfg: cfg, spec: spec, bin: bin, state: state, labUp: time.Since(t0)}
 	time.Sleep(2 * time.Second)
 	r := b.runCamsweep(ctx, 1)
 	fmt.Println("bench:", r.summary())
