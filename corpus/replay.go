@@ -94,15 +94,15 @@ func newProbers(cfg ProberConfig, srv *Server) (*Probers, error) {
 		go srv.Serve(s, ap.Port())
 		return c, nil
 	}
-	ov, err := onvif.New(onvif.Config{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"})
+	ov, err := onvif.New(onvif.Config{PortConfig: scanner.PortConfig{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"}})
 	if err != nil {
 		return nil, err
 	}
-	web, err := httpprobe.New(httpprobe.Config{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus", Guess: cfg.Guess})
+	web, err := httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"}, Guess: cfg.Guess})
 	if err != nil {
 		return nil, err
 	}
-	rt, err := rtspprobe.New(rtspprobe.Config{Dial: dial, Ports: []uint16{554}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"})
+	rt, err := rtspprobe.New(rtspprobe.Config{PortConfig: scanner.PortConfig{Dial: dial, Ports: []uint16{554}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"}})
 	if err != nil {
 		return nil, err
 	}

@@ -80,11 +80,11 @@ func (s *Scan) probers(w wireOpts) ([]scanner.HostProber, []scanner.PortProber, 
 		}
 		return httpprobe.NotACamera
 	}
-	web, err := httpprobe.New(httpprobe.Config{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent, Guess: guess})
+	web, err := httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}, Guess: guess})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rtsp, err := rtspprobe.New(rtspprobe.Config{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent})
+	rtsp, err := rtspprobe.New(rtspprobe.Config{PortConfig: scanner.PortConfig{Timeout: o.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -2,8 +2,9 @@ package sweep
 
 import (
 	"fmt"
-	"github.com/camsweep/camsweep/internal/exitcode"
 	"os"
+
+	"github.com/camsweep/camsweep/internal/exitcode"
 
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/onvif"
@@ -45,5 +46,5 @@ func onvifProber(o wireOpts, credsPath string) (scanner.PortProber, error) {
 			o.Log.Warn().Str("file", credsPath).Msg(w)
 		}
 	}
-	return onvif.New(onvif.Config{Timeout: o.Timeout, Dial: o.Dial, UserAgent: o.UserAgent, Credentials: creds})
+	return onvif.New(onvif.Config{PortConfig: scanner.PortConfig{Timeout: o.Timeout, Dial: o.Dial, UserAgent: o.UserAgent}, Credentials: creds})
 }

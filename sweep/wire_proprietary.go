@@ -9,7 +9,7 @@ import (
 // dvripProber asks an open TCP 37777 for the DVRIP login realm (one
 // request, no login): Dahua names its serial there.
 func dvripProber(o wireOpts) (scanner.PortProber, error) {
-	return dvrip.New(dvrip.Config{Timeout: o.Timeout, Dial: o.Dial})
+	return dvrip.New(dvrip.Config{PortConfig: scanner.PortConfig{Timeout: o.Timeout, Dial: o.Dial}})
 }
 
 // dvrip5050Sweeper is Dahua's legacy binary discovery (UDP 5050), sent by
@@ -21,5 +21,5 @@ func dvrip5050Sweeper(o wireOpts) (scanner.Sweeper, error) {
 // hiksdkProber looks at an open TCP 8000, the Hikvision SDK port: it
 // listens first, then sends nmap's GET request and reads the reply frame.
 func hiksdkProber(o wireOpts) (scanner.PortProber, error) {
-	return hiksdk.New(hiksdk.Config{Timeout: o.Timeout, Dial: o.Dial})
+	return hiksdk.New(hiksdk.Config{PortConfig: scanner.PortConfig{Timeout: o.Timeout, Dial: o.Dial}})
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/onvif"
 )
 
@@ -34,7 +35,7 @@ func TestONVIF_deviceServiceInVendorStyle(t *testing.T) {
 	} {
 		t.Run(tt.d.Profile, func(t *testing.T) {
 			ap := netip.MustParseAddrPort(start(t, tt.d, 80))
-			p, err := onvif.New(onvif.Config{Ports: []uint16{ap.Port()}, Now: func() time.Time { return fixedNow }})
+			p, err := onvif.New(onvif.Config{PortConfig: scanner.PortConfig{Ports: []uint16{ap.Port()}}, Now: func() time.Time { return fixedNow }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +151,7 @@ func TestONVIF_proberLogsInOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The scanner's clock is an hour off; the device's is what counts.
-		p, err := onvif.New(onvif.Config{Ports: []uint16{ap.Port()}, Credentials: onvif.Credentials{cred},
+		p, err := onvif.New(onvif.Config{PortConfig: scanner.PortConfig{Ports: []uint16{ap.Port()}}, Credentials: onvif.Credentials{cred},
 			Now: func() time.Time { return fixedNow.Add(time.Hour) }})
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +193,7 @@ func startEmu(t *testing.T, d Device, hook func(*Emulator)) netip.AddrPort {
 
 func probeONVIF(t *testing.T, ap netip.AddrPort, creds ...onvif.Credential) map[string]string {
 	t.Helper()
-	p, err := onvif.New(onvif.Config{Ports: []uint16{ap.Port()}, Credentials: creds, Now: func() time.Time { return fixedNow }})
+	p, err := onvif.New(onvif.Config{PortConfig: scanner.PortConfig{Ports: []uint16{ap.Port()}}, Credentials: creds, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

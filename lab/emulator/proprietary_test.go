@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/dvrip"
 	"github.com/camsweep/camsweep/scanner/hiksdk"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
@@ -75,7 +76,7 @@ func TestDahua_DVRIPSearch(t *testing.T) {
 
 func TestDahua_DVRIPRealm_parses(t *testing.T) {
 	addr := netip.MustParseAddrPort(start(t, dahuaDev, 37777))
-	p, err := dvrip.New(dvrip.Config{Ports: []uint16{addr.Port()}, Timeout: 2 * time.Second})
+	p, err := dvrip.New(dvrip.Config{PortConfig: scanner.PortConfig{Ports: []uint16{addr.Port()}, Timeout: 2 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestHikvisionNVR_services(t *testing.T) {
 func TestHikvision_SDKPort_probe(t *testing.T) {
 	for _, d := range []Device{hikDev, nvrDev} {
 		addr := netip.MustParseAddrPort(start(t, d, 8000))
-		p, err := hiksdk.New(hiksdk.Config{Ports: []uint16{addr.Port()}, Timeout: 2 * time.Second, BannerWait: 100 * time.Millisecond})
+		p, err := hiksdk.New(hiksdk.Config{PortConfig: scanner.PortConfig{Ports: []uint16{addr.Port()}, Timeout: 2 * time.Second}, BannerWait: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

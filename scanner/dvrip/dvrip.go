@@ -34,7 +34,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -58,13 +57,10 @@ const (
 // DefaultPorts are the ports Accepts takes when Config.Ports is nil.
 var DefaultPorts = []uint16{Port}
 
-// Config configures a Prober. Zero values take the defaults.
+// Config configures a Prober. Zero values take the defaults; Timeout
+// bounds one probe: connect, request and reply.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial  scanner.DialFunc
-	Ports []uint16
-	// Timeout bounds one probe: connect, request and reply.
-	Timeout time.Duration
+	scanner.PortConfig
 }
 
 // Prober is the "dvrip" PortProber.
@@ -76,20 +72,8 @@ var _ scanner.PortProber = (*Prober)(nil)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 {
-		return nil, errors.New("dvrip: negative timeout")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
-	}
-	if slices.Contains(cfg.Ports, 0) {
-		return nil, errors.New("dvrip: port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
+	if err := cfg.Fill(device.SourceDVRIP, scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout}); err != nil {
+		return nil, err
 	}
 	return &Prober{cfg: cfg}, nil
 }
@@ -98,7 +82,7 @@ func New(cfg Config) (*Prober, error) {
 func (p *Prober) Name() string { return string(device.SourceDVRIP) }
 
 // Accepts reports whether port is one of Config.Ports.
-func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
+func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 
 // ProbePort sends the realm request once and returns one Evidence for a
 // b0 reply. Silence, refusal and resets give no evidence and no error;

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
@@ -46,7 +47,7 @@ func TestProber_ProbePort_realm(t *testing.T) {
 	reqs := make(chan []byte, 1)
 	ap := device32(t, readFixture(t, "dahua-realm-reply.bin"), reqs)
 	pace := &countPacer{}
-	ev, err := newProber(t, Config{Timeout: 3 * time.Second}, ap.Port()).ProbePort(t.Context(), ap, pace)
+	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}}, ap.Port()).ProbePort(t.Context(), ap, pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
 		"cut text": {cut, 1, ErrTruncated},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{Timeout: 300 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
 		if len(ev) != tc.evs || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %d evidence %+v, err %v; want %d, %v", name, len(ev), ev, err, tc.evs, tc.wantErr)
 		}
@@ -99,14 +100,14 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{Timeout: time.Hour}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}
 }
 
 func TestNew_validates(t *testing.T) {
-	for _, cfg := range []Config{{Timeout: -1}, {Ports: []uint16{0}}} {
+	for _, cfg := range []Config{{PortConfig: scanner.PortConfig{Timeout: -1}}, {PortConfig: scanner.PortConfig{Ports: []uint16{0}}}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"time"
 
@@ -69,18 +68,13 @@ var DefaultPorts = []uint16{Port}
 var ErrNotHikSDK = errors.New("hiksdk: not a length-prefixed SDK frame")
 
 // Config configures a Prober. Zero values take the defaults.
+// Timeout bounds one probe: connect, wait, request and reply.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial  scanner.DialFunc
-	Ports []uint16
-	// Timeout bounds one probe: connect, wait, request and reply.
-	Timeout time.Duration
+	scanner.PortConfig
 	// BannerWait is how long the prober listens before sending anything;
 	// zero means DefaultBannerWait or a quarter of Timeout, whichever is
 	// shorter, negative not at all.
 	BannerWait time.Duration
-	// MaxBytes bounds what is read.
-	MaxBytes int
 }
 
 // Prober is the "hiksdk" PortProber.
@@ -92,11 +86,8 @@ var _ scanner.PortProber = (*Prober)(nil)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 || cfg.MaxBytes < 0 {
-		return nil, errors.New("hiksdk: negative timeout or byte limit")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
+	if err := cfg.Fill(device.SourceHikSDK, scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes}); err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.BannerWait == 0:
@@ -108,20 +99,8 @@ func New(cfg Config) (*Prober, error) {
 	if cfg.BannerWait >= cfg.Timeout {
 		return nil, fmt.Errorf("hiksdk: banner wait %v leaves nothing of timeout %v", cfg.BannerWait, cfg.Timeout)
 	}
-	if cfg.MaxBytes == 0 {
-		cfg.MaxBytes = DefaultMaxBytes
-	}
 	if cfg.MaxBytes < MinFrame {
 		return nil, fmt.Errorf("hiksdk: byte limit %d under a frame's %d", cfg.MaxBytes, MinFrame)
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
-	}
-	if slices.Contains(cfg.Ports, 0) {
-		return nil, errors.New("hiksdk: port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
 	}
 	return &Prober{cfg: cfg}, nil
 }
@@ -130,7 +109,7 @@ func New(cfg Config) (*Prober, error) {
 func (p *Prober) Name() string { return string(device.SourceHikSDK) }
 
 // Accepts reports whether port is one of Config.Ports.
-func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
+func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 
 // Reply is one frame read from the port.
 type Reply struct {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
@@ -163,7 +164,7 @@ func TestProber_ProbePort_notSDK(t *testing.T) {
 		"refused": {refused, nil},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{Timeout: 500 * time.Millisecond, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 500 * time.Millisecond}, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
 		if len(ev) != 0 || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %+v, %v; want no evidence, %v", name, ev, err, tc.wantErr)
 		}
@@ -177,14 +178,14 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{Timeout: time.Hour, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}
 }
 
 func TestNew_validates(t *testing.T) {
-	for _, cfg := range []Config{{Timeout: -1}, {MaxBytes: 8}, {Ports: []uint16{0}}, {Timeout: time.Second, BannerWait: 2 * time.Second}} {
+	for _, cfg := range []Config{{PortConfig: scanner.PortConfig{Timeout: -1}}, {PortConfig: scanner.PortConfig{MaxBytes: 8}}, {PortConfig: scanner.PortConfig{Ports: []uint16{0}}}, {PortConfig: scanner.PortConfig{Timeout: time.Second}, BannerWait: 2 * time.Second}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}

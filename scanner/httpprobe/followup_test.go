@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 // req is one request as a test server read it.
@@ -107,7 +109,7 @@ func TestProber_ProbePort_followUps_hikvisionKeepAlive(t *testing.T) {
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"), true
 	})
 	// Without the favicon, so the POST is the last request.
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps[:3]}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps[:3]}, ap.Port())
 	pace := &countingPacer{}
 	ev, err := p.ProbePort(t.Context(), ap, pace)
 	if err != nil {
@@ -162,7 +164,7 @@ func TestProber_ProbePort_followUps_dahuaRPC2(t *testing.T) {
 		}
 		return ""
 	}
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps[:3], Guess: guess}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps[:3], Guess: guess}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +191,7 @@ func TestProber_ProbePort_followUps_stopAtSilence(t *testing.T) {
 		}
 		return nil, false // stall
 	})
-	p := newProber(t, Config{Timeout: 300 * time.Millisecond, FollowUps: DefaultFollowUps}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}, FollowUps: DefaultFollowUps}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if err != nil {
@@ -213,7 +215,7 @@ func TestProber_ProbePort_followUps_redialAfterQuietClose(t *testing.T) {
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), true
 	})
 	fs := []FollowUp{{Method: "GET", Path: "/a"}, {Method: "GET", Path: "/b"}}
-	p := newProber(t, Config{Timeout: 2 * time.Second, FollowUps: fs}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 2 * time.Second}, FollowUps: fs}, ap.Port())
 	pace := &countingPacer{}
 	ev, err := p.ProbePort(t.Context(), ap, pace)
 	if err != nil {
@@ -239,7 +241,7 @@ func TestProber_ProbePort_followUps_redialAfterQuietClose(t *testing.T) {
 func TestProber_ProbePort_followUps_notAfterGarbage(t *testing.T) {
 	var s httpServer
 	ap := s.start(t, func(r req) ([]byte, bool) { return []byte("SSH-2.0-dropbear\r\n"), true })
-	p := newProber(t, Config{Timeout: time.Second, FollowUps: DefaultFollowUps}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Second}, FollowUps: DefaultFollowUps}, ap.Port())
 	if _, err := p.ProbePort(t.Context(), ap, &countingPacer{}); err == nil {
 		t.Error("no error for a non-HTTP port")
 	}
@@ -306,7 +308,7 @@ func TestProber_ProbePort_favicon(t *testing.T) {
 				return []byte(hikRoot), true
 			})
 			fs := []FollowUp{{Method: "GET", Path: FaviconPath, Maker: AnyMaker, Icon: true}}
-			p := newProber(t, Config{Timeout: time.Second, FollowUps: fs}, ap.Port())
+			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Second}, FollowUps: fs}, ap.Port())
 			ev, _ := p.ProbePort(t.Context(), ap, &countingPacer{})
 			if len(ev) != 2 || ev[1].Fields["http.path"] != FaviconPath {
 				t.Fatalf("evidence %+v", ev)
@@ -402,7 +404,7 @@ func TestProber_ProbePort_followUps_axisReal(t *testing.T) {
 		}
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
 	})
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "axis" }}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "axis" }}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if err != nil {
 		t.Fatal(err)
@@ -449,7 +451,7 @@ func TestProber_ProbePort_followUps_groupRefused(t *testing.T) {
 		}
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
 	})
-	p := newProber(t, Config{Timeout: 3 * time.Second, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "dahua" }}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "dahua" }}, ap.Port())
 	if _, err := p.ProbePort(t.Context(), ap, &countingPacer{}); err != nil {
 		t.Fatal(err)
 	}

@@ -68,17 +68,12 @@ var (
 
 // Config configures a Prober. Zero values take the defaults.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial scanner.DialFunc
-	// Ports are spoken to in plain HTTP, TLSPorts over TLS.
-	Ports    []uint16
+	// Ports are spoken to in plain HTTP; Timeout bounds connect,
+	// handshake, request and reading; MaxBytes how much of the answer is
+	// read.
+	scanner.PortConfig
+	// TLSPorts are spoken to over TLS.
 	TLSPorts []uint16
-	// Timeout bounds one probe: connect, handshake, request and reading.
-	Timeout time.Duration
-	// MaxBytes bounds how much of the answer is read.
-	MaxBytes int
-	// UserAgent is sent as is ("camsweep/1.2.0").
-	UserAgent string
 	// FollowUps are asked after GET / when the port answered HTTP; nil
 	// takes DefaultFollowUps, NoFollowUps asks none.
 	FollowUps []FollowUp
@@ -98,39 +93,20 @@ var _ scanner.PortProber = (*Prober)(nil)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 || cfg.MaxBytes < 0 {
-		return nil, errors.New("httpprobe: negative timeout or byte limit")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.MaxBytes == 0 {
-		cfg.MaxBytes = DefaultMaxBytes
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent
-	}
-	for _, c := range cfg.UserAgent {
-		if c < ' ' || c == 0x7f {
-			return nil, fmt.Errorf("httpprobe: control character in user agent %q", cfg.UserAgent)
-		}
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
+	d := scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes, UserAgent: DefaultUserAgent}
+	if err := cfg.Fill(device.SourceHTTP, d); err != nil {
+		return nil, err
 	}
 	if cfg.TLSPorts == nil {
 		cfg.TLSPorts = slices.Clone(DefaultTLSPorts)
 	}
 	for _, p := range cfg.Ports {
-		if p == 0 || slices.Contains(cfg.TLSPorts, p) {
-			return nil, fmt.Errorf("httpprobe: port %d is zero or both plain and TLS", p)
+		if slices.Contains(cfg.TLSPorts, p) {
+			return nil, fmt.Errorf("httpprobe: port %d is both plain and TLS", p)
 		}
 	}
 	if slices.Contains(cfg.TLSPorts, 0) {
 		return nil, errors.New("httpprobe: TLS port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
 	}
 	if cfg.FollowUps == nil {
 		cfg.FollowUps = slices.Clone(DefaultFollowUps)

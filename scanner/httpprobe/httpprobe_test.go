@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 type countingPacer struct{ n atomic.Int32 }
@@ -107,7 +109,7 @@ func TestProber_ProbePort_fixtures(t *testing.T) {
 				// Content-Length, not at the timeout.
 				<-done
 			})
-			p := newProber(t, Config{Timeout: 5 * time.Second}, ap.Port())
+			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second}}, ap.Port())
 			start := time.Now()
 			ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 			if err != nil {
@@ -137,7 +139,7 @@ func TestProber_ProbePort_request(t *testing.T) {
 		io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n")
 	})
 	pace := &countingPacer{}
-	p := newProber(t, Config{UserAgent: "camsweep/1.2.3"}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{UserAgent: "camsweep/1.2.3"}}, ap.Port())
 	if _, err := p.ProbePort(t.Context(), ap, pace); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func TestProber_ProbePort_tls(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
-	p := newProber(t, Config{Ports: []uint16{}, TLSPorts: []uint16{ap.Port()}})
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Ports: []uint16{}}, TLSPorts: []uint16{ap.Port()}})
 	if !p.Accepts(ap.Port()) {
 		t.Fatal("TLS port not accepted")
 	}
@@ -180,7 +182,7 @@ func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
 		io.WriteString(c, "HTTP/1.0 200 OK\r\nServer: App-webs/\r\nContent-Le")
 		<-done
 	})
-	p := newProber(t, Config{Timeout: 300 * time.Millisecond}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if d := time.Since(start); d > 2*time.Second {
@@ -200,7 +202,7 @@ func TestProber_ProbePort_shortBodyThenStall(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<title>half")
 		<-done
 	})
-	p := newProber(t, Config{Timeout: 300 * time.Millisecond}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
@@ -216,7 +218,7 @@ func TestProber_ProbePort_silent(t *testing.T) {
 		readRequest(c)
 		<-done
 	})
-	p := newProber(t, Config{Timeout: 200 * time.Millisecond}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond}}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
@@ -263,7 +265,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 		readRequest(c)
 		<-done
 	})
-	p := newProber(t, Config{Timeout: time.Minute}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Minute}}, ap.Port())
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
@@ -287,7 +289,7 @@ func TestProber_ProbePort_maxBytes(t *testing.T) {
 		}
 		<-done
 	})
-	p := newProber(t, Config{MaxBytes: 4096, Timeout: 5 * time.Second}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{MaxBytes: 4096, Timeout: 5 * time.Second}}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["http.title"] != "x" {
@@ -312,10 +314,10 @@ func TestNew(t *testing.T) {
 		t.Errorf("Accepts(554) or Name() wrong")
 	}
 	for _, bad := range []Config{
-		{Timeout: -1},
-		{MaxBytes: -1},
-		{UserAgent: "x\r\nInjected: 1"},
-		{Ports: []uint16{443}},
+		{PortConfig: scanner.PortConfig{Timeout: -1}},
+		{PortConfig: scanner.PortConfig{MaxBytes: -1}},
+		{PortConfig: scanner.PortConfig{UserAgent: "x\r\nInjected: 1"}},
+		{PortConfig: scanner.PortConfig{Ports: []uint16{443}}},
 		{TLSPorts: []uint16{0}},
 	} {
 		if _, err := New(bad); err == nil {

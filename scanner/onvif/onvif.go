@@ -105,18 +105,11 @@ var DefaultPorts = []uint16{80, 8080, 8899, 2000}
 
 // Config configures a Prober. Zero values take the defaults.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial scanner.DialFunc
-	// Ports the prober Accepts.
-	Ports []uint16
+	// Timeout bounds one request: connect, send and reading the answer;
+	// MaxBytes the answer's body.
+	scanner.PortConfig
 	// Path of the device service.
 	Path string
-	// Timeout bounds one request: connect, send and reading the answer.
-	Timeout time.Duration
-	// MaxBytes bounds the answer's body.
-	MaxBytes int
-	// UserAgent is sent as is.
-	UserAgent string
 	// Now is the local clock the device clock is compared with.
 	Now func() time.Time
 	// Credentials, when one is scoped to the probed address, are tried
@@ -157,37 +150,15 @@ var (
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 || cfg.MaxBytes < 0 {
-		return nil, errors.New("onvif: negative timeout or byte limit")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.MaxBytes == 0 {
-		cfg.MaxBytes = DefaultMaxBytes
+	d := scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes, UserAgent: DefaultUserAgent}
+	if err := cfg.Fill(device.SourceONVIF, d); err != nil {
+		return nil, err
 	}
 	if cfg.Path == "" {
 		cfg.Path = DefaultPath
 	}
 	if !goodPath(cfg.Path) {
 		return nil, fmt.Errorf("onvif: bad path %q", cfg.Path)
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent
-	}
-	for _, c := range cfg.UserAgent {
-		if c < ' ' || c == 0x7f {
-			return nil, fmt.Errorf("onvif: control character in user agent %q", cfg.UserAgent)
-		}
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
-	}
-	if slices.Contains(cfg.Ports, 0) {
-		return nil, errors.New("onvif: port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

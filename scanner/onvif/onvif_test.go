@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 type countingPacer struct{ n atomic.Int32 }
@@ -186,7 +188,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
 
 	start := time.Now()
-	ev, err := newProber(t, Config{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}}).ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("trickle: %v %v", ev, err)
 	}
@@ -194,7 +196,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 
-	ev, err = newProber(t, Config{Timeout: 5 * time.Second, MaxBytes: 4 << 10}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err = newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second, MaxBytes: 4 << 10}}).ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || !errors.Is(err, errTooLarge) {
 		t.Errorf("oversized: %v %v", ev, err)
 	}
@@ -214,7 +216,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 }
 
 func TestNew_validates(t *testing.T) {
-	for _, cfg := range []Config{{Timeout: -1}, {MaxBytes: -1}, {Path: "onvif"}, {Path: "/a b"}, {UserAgent: "a\nb"}, {Ports: []uint16{0}}} {
+	for _, cfg := range []Config{{PortConfig: scanner.PortConfig{Timeout: -1}}, {PortConfig: scanner.PortConfig{MaxBytes: -1}}, {Path: "onvif"}, {Path: "/a b"}, {PortConfig: scanner.PortConfig{UserAgent: "a\nb"}}, {PortConfig: scanner.PortConfig{Ports: []uint16{0}}}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}

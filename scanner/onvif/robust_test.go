@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 // openDevice is hikLike with every operation answered anonymously.
@@ -42,7 +44,7 @@ func TestProber_clockFails(t *testing.T) {
 				d.broken = map[string]fakeBroken{"GetSystemDateAndTime": *tc.broken}
 			}
 			start := time.Now()
-			f, err := probe(t, newProber(t, Config{Timeout: 300 * time.Millisecond}), d.start())
+			f, err := probe(t, newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}), d.start())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -261,7 +261,7 @@ func TestProber_xaddrFromDiscovery(t *testing.T) {
 	ap := d.start()
 	xaddrs := fmt.Sprintf("http://%s%s http://198.18.0.9:2020/onvif/device_service https://%s/onvif/tls http://[fe80::1]/onvif/device_service", ap, d.path, ap.Addr())
 	ctx := scanner.WithSwept(t.Context(), []device.Evidence{{Source: device.SourceWSD, Addr: ap.Addr(), Fields: map[string]string{"wsd.xaddrs": xaddrs}}})
-	p := newProber(t, Config{Ports: []uint16{80}})
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Ports: []uint16{80}}})
 	if got := p.HintPorts(ctx, ap.Addr()); !slices.Equal(got, []uint16{ap.Port()}) {
 		t.Errorf("hinted %v, want [%d]", got, ap.Port())
 	}

@@ -27,9 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -49,16 +47,11 @@ const (
 // DefaultPorts are the ports Accepts takes when Config leaves them empty.
 var DefaultPorts = []uint16{554}
 
-// Config configures a Prober. Zero values take the defaults.
+// Config configures a Prober. Zero values take the defaults; Timeout
+// bounds one probe (connect and both exchanges), MaxBytes each response,
+// header block and body together.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial  scanner.DialFunc
-	Ports []uint16
-	// Timeout bounds one probe: connect and both exchanges.
-	Timeout time.Duration
-	// MaxBytes bounds each response, header block and body together.
-	MaxBytes  int
-	UserAgent string
+	scanner.PortConfig
 }
 
 // Prober is the "rtsp" PortProber.
@@ -70,31 +63,9 @@ var _ scanner.PortProber = (*Prober)(nil)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 || cfg.MaxBytes < 0 {
-		return nil, errors.New("rtspprobe: negative timeout or byte limit")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.MaxBytes == 0 {
-		cfg.MaxBytes = DefaultMaxBytes
-	}
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent
-	}
-	for _, c := range cfg.UserAgent {
-		if c < ' ' || c == 0x7f {
-			return nil, fmt.Errorf("rtspprobe: control character in user agent %q", cfg.UserAgent)
-		}
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
-	}
-	if slices.Contains(cfg.Ports, 0) {
-		return nil, errors.New("rtspprobe: port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
+	d := scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout, MaxBytes: DefaultMaxBytes, UserAgent: DefaultUserAgent}
+	if err := cfg.Fill(device.SourceRTSP, d); err != nil {
+		return nil, err
 	}
 	return &Prober{cfg: cfg}, nil
 }
@@ -103,7 +74,7 @@ func New(cfg Config) (*Prober, error) {
 func (p *Prober) Name() string { return string(device.SourceRTSP) }
 
 // Accepts reports whether port is one of the RTSP ports.
-func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
+func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 
 // ProbePort runs OPTIONS and, when needed, DESCRIBE. It calls pace.Wait
 // before the connection and before the second request, each being a packet

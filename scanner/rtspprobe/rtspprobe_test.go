@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 type countingPacer struct{ n atomic.Int32 }
@@ -90,7 +92,7 @@ func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 func TestProber_ProbePort_hikvisionDescribeRealm(t *testing.T) {
 	ap, reqs := scripted(t, readFixture(t, "hikvision-options-200.txt"), readFixture(t, "hikvision-describe-401.txt"))
 	pace := &countingPacer{}
-	p := newProber(t, Config{UserAgent: "camsweep/1.2.3", Timeout: 5 * time.Second}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{UserAgent: "camsweep/1.2.3", Timeout: 5 * time.Second}}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, pace)
 	if err != nil {
@@ -192,7 +194,7 @@ func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
 		io.WriteString(c, "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/3.0\r\nPubl")
 		<-done
 	})
-	p := newProber(t, Config{Timeout: 300 * time.Millisecond}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if d := time.Since(start); d > 2*time.Second {
@@ -211,7 +213,7 @@ func TestProber_ProbePort_silent(t *testing.T) {
 		readRequest(br)
 		<-done
 	})
-	p := newProber(t, Config{Timeout: 200 * time.Millisecond}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond}}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
@@ -229,7 +231,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 				io.WriteString(c, reply)
 				<-done
 			})
-			p := newProber(t, Config{Timeout: 2 * time.Second}, ap.Port())
+			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 2 * time.Second}}, ap.Port())
 			ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 			if ev != nil || !errors.Is(err, ErrNotRTSP) {
 				t.Errorf("got %v, %v; want ErrNotRTSP", ev, err)
@@ -257,7 +259,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 		readRequest(br)
 		<-done
 	})
-	p := newProber(t, Config{Timeout: time.Minute}, ap.Port())
+	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Minute}}, ap.Port())
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
@@ -278,7 +280,7 @@ func TestNew(t *testing.T) {
 	if !p.Accepts(554) || p.Accepts(80) || p.Name() != "rtsp" {
 		t.Error("defaults wrong")
 	}
-	for _, bad := range []Config{{Timeout: -1}, {MaxBytes: -1}, {UserAgent: "a\nb"}, {Ports: []uint16{0}}} {
+	for _, bad := range []Config{{PortConfig: scanner.PortConfig{Timeout: -1}}, {PortConfig: scanner.PortConfig{MaxBytes: -1}}, {PortConfig: scanner.PortConfig{UserAgent: "a\nb"}}, {PortConfig: scanner.PortConfig{Ports: []uint16{0}}}} {
 		if _, err := New(bad); err == nil {
 			t.Errorf("New(%+v) accepted", bad)
 		}

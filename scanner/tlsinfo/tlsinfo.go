@@ -25,9 +25,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,14 +49,10 @@ var ErrNotTLS = errors.New("not a TLS server")
 // certificate (anonymous or PSK suites).
 var ErrNoCertificate = errors.New("TLS server sent no certificate")
 
-// Config configures a Prober. Zero values take the defaults.
+// Config configures a Prober. Zero values take the defaults; Ports are
+// the ports to shake hands on, Timeout bounds connect and handshake.
 type Config struct {
-	// Dial opens the TCP connection; nil uses a net.Dialer.
-	Dial scanner.DialFunc
-	// Ports are the ports to shake hands on.
-	Ports []uint16
-	// Timeout bounds one probe: connect and handshake.
-	Timeout time.Duration
+	scanner.PortConfig
 }
 
 // Prober is the "tls" PortProber.
@@ -70,20 +64,8 @@ var _ scanner.PortProber = (*Prober)(nil)
 
 // New validates cfg and fills in the defaults.
 func New(cfg Config) (*Prober, error) {
-	if cfg.Timeout < 0 {
-		return nil, errors.New("tlsinfo: negative timeout")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.Ports == nil {
-		cfg.Ports = slices.Clone(DefaultPorts)
-	}
-	if slices.Contains(cfg.Ports, 0) {
-		return nil, errors.New("tlsinfo: port 0")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = (&net.Dialer{}).DialContext
+	if err := cfg.Fill(device.SourceTLS, scanner.PortDefaults{Ports: DefaultPorts, Timeout: DefaultTimeout}); err != nil {
+		return nil, err
 	}
 	return &Prober{cfg: cfg}, nil
 }
@@ -92,7 +74,7 @@ func New(cfg Config) (*Prober, error) {
 func (p *Prober) Name() string { return string(device.SourceTLS) }
 
 // Accepts reports whether port is one of Config.Ports.
-func (p *Prober) Accepts(port uint16) bool { return slices.Contains(p.cfg.Ports, port) }
+func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 
 // ProbePort shakes hands once and returns one Evidence describing the leaf
 // certificate. Silence, refusal and resets give no evidence and no error.

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 type countingPacer struct{ n atomic.Int32 }
@@ -106,7 +108,7 @@ func tlsServer(t *testing.T, cert tls.Certificate) netip.AddrPort {
 
 func newProber(t *testing.T, port uint16) *Prober {
 	t.Helper()
-	p, err := New(Config{Ports: []uint16{port}, Timeout: 3 * time.Second})
+	p, err := New(Config{PortConfig: scanner.PortConfig{Ports: []uint16{port}, Timeout: 3 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ func TestProber_ProbePort_silentAndRefused(t *testing.T) {
 		}
 	}()
 	ap := netip.MustParseAddrPort(ln.Addr().String())
-	p, _ := New(Config{Ports: []uint16{ap.Port()}, Timeout: 200 * time.Millisecond})
+	p, _ := New(Config{PortConfig: scanner.PortConfig{Ports: []uint16{ap.Port()}, Timeout: 200 * time.Millisecond}})
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil || time.Since(start) > 2*time.Second {
@@ -257,10 +259,10 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	if _, err := New(Config{Timeout: -1}); err == nil {
+	if _, err := New(Config{PortConfig: scanner.PortConfig{Timeout: -1}}); err == nil {
 		t.Error("negative timeout accepted")
 	}
-	if _, err := New(Config{Ports: []uint16{0}}); err == nil {
+	if _, err := New(Config{PortConfig: scanner.PortConfig{Ports: []uint16{0}}}); err == nil {
 		t.Error("port 0 accepted")
 	}
 	p, err := New(Config{})
