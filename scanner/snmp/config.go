@@ -368,7 +368,9 @@ func safeKey(k string) string {
 // envName quotes an environment variable's name when it looks like one
 // (letters, digits, underscores, at most 64).
 func envName(k string) string {
-	if k == "" || len(k) > 64 || strings.ContainsFunc(k, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') }) {
+	if k == "" || len(k) > 64 || strings.ContainsFunc(k, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+	}) {
 		return "(a name not shown)"
 	}
 	return strconv.Quote(k)
