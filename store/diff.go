@@ -130,6 +130,9 @@ type FinishOptions struct {
 	// device last seen outside the run's targets is not missed. Nil means
 	// everything was in scope.
 	InScope func(ip string) bool
+	// Sweep groups the run with the other runs of its sweep (sweeps.go):
+	// missing is then decided on their union when the sweep closes.
+	Sweep SweepRun
 }
 
 // FinishRun stores the run record, updates the asset table and returns the
@@ -158,6 +161,17 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, fmt.Errorf("%w: %s was never begun", ErrNoRun, rr.RunID)
+	}
+	var changes []Change
+	sweepID := ""
+	if o.Sweep.Name != "" {
+		// Before the assets are read: closing a stale instance counts
+		// misses that make this run's sightings "returned".
+		var closed []Change
+		if sweepID, closed, err = s.joinSweep(ctx, tx, rr, o); err != nil {
+			return nil, err
+		}
+		changes = append(changes, closed...)
 	}
 	cur, err := s.devicesTx(ctx, tx, rr.RunID)
 	if err != nil {
@@ -191,7 +205,6 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 		return nil, err
 	}
 
-	var changes []Change
 	now := rr.End.UTC().Format(timeFmt)
 	prevRecs := make(map[string]*device.Record, len(assets))
 	for k, a := range assets {
@@ -223,6 +236,12 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 			if o.InScope != nil && !o.InScope(a.rec.IP) {
 				continue
 			}
+			if sweepID != "" {
+				if err := s.noteMiss(ctx, tx, sweepID, key); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			missed := a.missed + 1
 			if _, err := tx.ExecContext(ctx, s.q("UPDATE assets SET missed = ? WHERE key = ?"), missed, key); err != nil {
 				return nil, err
@@ -230,6 +249,19 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 			if missed == o.MissingAfter {
 				changes = append(changes, Change{Schema: SchemaChange, Kind: ChangeMissing, Key: key, RunID: rr.RunID, Misses: missed, Record: a.rec})
 			}
+		}
+	}
+	if sweepID != "" {
+		done, err := s.sweepComplete(ctx, tx, sweepID)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			closed, err := s.closeSweep(ctx, tx, sweepID, rr, o.MissingAfter)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, closed...)
 		}
 	}
 	if err := tx.Commit(); err != nil {

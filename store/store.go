@@ -76,12 +76,30 @@ var migrations = []string{
 	migrationRunMeta,
 }
 
-// migrationRunMeta is schema 2 of both stores: the sweep a run belongs to,
-// the site it ran from and its shard (issue 19), so that history and diff
-// can select them.
+// migrationRunMeta is schema 2 of both stores (issue 19): the sweep a run
+// belongs to, the site it ran from and its shard, so that history and diff
+// can select them; and the sweep instances (sweeps.go) whose runs decide
+// "missing" together: runs.sweep_id is the instance a finished run joined,
+// runs.member its place in it (shard, else site), sweep_misses the devices
+// a completed run of the instance did not see in its own address space.
 const migrationRunMeta = `ALTER TABLE runs ADD COLUMN sweep TEXT NOT NULL DEFAULT '';
 	ALTER TABLE runs ADD COLUMN site TEXT NOT NULL DEFAULT '';
-	ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT '';`
+	ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN sweep_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN member TEXT NOT NULL DEFAULT '';
+	CREATE INDEX runs_sweep_id ON runs(sweep_id);
+	CREATE TABLE sweeps (
+		id     TEXT PRIMARY KEY,
+		name   TEXT NOT NULL,
+		size   INTEGER NOT NULL DEFAULT 0,
+		opened TEXT NOT NULL,
+		closed TEXT
+	);
+	CREATE TABLE sweep_misses (
+		sweep_id TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		PRIMARY KEY (sweep_id, key)
+	);`
 
 // SchemaVersion is the schema this build writes.
 var SchemaVersion = len(migrations)
