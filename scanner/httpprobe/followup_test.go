@@ -133,8 +133,8 @@ func TestProber_ProbePort_followUps_hikvisionKeepAlive(t *testing.T) {
 	if got := []int{reqs[0].conn, reqs[1].conn, reqs[2].conn, reqs[3].conn}; !slices.Equal(got, []int{1, 2, 2, 2}) {
 		t.Errorf("connections per request %v", got)
 	}
-	if pace.n.Load() != 4 {
-		t.Errorf("pace.Wait called %d times, want 4 (one per request)", pace.n.Load())
+	if pace.N.Load() != 4 {
+		t.Errorf("pace.Wait called %d times, want 4 (one per request)", pace.N.Load())
 	}
 	post := reqs[3]
 	if post.method != "POST" || post.body != RPC2LoginChallenge ||
@@ -233,8 +233,8 @@ func TestProber_ProbePort_followUps_redialAfterQuietClose(t *testing.T) {
 	if c := s.conns.Load(); c != 3 {
 		t.Errorf("%d connections, want 3", c)
 	}
-	if pace.n.Load() < 3 {
-		t.Errorf("pace.Wait %d", pace.n.Load())
+	if pace.N.Load() < 3 {
+		t.Errorf("pace.Wait %d", pace.N.Load())
 	}
 }
 

@@ -11,51 +11,18 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer struct{ n atomic.Int32 }
+type countingPacer = scantest.Pacer
 
-func (p *countingPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
-
-// serve runs handle for every connection to a listener on 127.0.0.1:0.
-// Handlers that stall should wait on the returned done channel, closed when
-// the test ends.
-func serve(t *testing.T, handle func(c net.Conn, done <-chan struct{})) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c, done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		<-finished
-	})
-	return netip.MustParseAddrPort(ln.Addr().String())
-}
+// serve runs handle for every connection to a listener on 127.0.0.1:0
+// (scantest.ServeTCP).
+var serve = scantest.ServeTCP
 
 // readRequest consumes one request head and returns it.
 func readRequest(c net.Conn) string {
@@ -147,7 +114,7 @@ func TestProber_ProbePort_request(t *testing.T) {
 	if r := <-got; r != want {
 		t.Errorf("request\n got %q\nwant %q", r, want)
 	}
-	if n := pace.n.Load(); n != 1 {
+	if n := pace.N.Load(); n != 1 {
 		t.Errorf("pace.Wait called %d times, want 1", n)
 	}
 }

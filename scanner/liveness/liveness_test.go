@@ -22,6 +22,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
@@ -160,40 +161,11 @@ func FuzzParseReply(f *testing.F) {
 	})
 }
 
-func listen(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String()).Port()
-}
-
-func closedPort(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return netip.MustParseAddrPort(ln.Addr().String()).Port()
-}
-
 // TestSweep_connect: without raw sockets, a connect per port; an open port
 // and a refused one both make the host live; one WaitNew per address and
 // one Wait per connect.
 func TestSweep_connect(t *testing.T) {
-	open, closed := listen(t), closedPort(t)
+	open, closed := scantest.OpenPort(t), scantest.ClosedPort(t)
 	s, err := New(Config{Ports: []uint16{open, closed}})
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +318,7 @@ func TestSweep_raw(t *testing.T) {
 // TestSweep_rawFallsBackToConnect: raw sockets refused (no CAP_NET_RAW):
 // the connects run instead, and Fallback says why.
 func TestSweep_rawFallsBackToConnect(t *testing.T) {
-	closed := closedPort(t)
+	closed := scantest.ClosedPort(t)
 	s, err := New(Config{Raw: true, Ports: []uint16{closed}})
 	if err != nil {
 		t.Fatal(err)

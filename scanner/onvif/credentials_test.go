@@ -93,8 +93,8 @@ func TestProber_credentialsOnlyInsideCIDR(t *testing.T) {
 	}
 	// The fake refuses everything but the clock: the login goes with the
 	// first refused request (GetServices), and never again.
-	if tokens != 1 || ev[0].Fields["onvif.login"] != "rejected" || pace.n.Load() != MaxRequests {
-		t.Errorf("tokens %d, login %q, paced %d", tokens, ev[0].Fields["onvif.login"], pace.n.Load())
+	if tokens != 1 || ev[0].Fields["onvif.login"] != "rejected" || pace.N.Load() != MaxRequests {
+		t.Errorf("tokens %d, login %q, paced %d", tokens, ev[0].Fields["onvif.login"], pace.N.Load())
 	}
 	if leaked {
 		t.Error("the password itself went over the wire")

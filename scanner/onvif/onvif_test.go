@@ -14,14 +14,10 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer struct{ n atomic.Int32 }
-
-func (p *countingPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countingPacer = scantest.Pacer
 
 // soapServer answers the device service with one body per operation,
 // picked from the action in the Content-Type; status 0 means 200.
@@ -100,8 +96,8 @@ func TestProber_ProbePort_notAuthorized(t *testing.T) {
 	// GetSystemDateAndTime, GetServices and GetCapabilities (the fake has
 	// neither), GetDeviceInformation, GetNetworkInterfaces, GetHostname:
 	// the device's budget.
-	if pace.n.Load() != MaxRequests {
-		t.Errorf("pacer asked %d times, want %d", pace.n.Load(), MaxRequests)
+	if pace.N.Load() != MaxRequests {
+		t.Errorf("pacer asked %d times, want %d", pace.N.Load(), MaxRequests)
 	}
 	if f["onvif.access.get_scopes"] != "skipped" || f["onvif.access.get_services"] != "unsupported" {
 		t.Errorf("access fields %v", f)

@@ -8,49 +8,20 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer struct{ n atomic.Int32 }
-
-func (p *countingPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countingPacer = scantest.Pacer
 
 // serve runs handle for every connection to a listener on 127.0.0.1:0;
 // done closes when the test ends, for handlers that stall.
 func serve(t *testing.T, handle func(c net.Conn, br *bufio.Reader, done <-chan struct{})) netip.AddrPort {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c, bufio.NewReader(c), done)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		<-finished
-	})
-	return netip.MustParseAddrPort(ln.Addr().String())
+	return scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { handle(c, bufio.NewReader(c), done) })
 }
 
 func readRequest(br *bufio.Reader) string {
@@ -124,7 +95,7 @@ func TestProber_ProbePort_hikvisionDescribeRealm(t *testing.T) {
 	if r := <-reqs; r != wantDescribe {
 		t.Errorf("DESCRIBE request\n got %q\nwant %q", r, wantDescribe)
 	}
-	if n := pace.n.Load(); n != 2 {
+	if n := pace.N.Load(); n != 2 {
 		t.Errorf("pace.Wait called %d times, want 2 (connection, second request)", n)
 	}
 }

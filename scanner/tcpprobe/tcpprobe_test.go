@@ -14,48 +14,15 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer struct{ n atomic.Int32 }
-
-func (p *countingPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
-
-func listen(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String()).Port()
-}
-
-func closedPort(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return netip.MustParseAddrPort(ln.Addr().String()).Port()
-}
+type countingPacer = scantest.Pacer
 
 var localhost = netip.MustParseAddr("127.0.0.1")
 
 func TestProber_ProbeHost_openAndClosed(t *testing.T) {
-	a, b, closed := listen(t), listen(t), closedPort(t)
+	a, b, closed := scantest.OpenPort(t), scantest.OpenPort(t), scantest.ClosedPort(t)
 	pace := &countingPacer{}
 	p, err := New(Config{Ports: []uint16{b, closed, a}})
 	if err != nil {
@@ -77,7 +44,7 @@ func TestProber_ProbeHost_openAndClosed(t *testing.T) {
 	if want := []string{fmt.Sprintf("%d/open", b), fmt.Sprintf("%d/closed", closed), fmt.Sprintf("%d/open", a)}; !slices.Equal(got, want) {
 		t.Errorf("ports = %v, want %v (port-list order)", got, want)
 	}
-	if n := pace.n.Load(); n != 3 {
+	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3", n)
 	}
 }
@@ -130,7 +97,7 @@ func TestProber_ProbeHost_parallelBound(t *testing.T) {
 	if peak := fd.peak.Load(); peak != 2 {
 		t.Errorf("peak concurrency %d, want 2", peak)
 	}
-	if n := pace.n.Load(); n != int32(len(ports)) || fd.calls.Load() != int32(len(ports)) {
+	if n := pace.N.Load(); n != int64(len(ports)) || fd.calls.Load() != int32(len(ports)) {
 		t.Errorf("pace.Wait %d times, dial %d times; want %d each", n, fd.calls.Load(), len(ports))
 	}
 }
@@ -339,7 +306,7 @@ func TestProber_ProbeHost_knownStatesNotAskedAgain(t *testing.T) {
 	if want := []string{"443/closed", "8000/open"}; !slices.Equal(got, want) {
 		t.Errorf("evidence %v, want %v", got, want)
 	}
-	if n := d.tried.Load(); n != 2 || pace.n.Load() != 2 {
-		t.Errorf("%d connects, %d paced; want 2 (443 and 8000)", n, pace.n.Load())
+	if n := d.tried.Load(); n != 2 || pace.N.Load() != 2 {
+		t.Errorf("%d connects, %d paced; want 2 (443 and 8000)", n, pace.N.Load())
 	}
 }

@@ -13,19 +13,14 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer struct{ n atomic.Int32 }
-
-func (p *countingPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countingPacer = scantest.Pacer
 
 // Subjects and issuers of PROTOCOLS.md §8, generated fresh for each test:
 // the shapes are from recog x509_subjects.xml and real curl/field notes,
@@ -165,8 +160,8 @@ func TestProber_ProbePort_vendorCertificates(t *testing.T) {
 			if len(f["tls.sha256"]) != 64 || f["tls.version"] == "" || f["tls.cipher"] == "" {
 				t.Errorf("fields %q", f)
 			}
-			if pace.n.Load() != 1 {
-				t.Errorf("pace.Wait %d times", pace.n.Load())
+			if pace.N.Load() != 1 {
+				t.Errorf("pace.Wait %d times", pace.N.Load())
 			}
 		})
 	}

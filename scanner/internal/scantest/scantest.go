@@ -139,3 +139,22 @@ func Collect(t testing.TB, s scanner.Sweeper, scope scanner.Scope, pace scanner.
 	}
 	return got
 }
+
+// OpenPort is a port of 127.0.0.1 that accepts every connection and
+// closes it at once, until the test ends.
+func OpenPort(t testing.TB) uint16 {
+	t.Helper()
+	return ServeTCP(t, func(net.Conn, <-chan struct{}) {}).Port()
+}
+
+// ClosedPort is a port of 127.0.0.1 that was free a moment ago: a connect
+// to it is refused, unless another process took it since.
+func ClosedPort(t testing.TB) uint16 {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return netip.MustParseAddrPort(ln.Addr().String()).Port()
+}
