@@ -57,6 +57,10 @@ type Record struct {
 	// its address (ARP, SSDP LOCATION).
 	Truncated        *Truncated        `json:"truncated,omitempty"`
 	AddressConflicts []AddressConflict `json:"address_conflicts,omitempty"`
+
+	// Switch is the switch port and VLAN the device hangs on, from the
+	// switches of --switches; nil when none knows its MAC on an edge port.
+	Switch *SwitchPort `json:"switch,omitempty"`
 }
 
 // MaxSeverity is the highest severity among the record's findings, 0 if none.
@@ -112,4 +116,7 @@ type RunRecord struct {
 	ExitStatus  int              `json:"exit_status"`
 	Interrupted bool             `json:"interrupted"`
 	Errors      []string         `json:"errors,omitempty"`
+	// Passive is what "camsweep pcap" and "camsweep listen" read and what
+	// their caps refused; nil for a scan.
+	Passive *PassiveStats `json:"passive,omitempty"`
 }

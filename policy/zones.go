@@ -447,7 +447,9 @@ func (z *Zones) Place(h *device.Host) Placement {
 // (arp.vlan, 1-4094), 0 when none does.
 func hostVLAN(h *device.Host) uint16 {
 	for _, ev := range h.Evidence {
-		if ev.Source != device.SourceARP {
+		// Passive evidence carries the 802.1Q tag of the device's own
+		// frames (package passive), as ARP carries the VLAN interface's.
+		if ev.Source != device.SourceARP && ev.Source != device.SourcePassive {
 			continue
 		}
 		if id, err := strconv.ParseUint(ev.Fields["arp.vlan"], 10, 16); err == nil && id >= 1 && id <= MaxVLAN {
