@@ -142,6 +142,17 @@ func (s *Store) FinishRun(ctx context.Context, rr *device.RunRecord, o FinishOpt
 	if o.MissingAfter <= 0 {
 		o.MissingAfter = 1
 	}
+	// One transaction: a retry after a lost connection starts over.
+	var changes []Change
+	err := s.retry(ctx, func() error {
+		var err error
+		changes, err = s.finishRun(ctx, rr, o)
+		return err
+	})
+	return changes, err
+}
+
+func (s *Store) finishRun(ctx context.Context, rr *device.RunRecord, o FinishOptions) ([]Change, error) {
 	rec, err := json.Marshal(rr)
 	if err != nil {
 		return nil, err

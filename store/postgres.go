@@ -12,8 +12,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -302,4 +305,49 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// retryWait is how long a PostgreSQL store keeps retrying a statement whose
+// connection was lost (the server restarted, a failover, a network blip)
+// before the error reaches the run; every statement it retries is
+// idempotent or a whole transaction.
+var retryWait = 30 * time.Second
+
+// retry runs f, again after a lost connection until retryWait has passed;
+// SQLite and other errors return at once.
+func (s *Store) retry(ctx context.Context, f func() error) error {
+	err := f()
+	if !s.pg {
+		return err
+	}
+	deadline := time.Now().Add(retryWait)
+	pause := 100 * time.Millisecond
+	for err != nil && connLost(err) && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 2*time.Second)
+		err = f()
+	}
+	return err
+}
+
+// connLost reports whether err says the connection, not the statement,
+// failed.
+func connLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// admin_shutdown, crash_shutdown, cannot_connect_now
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection refused")
 }

@@ -427,9 +427,13 @@ func (s *Store) BeginRun(ctx context.Context, runID string, start time.Time) err
 // BeginRunIn records that a run of a sweep has started, with its site and
 // shard.
 func (s *Store) BeginRunIn(ctx context.Context, runID string, start time.Time, m RunMeta) error {
-	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO runs(id, started, sweep, site, shard) VALUES(?, ?, ?, ?, ?)"),
-		runID, start.UTC().Format(timeFmt), m.Sweep, m.Site, m.Shard)
-	return err
+	// A retry after a lost connection may find the row its first try
+	// wrote: the run id is unique to the run, so that is the same run.
+	return s.retry(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs(id, started, sweep, site, shard) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(id) DO NOTHING`), runID, start.UTC().Format(timeFmt), m.Sweep, m.Site, m.Shard)
+		return err
+	})
 }
 
 // AddRecord records one device of the run. A record whose key another
@@ -442,6 +446,12 @@ func (s *Store) AddRecord(ctx context.Context, r *device.Record) error {
 	if err != nil {
 		return err
 	}
+	// Both statements are upserts: a retry after a lost connection
+	// writes the same rows.
+	return s.retry(ctx, func() error { return s.addRecord(ctx, r, b) })
+}
+
+func (s *Store) addRecord(ctx context.Context, r *device.Record, b []byte) error {
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO observations(run_id, key, ip, record) VALUES(?, ?, ?, ?)
 		ON CONFLICT(run_id, key) DO UPDATE SET record = excluded.record WHERE observations.ip = excluded.ip`), r.RunID, Key(r), r.IP, string(b))
 	if err != nil {
