@@ -14,28 +14,15 @@ import (
 	"github.com/camsweep/camsweep/device"
 )
 
-// sliceSource is an AddrSource over a fixed list.
-type sliceSource struct {
-	addrs []netip.Addr
-	i     int
-}
-
-func (s *sliceSource) Next() (netip.Addr, bool) {
-	if s.i >= len(s.addrs) {
-		return netip.Addr{}, false
-	}
-	s.i++
-	return s.addrs[s.i-1], true
-}
-
-func addrs(n int) *sliceSource {
-	s := &sliceSource{}
+// addrs is a source of n addresses from 198.18.0.1 up.
+func addrs(n int) AddrSource {
+	var l AddrList
 	base := netip.MustParseAddr("198.18.0.1")
 	for range n {
-		s.addrs = append(s.addrs, base)
+		l = append(l, base)
 		base = base.Next()
 	}
-	return s
+	return l.Iter()
 }
 
 // fakeTCP answers "open" on the given ports for addresses whose last octet

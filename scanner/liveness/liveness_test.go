@@ -21,29 +21,12 @@ import (
 	"golang.org/x/net/ipv4"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
-// listScope is a Scope over a fixed list.
-type listScope []netip.Addr
-
-type listIter struct {
-	l listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.l) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.l[it.i-1], true
-}
-func (l listScope) Iter() scanner.AddrSource   { return &listIter{l: l} }
-func (l listScope) Contains(a netip.Addr) bool { return slices.Contains(l, a) }
+type listScope = scantest.Scope
 
 // countPacer counts WaitNew per address and Wait calls.
 type countPacer struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -155,7 +156,7 @@ func TestSweep_handle_ipv6FollowUp(t *testing.T) {
 	m.Extra = []dns.RR{&dns.A{Hdr: hdr("cam.local.", dns.TypeA, true, 120), A: net.ParseIP("10.0.1.164")}}
 	w.handle(reply(t, "[fe80::1%eth0]:5353", m))
 	targets, _, err := w.f.query()
-	if err != nil || !slices.Equal(targets, addrList(addrs("10.0.1.164"))) {
+	if err != nil || !slices.Equal(targets, scanner.AddrList(addrs("10.0.1.164"))) {
 		t.Errorf("follow-up targets %v (%v), want 10.0.1.164", targets, err)
 	}
 	if got := c.find("10.0.1.164", "mdns.types", "_device-info._tcp", Via6); len(got) != 1 {

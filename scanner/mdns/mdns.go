@@ -320,7 +320,7 @@ func (f *follow) heard(from netip.Addr, m Message) {
 
 // query returns the responders to ask again and the follow-up query;
 // none when no responder listed a type the first query missed.
-func (f *follow) query() (addrList, []byte, error) {
+func (f *follow) query() (scanner.AddrList, []byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.hosts) == 0 {
@@ -331,7 +331,7 @@ func (f *follow) query() (addrList, []byte, error) {
 		known = append(known, f.known[strings.ToLower(t)]...)
 	}
 	q, err := QueryKnown(f.types, known[:min(len(known), maxKnown)])
-	return addrList(slices.Clone(f.hosts)), q, err
+	return scanner.AddrList(slices.Clone(f.hosts)), q, err
 }
 
 // QueryKnown is Query for services with known answers: a PTR per instance
@@ -362,25 +362,6 @@ func escapeLabel(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, ".", `\.`)
 	return r.Replace(s)
 }
-
-// addrList is a scanner.Scope of a few addresses, in order.
-type addrList []netip.Addr
-
-type addrListIter struct {
-	l addrList
-	i int
-}
-
-func (it *addrListIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.l) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.l[it.i-1], true
-}
-
-func (l addrList) Iter() scanner.AddrSource   { return &addrListIter{l: l} }
-func (l addrList) Contains(a netip.Addr) bool { return slices.Contains(l, a) }
 
 // dedup drops evidence already emitted for the same address: a responder
 // answers the multicast and the unicast query, and announces again. It

@@ -12,40 +12,12 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type listScope []netip.Addr
+type listScope = scantest.Scope
 
-type listIter struct {
-	s listScope
-	i int
-}
-
-func (it *listIter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-func (s listScope) Iter() scanner.AddrSource { return &listIter{s: s} }
-func (s listScope) Contains(a netip.Addr) bool {
-	for _, x := range s {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-type countPacer struct{ n atomic.Int64 }
-
-func (p *countPacer) Wait(ctx context.Context) error {
-	p.n.Add(1)
-	return ctx.Err()
-}
+type countPacer = scantest.Pacer
 
 // responder answers a query that asks for _CGI._tcp with the real
 // Hikvision reply, the ID echoed as legacy unicast requires, twice.
@@ -103,8 +75,8 @@ func TestSweeper_Sweep_unicastReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pace.n.Load() != 2 {
-		t.Errorf("pace.Wait called %d times, want one per target", pace.n.Load())
+	if pace.N.Load() != 2 {
+		t.Errorf("pace.Wait called %d times, want one per target", pace.N.Load())
 	}
 	if asked.Load() != 1 {
 		t.Errorf("responder asked %d times", asked.Load())

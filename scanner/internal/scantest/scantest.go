@@ -7,7 +7,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,26 +17,7 @@ import (
 )
 
 // Scope is a scanner.Scope over a fixed list, in order.
-type Scope []netip.Addr
-
-type iter struct {
-	s Scope
-	i int
-}
-
-func (it *iter) Next() (netip.Addr, bool) {
-	if it.i >= len(it.s) {
-		return netip.Addr{}, false
-	}
-	it.i++
-	return it.s[it.i-1], true
-}
-
-// Iter implements scanner.Scope.
-func (s Scope) Iter() scanner.AddrSource { return &iter{s: s} }
-
-// Contains implements scanner.Scope.
-func (s Scope) Contains(a netip.Addr) bool { return slices.Contains(s, a) }
+type Scope = scanner.AddrList
 
 // Pacer is a scanner.Pacer that never waits and counts its calls in N.
 type Pacer struct{ N atomic.Int64 }
