@@ -54,6 +54,7 @@ type Options struct {
 	Catalog     string   // --catalog FILE; empty: the built-in catalog
 	RulesDirs   []string // --rules DIR
 	Credentials string   // --credentials FILE; empty: $CAMSWEEP_CREDENTIALS
+	Switches    string   // --switches FILE: switches to read over SNMP (switches.go)
 	OUIFile     string   // --oui-file
 	FailOn      string   // --fail-on severity or "none"
 

@@ -20,6 +20,7 @@ import (
 	"github.com/camsweep/camsweep/scanner/arp"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
 	"github.com/camsweep/camsweep/scanner/neigh"
+	"github.com/camsweep/camsweep/scanner/snmp"
 	"github.com/camsweep/camsweep/scanner/tcpprobe"
 	"github.com/camsweep/camsweep/store"
 	"github.com/camsweep/camsweep/vendors"
@@ -55,6 +56,8 @@ type Scan struct {
 	methods   []string
 	privilege string
 	failOn    device.Severity
+	switches  *snmp.Config                   // --switches, or nil
+	oui       func(string) map[string]string // the OUI registry's fields
 
 	runID string
 	start time.Time
@@ -88,6 +91,13 @@ func Open(ctx context.Context, opts Options) (s *Scan, err error) {
 	}
 	if err := s.loadData(); err != nil {
 		return nil, err
+	}
+	if opts.Switches != "" {
+		cfg, err := LoadSwitches(opts.Switches, opts.Log)
+		if err != nil {
+			return nil, err
+		}
+		s.switches = &cfg
 	}
 	if err := s.buildEngine(); err != nil {
 		return nil, err
@@ -145,6 +155,7 @@ func (s *Scan) buildEngine() error {
 	if err != nil {
 		return err
 	}
+	s.oui = ouiTable.Fields
 	s.privilege = privilegeMode()
 	w := wireOpts{Iface: o.Interface, Timeout: o.Timeout, Dial: dial, UserAgent: ua, Log: o.Log,
 		ARPRetries: o.ARPRetries, ARPWait: o.ARPWait, Raw: s.privilege == privilegeRaw}
@@ -312,8 +323,15 @@ func (s *Scan) Run(ctx context.Context) (*device.RunRecord, error) {
 		zonesNote = o.Zones
 	}
 	p := s.plan
+	var switches *SwitchTable
+	if s.switches != nil {
+		// Before the scan: a record is written as soon as its host is
+		// done, and it carries its switch port.
+		switches = CollectSwitches(ctx, *s.switches, snmp.Options{}, o.Log)
+	}
 	rr, err := Run(ctx, Config{
 		Engine: s.eng, Identify: s.fp, Policy: s.pol, Writer: s.w, FailOn: s.failOn,
+		Switches: switches, OUI: s.oui,
 		Run: device.RunRecord{
 			RunID: s.runID, Start: s.start, Version: o.Version,
 			Targets: capTargets(p.incl), TargetsTotal: len(p.incl),

@@ -49,6 +49,11 @@ type Config struct {
 	// and the like are filled in by the caller.
 	Run device.RunRecord
 	Now func() time.Time
+	// Switches are the switch ports of --switches (nil: none); OUI is the
+	// registry's word on a MAC, for the records of MACs only a switch
+	// knows (switches.go).
+	Switches *SwitchTable
+	OUI      func(mac string) map[string]string
 }
 
 // Run scans with engine and writer already built (Scan.Run builds them
@@ -79,11 +84,7 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	go func() { runErr <- cfg.Engine.Run(scanCtx, hosts) }()
 
 	var writeErr error
-	for h := range hosts {
-		if writeErr != nil {
-			continue // drain so the engine can finish
-		}
-		rec := Build(&h, cfg.Identify, cfg.Policy, rr.RunID)
+	write := func(rec *device.Record) {
 		rr.HostsUp++
 		if rec.Camera {
 			rr.Cameras++
@@ -105,7 +106,24 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 			stop()
 		}
 	}
+	for h := range hosts {
+		if writeErr != nil {
+			continue // drain so the engine can finish
+		}
+		rec := Build(&h, cfg.Identify, cfg.Policy, rr.RunID)
+		cfg.Switches.annotate(rec)
+		write(rec)
+	}
 	err := <-runErr
+	if writeErr == nil && ctx.Err() == nil {
+		// MACs the switches placed and no scanned record took.
+		for _, rec := range cfg.Switches.unreached(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, now()) {
+			if write(rec); writeErr != nil {
+				break
+			}
+		}
+	}
+	rr.Errors = append(rr.Errors, cfg.Switches.Errors()...)
 	st := cfg.Engine.Stats()
 	rr.Probed = st.Probed
 	for name, d := range st.Phases {
