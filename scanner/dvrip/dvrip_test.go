@@ -36,11 +36,7 @@ func device32(t *testing.T, reply []byte, got chan<- []byte) netip.AddrPort {
 func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 	t.Helper()
 	cfg.Ports = []uint16{port}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, cfg)
 }
 
 func TestProber_ProbePort_realm(t *testing.T) {

@@ -34,11 +34,7 @@ var serve = scantest.ServeTCP
 func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 	t.Helper()
 	cfg.Ports = []uint16{port}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, cfg)
 }
 
 func TestParseReply_nmapSignature(t *testing.T) {

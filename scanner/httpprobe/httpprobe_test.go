@@ -49,11 +49,7 @@ func newProber(t *testing.T, cfg Config, ports ...uint16) *Prober {
 		// These tests are about GET /; followup_test.go covers the rest.
 		cfg.FollowUps = NoFollowUps
 	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, cfg)
 }
 
 func TestProber_ProbePort_fixtures(t *testing.T) {
@@ -214,12 +210,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 }
 
 func TestProber_ProbePort_refused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap := netip.MustParseAddrPort(ln.Addr().String())
-	ln.Close()
+	ap := scantest.ClosedAddr(t)
 	p := newProber(t, Config{}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil {

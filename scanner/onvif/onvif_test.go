@@ -58,11 +58,7 @@ func newProber(t *testing.T, cfg Config) *Prober {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Date(2014, 12, 24, 19, 14, 30, 0, time.UTC) }
 	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, cfg)
 }
 
 func TestProber_ProbePort_notAuthorized(t *testing.T) {

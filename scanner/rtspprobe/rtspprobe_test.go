@@ -53,11 +53,7 @@ func scripted(t *testing.T, replies ...[]byte) (netip.AddrPort, <-chan string) {
 func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 	t.Helper()
 	cfg.Ports = []uint16{port}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, cfg)
 }
 
 func TestProber_ProbePort_hikvisionDescribeRealm(t *testing.T) {
@@ -212,12 +208,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 }
 
 func TestProber_ProbePort_refused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap := netip.MustParseAddrPort(ln.Addr().String())
-	ln.Close()
+	ap := scantest.ClosedAddr(t)
 	p := newProber(t, Config{}, ap.Port())
 	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
 	if ev != nil || err != nil {

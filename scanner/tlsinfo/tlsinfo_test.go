@@ -103,11 +103,7 @@ func tlsServer(t *testing.T, cert tls.Certificate) netip.AddrPort {
 
 func newProber(t *testing.T, port uint16) *Prober {
 	t.Helper()
-	p, err := New(Config{PortConfig: scanner.PortConfig{Ports: []uint16{port}, Timeout: 3 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return scantest.Build(t, New, Config{PortConfig: scanner.PortConfig{Ports: []uint16{port}, Timeout: 3 * time.Second}})
 }
 
 func TestProber_ProbePort_vendorCertificates(t *testing.T) {

@@ -138,3 +138,20 @@ func ClosedPort(t testing.TB) uint16 {
 	defer ln.Close()
 	return netip.MustParseAddrPort(ln.Addr().String()).Port()
 }
+
+// ClosedAddr is ClosedPort on 127.0.0.1.
+func ClosedAddr(t testing.TB) netip.AddrPort {
+	t.Helper()
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), ClosedPort(t))
+}
+
+// Build calls a prober's or sweeper's New with cfg, failing the test on
+// an error: the tests' newProber helpers are one line of it.
+func Build[C, P any](t testing.TB, mk func(C) (P, error), cfg C) P {
+	t.Helper()
+	p, err := mk(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
