@@ -245,3 +245,40 @@ func unreachedHost(p snmp.Placement, oui func(string) map[string]string, now tim
 	}
 	return h
 }
+
+// SwitchRow is one line of "camsweep switches": a MAC on an access port.
+type SwitchRow struct {
+	Switch    string `json:"switch"`
+	Address   string `json:"address"`
+	Port      string `json:"port"`
+	PortAlias string `json:"port_alias,omitempty"`
+	VLAN      int    `json:"vlan,omitempty"`
+	MAC       string `json:"mac"`
+	IP        string `json:"ip,omitempty"`
+	MACVendor string `json:"mac_vendor,omitempty"`
+	// LLDP is the system name the device gave in LLDP, when it speaks it.
+	LLDP string `json:"lldp,omitempty"`
+}
+
+// Rows lists the placements for a change ticket, in switch, port, VLAN
+// and MAC order; oui (may be nil) names each MAC's registrant.
+func (t *SwitchTable) Rows(oui func(string) map[string]string) []SwitchRow {
+	if t == nil {
+		return nil
+	}
+	rows := make([]SwitchRow, 0, len(t.Placements))
+	for _, p := range t.Placements {
+		r := SwitchRow{Switch: p.Switch, Address: p.SwitchAddr, Port: p.Port.Name, PortAlias: p.Port.Alias, VLAN: p.VLAN, MAC: p.MAC.String()}
+		if p.IP.IsValid() {
+			r.IP = p.IP.String()
+		}
+		if oui != nil {
+			r.MACVendor = oui(r.MAC)["mac.vendor"]
+		}
+		if p.LLDP != nil {
+			r.LLDP = p.LLDP.SysName
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}

@@ -69,6 +69,6 @@ passwords and never changes a device's settings.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCmd(), newPcapCmd(), newListenCmd(), newRulesCmd(), newVendorsCmd(), newOUICmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd())
+	root.AddCommand(newScanCmd(), newPcapCmd(), newListenCmd(), newRulesCmd(), newVendorsCmd(), newOUICmd(), newVersionCmd(), newDiffCmd(), newHistoryCmd(), newSwitchesCmd())
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
@@ -76,6 +77,8 @@ var (
 	ErrLoop     = errors.New("agent returned an OID not after the one before (GETBULK loop); column abandoned")
 	ErrTooMany  = errors.New("column longer than the row bound; rest of the column not read")
 	ErrMaxTime  = errors.New("collection time bound reached")
+	ErrRefused  = errors.New("no agent listening (port unreachable)")
+	ErrBadReply = errors.New("answer could not be decoded (truncated or malformed PDU)")
 )
 
 // walkOrder is what Collect reads, in order. Q-BRIDGE first: where it
@@ -224,7 +227,12 @@ func (c *client) classify(err error) error {
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, gosnmp.ErrMaxRetriesExceeded) {
 			return ErrNoAnswer
 		}
-		return fmt.Errorf("request failed: %T", err)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return ErrRefused
+		}
+		// Anything else is the library failing to read the answer; its
+		// own message is not for users.
+		return ErrBadReply
 	}
 }
 
