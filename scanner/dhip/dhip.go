@@ -38,18 +38,7 @@ var Group = netip.MustParseAddr("239.255.255.251")
 // multicast and by unicast to every in-scope target, and a listener on the
 // group for devices that answer there too. Our own search, looped back by
 // the group, has no deviceInfo and is not a match.
-var Spec = udpsweep.Spec{
-	Source:      device.SourceDHIP,
-	Port:        Port,
-	Group:       Group,
-	ListenGroup: true,
-	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
-		return Search(), func(b []byte) (map[string]string, bool) {
-			d, err := ParseDHIP(b)
-			return d.Fields(), err == nil
-		}
-	},
-}
+var Spec = udpsweep.Spec{Source: device.SourceDHIP, Port: Port, Group: Group, ListenGroup: true, Probe: Search, Judge: udpsweep.Fields(ParseDHIP)}
 
 // Config configures a Sweeper (udpsweep.Options). Zero values take the
 // defaults.

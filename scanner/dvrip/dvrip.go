@@ -133,16 +133,7 @@ func readRealm(conn net.Conn) ([]byte, error) {
 // SearchSpec is the legacy 5050 search declared for udpsweep: by unicast
 // to every in-scope IPv4 target only, so a device is found only where its
 // address is a target; a b3 reply of at least 120 bytes is a match.
-var SearchSpec = udpsweep.Spec{
-	Source: device.SourceDVRIP5050,
-	Port:   SearchPort,
-	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
-		return SearchRequest(), func(b []byte) (map[string]string, bool) {
-			d, err := ParseSearch(b)
-			return d.Fields(), err == nil
-		}
-	},
-}
+var SearchSpec = udpsweep.Spec{Source: device.SourceDVRIP5050, Port: SearchPort, Probe: SearchRequest, Judge: udpsweep.Fields(ParseSearch)}
 
 // SearchConfig configures a Sweeper (udpsweep.Options). Zero values take
 // the defaults.

@@ -47,18 +47,7 @@ const (
 // it or broadcast the answer. There we also hear our own search (msgid
 // 1530, not a match) and other clients' replies: a reply is evidence of
 // whoever sent it.
-var Spec = udpsweep.Spec{
-	Source:      device.SourceXMEye,
-	Port:        Port,
-	Broadcast:   true,
-	ListenGroup: true,
-	Start: func(udpsweep.Options) ([]byte, func([]byte) (map[string]string, bool)) {
-		return Search(), func(b []byte) (map[string]string, bool) {
-			r, err := Parse(b)
-			return r.Fields(), err == nil
-		}
-	},
-}
+var Spec = udpsweep.Spec{Source: device.SourceXMEye, Port: Port, Broadcast: true, ListenGroup: true, Probe: Search, Judge: udpsweep.Fields(Parse)}
 
 // Config configures a Sweeper (udpsweep.Options; UnicastOnly sends no
 // broadcast). Zero values take the defaults.

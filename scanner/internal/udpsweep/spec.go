@@ -32,10 +32,14 @@ type Spec struct {
 	// ListenGroup also listens on the discovery port (Config.ListenGroup):
 	// for devices that answer to the group or to the port.
 	ListenGroup bool
-	// Start begins one sweep: it returns the probe to send and the judge
-	// of each datagram, which returns the reply's fields and whether it
-	// is a match. Start runs once per Sweep so a probe can carry a fresh
-	// nonce (SADP's Uuid) that its judge then demands.
+	// Probe makes the datagram sent; Judge reads one reply, returning its
+	// fields and whether it is a match (Fields builds it from a pure
+	// parser).
+	Probe func() []byte
+	Judge func(payload []byte) (map[string]string, bool)
+	// Start, when set, replaces Probe and Judge: it runs once per Sweep so
+	// a probe can carry a fresh nonce (SADP's Uuid) that its judge then
+	// demands.
 	Start func(o Options) (probe []byte, judge func(payload []byte) (map[string]string, bool))
 }
 
@@ -72,7 +76,7 @@ var _ scanner.Sweeper = (*Sweeper)(nil)
 // New checks o once for every protocol and fills in the defaults from
 // spec; errors name the protocol.
 func New(spec Spec, o Options) (*Sweeper, error) {
-	if spec.Source == "" || spec.Port == 0 || spec.Start == nil {
+	if spec.Source == "" || spec.Port == 0 || spec.Start == nil && (spec.Probe == nil || spec.Judge == nil) {
 		return nil, errors.New("udpsweep: incomplete spec")
 	}
 	if o.Window < 0 {
@@ -119,7 +123,13 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 	if !s.opts.UnicastOnly {
 		cfg.Group, cfg.Broadcast = s.opts.Group, s.spec.Broadcast
 	}
-	probe, judge := s.spec.Start(s.opts)
+	var probe []byte
+	judge := s.spec.Judge
+	if s.spec.Start != nil {
+		probe, judge = s.spec.Start(s.opts)
+	} else {
+		probe = s.spec.Probe()
+	}
 	seen := map[netip.Addr]bool{} // Run calls handle one at a time
 	return Run(ctx, cfg, scope, pace, probe, func(r Reply) {
 		if seen[r.From.Addr()] {
@@ -134,4 +144,16 @@ func (s *Sweeper) Sweep(ctx context.Context, scope scanner.Scope, pace scanner.P
 		// local segment showed, and a routed device's claim is not that.
 		emit(device.Evidence{Source: s.spec.Source, Addr: r.From.Addr(), Port: r.From.Port(), Fields: fields})
 	})
+}
+
+// Fields makes a Spec's Judge of a pure parser whose result lists its
+// fields: a reply the parser accepts is a match.
+func Fields[R interface{ Fields() map[string]string }](parse func([]byte) (R, error)) func([]byte) (map[string]string, bool) {
+	return func(b []byte) (map[string]string, bool) {
+		r, err := parse(b)
+		if err != nil {
+			return nil, false
+		}
+		return r.Fields(), true
+	}
 }
