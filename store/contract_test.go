@@ -17,7 +17,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, newStore func(*testing.T) H
 	})
 	t.Run("postgres", func(t *testing.T) {
 		srv := needPostgres(t)
-		f(t, func(t *testing.T) History { return openPGT(t, srv.newDB(t)) })
+		f(t, func(t *testing.T) History { return openPGT(t, srv.NewDB(t)) })
 	})
 }
 

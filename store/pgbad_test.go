@@ -70,7 +70,7 @@ func TestPostgres_badInput(t *testing.T) {
 		}
 	})
 	t.Run("no such database", func(t *testing.T) {
-		_, err := OpenPostgres(ctx, srv.dsn("nosuchdb"), Config{})
+		_, err := OpenPostgres(ctx, srv.DSN("nosuchdb"), Config{})
 		if err == nil || !strings.Contains(err.Error(), "nosuchdb") {
 			t.Errorf("err = %v", err)
 		}
@@ -82,9 +82,9 @@ func TestPostgres_badInput(t *testing.T) {
 		}
 	})
 	t.Run("no permission to create tables", func(t *testing.T) {
-		dsn := srv.newDB(t)
+		dsn := srv.NewDB(t)
 		db := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
-		srv.admin(t, "DROP ROLE IF EXISTS reader", "CREATE ROLE reader LOGIN")
+		srv.Admin(t, "DROP ROLE IF EXISTS reader", "CREATE ROLE reader LOGIN")
 		ro := strings.Replace(dsn, "postgres@", "reader@", 1)
 		_, err := OpenPostgres(ctx, ro, Config{})
 		if err == nil || !strings.Contains(err.Error(), "may not create tables") {
@@ -94,14 +94,14 @@ func TestPostgres_badInput(t *testing.T) {
 		// granted what it needs records runs.
 		s := openPGT(t, dsn)
 		s.Close()
-		srv.admin(t, "GRANT CONNECT ON DATABASE "+db+" TO reader")
+		srv.Admin(t, "GRANT CONNECT ON DATABASE "+db+" TO reader")
 		_ = db
 		if _, err := OpenPostgresReadOnly(ctx, ro); err != nil && !strings.Contains(err.Error(), "permission denied") {
 			t.Errorf("read-only: %v", err)
 		}
 	})
 	t.Run("newer schema refused, not migrated down", func(t *testing.T) {
-		dsn := srv.newDB(t)
+		dsn := srv.NewDB(t)
 		s := openPGT(t, dsn)
 		s.db.Exec("UPDATE camsweep_schema SET version = 99")
 		s.Close()
@@ -120,7 +120,7 @@ func TestPostgres_badInput(t *testing.T) {
 		}
 	})
 	t.Run("foreign runs table", func(t *testing.T) {
-		dsn := srv.newDB(t)
+		dsn := srv.NewDB(t)
 		s := openPGTNoMigrate(t, dsn)
 		s.db.Exec("CREATE TABLE runs (x int)")
 		_, err := OpenPostgres(ctx, dsn, Config{})
@@ -129,7 +129,7 @@ func TestPostgres_badInput(t *testing.T) {
 		}
 	})
 	t.Run("empty database read-only", func(t *testing.T) {
-		_, err := OpenPostgresReadOnly(ctx, srv.newDB(t))
+		_, err := OpenPostgresReadOnly(ctx, srv.NewDB(t))
 		if err == nil || !strings.Contains(err.Error(), "no camsweep history yet") {
 			t.Errorf("err = %v", err)
 		}
@@ -150,7 +150,7 @@ func openPGTNoMigrate(t *testing.T, dsn string) *Store {
 // records; the store reconnects and the run is recorded whole.
 func TestPostgres_restartMidRun(t *testing.T) {
 	srv := needPostgres(t)
-	dsn := srv.newDB(t)
+	dsn := srv.NewDB(t)
 	s := openPGT(t, dsn)
 	ctx := t.Context()
 	if err := s.BeginRun(ctx, "r1", t0); err != nil {
@@ -161,7 +161,7 @@ func TestPostgres_restartMidRun(t *testing.T) {
 	if err := s.AddRecord(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.restart(); err != nil {
+	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	b := rec("198.18.181.11", "44:a6:42:00:00:0b", "seg1", false)
@@ -171,7 +171,7 @@ func TestPostgres_restartMidRun(t *testing.T) {
 	if err := s.AddRecord(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.restart(); err != nil {
+	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	ch, err := s.FinishRun(ctx, &device.RunRecord{RunID: "r1", End: t0}, FinishOptions{})

@@ -307,20 +307,20 @@ func b2i(b bool) int {
 	return 0
 }
 
-// retryWait is how long a PostgreSQL store keeps retrying a statement whose
+// RetryWait is how long a PostgreSQL store keeps retrying a statement whose
 // connection was lost (the server restarted, a failover, a network blip)
 // before the error reaches the run; every statement it retries is
 // idempotent or a whole transaction.
-var retryWait = 30 * time.Second
+var RetryWait = 30 * time.Second
 
-// retry runs f, again after a lost connection until retryWait has passed;
+// retry runs f, again after a lost connection until RetryWait has passed;
 // SQLite and other errors return at once.
 func (s *Store) retry(ctx context.Context, f func() error) error {
 	err := f()
 	if !s.pg {
 		return err
 	}
-	deadline := time.Now().Add(retryWait)
+	deadline := time.Now().Add(RetryWait)
 	pause := 100 * time.Millisecond
 	for err != nil && connLost(err) && time.Now().Before(deadline) {
 		select {

@@ -23,7 +23,7 @@ func forEachShared(t *testing.T, f func(t *testing.T, open func() (History, erro
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := needPostgres(t).newDB(t)
+		dsn := needPostgres(t).NewDB(t)
 		f(t, func() (History, error) { return OpenPostgres(t.Context(), dsn, Config{}) })
 	})
 }

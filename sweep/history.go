@@ -2,8 +2,15 @@ package sweep
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/internal/exitcode"
@@ -27,6 +34,7 @@ type recorder struct {
 	changes report.ChangeWriter // nil: no change output
 	records bool                // pass device and run records on
 	opts    store.FinishOptions
+	meta    store.RunMeta // sweep, site and shard of the run
 	begun   bool
 	start   time.Time
 	err     error // the first history failure; no history writes after it
@@ -48,7 +56,7 @@ func (r *recorder) begin(runID string) error {
 	}
 	// Records keep coming after an interrupt (the sweep writes what it
 	// has): a cancelled context must not lose them or the run.
-	if err := r.st.BeginRun(context.WithoutCancel(r.ctx), runID, r.start); err != nil {
+	if err := r.st.BeginRunIn(context.WithoutCancel(r.ctx), runID, r.start, r.meta); err != nil {
 		return err
 	}
 	r.begun = true
@@ -104,20 +112,131 @@ func (r *recorder) WriteRun(rr *device.RunRecord) error {
 
 func (r *recorder) Close() error { return r.out.Close() }
 
-// openHistory opens the history for a scan, or returns nil with --no-state.
-func openHistory(ctx context.Context, path string, noState bool) (*store.Store, error) {
-	if noState {
+// openHistory opens the history for a scan, or returns nil with --no-state:
+// the SQLite file or the PostgreSQL database that --state, --state-file or
+// $CAMSWEEP_STATE_DSN names (ResolveState).
+func openHistory(ctx context.Context, o Options) (*store.Store, error) {
+	if o.NoState {
 		return nil, nil
 	}
-	p, err := StatePath(path)
+	state, err := ResolveState(o.State, o.StateFile)
 	if err != nil {
-		return nil, stateErr(err)
+		return nil, err
 	}
-	st, err := store.Open(ctx, store.Config{Path: p})
+	st, err := store.OpenState(ctx, state, store.Config{})
 	if err != nil {
 		return nil, stateErr(fmt.Errorf("%w (--no-state skips the history)", err))
 	}
 	return st, nil
+}
+
+// ResolveState is the history a command uses: --state-file's connection
+// string, else --state (a file path, or a postgres:// connection string
+// without a password), else $CAMSWEEP_STATE_DSN, else the default SQLite
+// file. A password on the command line is refused (every user of the host
+// reads argv in ps); libpq's PGPASSWORD and ~/.pgpass also work, pgx reads
+// them.
+func ResolveState(state, stateFile string) (string, error) {
+	switch {
+	case stateFile != "" && state != "":
+		return "", exitcode.Usagef("--state and --state-file both name the history; give one")
+	case stateFile != "":
+		dsn, err := store.ReadDSNFile(stateFile)
+		if err != nil {
+			return "", exitcode.Usagef("%v", err)
+		}
+		return dsn, nil
+	case store.IsDSN(state) && store.HasPassword(state):
+		return "", exitcode.Usagef("--state %s: %v", store.Redact(state), store.ErrPasswordInArgv)
+	case state == "":
+		if dsn := os.Getenv(store.DSNEnv); dsn != "" {
+			if !store.IsDSN(dsn) {
+				return "", exitcode.Usagef("$%s: not a postgres:// connection string", store.DSNEnv)
+			}
+			return dsn, nil
+		}
+	}
+	p, err := StatePath(state)
+	if err != nil {
+		return "", stateErr(err)
+	}
+	return p, nil
+}
+
+// validateHistory checks the sweep flags.
+func (o *Options) validateHistory() error {
+	if o.SweepSize < 0 || o.SweepSize > 100_000 {
+		return exitcode.Usagef("--sweep-size %d: want an integer from 0 to 100000", o.SweepSize)
+	}
+	if o.NoState && (o.SweepName != "" || o.Site != "") {
+		return exitcode.Usagef("--sweep and --site are recorded in the history; drop --no-state")
+	}
+	if o.SweepSize != 0 && o.SweepName == "" {
+		return exitcode.Usagef("--sweep-size needs --sweep NAME")
+	}
+	return nil
+}
+
+// runMeta is where this run stands among the organisation's scanners.
+func (o *Options) runMeta() store.RunMeta {
+	return store.RunMeta{Sweep: o.SweepName, Site: o.Site, Shard: o.Shard}
+}
+
+// finishOptions says how the history closes this run: alone, or as one of
+// a sweep's runs (store/sweeps.go), whose members are its shards, else its
+// sites.
+func (s *Scan) finishOptions() store.FinishOptions {
+	o := s.opts
+	fo := store.FinishOptions{MissingAfter: o.MissingAfter, InScope: s.plan.inScope}
+	if o.SweepName == "" {
+		return fo
+	}
+	member := o.Shard
+	if member == "" {
+		member = o.Site
+	}
+	fo.Sweep = store.SweepRun{Name: o.SweepName, Member: member, Size: store.SweepSize(o.Shard, o.SweepSize)}
+	fo.InScope = s.plan.shardScope(o.Log)
+	return fo
+}
+
+// maxShardScope bounds the addresses a sharded sweep run lists to know its
+// own address space (4 bytes each).
+const maxShardScope = 1 << 24
+
+// shardScope is the address space of this run: its share of the targets
+// when sharded (the addresses its iterator yields, listed once when the
+// run finishes), else the targets. A shard too large to list has none: its
+// run then makes no device missing, which is safe.
+func (p *targetPlan) shardScope(log zerolog.Logger) func(ip string) bool {
+	if p.iterOpts.Shards <= 1 {
+		return p.inScope
+	}
+	var once sync.Once
+	var addrs []uint32
+	list := func() {
+		it, err := p.set.Iter(p.iterOpts)
+		if err != nil || it.Len() > maxShardScope {
+			log.Warn().Msg("state: this shard is too large to list; its run marks no device missing")
+			return
+		}
+		addrs = make([]uint32, 0, it.Len())
+		for a, ok := it.Next(); ok; a, ok = it.Next() {
+			b := a.As4()
+			addrs = append(addrs, binary.BigEndian.Uint32(b[:]))
+		}
+		slices.Sort(addrs)
+	}
+	return func(ip string) bool {
+		once.Do(list)
+		a, err := netip.ParseAddr(ip)
+		if err != nil || !a.Is4() {
+			return false
+		}
+		b := a.As4()
+		_, found := slices.BinarySearch(addrs, binary.BigEndian.Uint32(b[:]))
+		return found
+	}
 }
 
 // stateErr marks a history failure (locked, foreign, newer, unreadable) as

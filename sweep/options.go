@@ -66,9 +66,16 @@ type Options struct {
 	// Emit is EmitRecords, EmitChanges or EmitAll (--emit; --changes is
 	// EmitAll).
 	Emit         string
-	State        string // --state PATH; empty: the default path
+	State        string // --state PATH or postgres://...; empty: the default path
 	NoState      bool   // --no-state
 	MissingAfter int    // --missing-after
+	// The shared history (issue 19; history.go): the connection string from
+	// a file or $CAMSWEEP_STATE_DSN when it holds a password, and where
+	// this run stands among the organisation's scanners.
+	StateFile string // --state-file FILE
+	SweepName string // --sweep NAME
+	Site      string // --site NAME
+	SweepSize int    // --sweep-size N: runs one sweep expects (default: N of --shard K/N)
 
 	Syslog       string // --syslog scheme://host:port
 	SyslogFormat string // --syslog-format
@@ -127,6 +134,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Emit != EmitRecords && o.NoState {
 		return exitcode.Usagef("--emit %s and --changes need the history; drop --no-state", o.Emit)
+	}
+	if err := o.validateHistory(); err != nil {
+		return err
 	}
 	if o.Syslog != "" {
 		if _, _, err := syslogHostPort(o.Syslog); err != nil {

@@ -227,7 +227,7 @@ func (s *Scan) openOutput(ctx context.Context) error {
 	// The history is opened before the writer: the compliance report
 	// takes "first seen" from it.
 	var err error
-	if s.hist, err = openHistory(ctx, o.State, o.NoState); err != nil {
+	if s.hist, err = openHistory(ctx, *o); err != nil {
 		return err
 	}
 	hostname, _ := os.Hostname()
@@ -258,7 +258,7 @@ func (s *Scan) openOutput(ctx context.Context) error {
 	s.runID, s.start = NewRunID(time.Now()), time.Now()
 	if s.hist != nil {
 		s.rec = &recorder{ctx: ctx, st: s.hist, out: w, changes: cw, records: o.Emit != EmitChanges, start: s.start,
-			opts: store.FinishOptions{MissingAfter: o.MissingAfter, InScope: s.plan.inScope}}
+			opts: s.finishOptions(), meta: o.runMeta()}
 		w = s.rec
 	}
 	if o.Progress != nil {

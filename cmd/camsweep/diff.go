@@ -7,7 +7,8 @@ import (
 )
 
 func newDiffCmd() *cobra.Command {
-	var state, format string
+	var hf historyFlags
+	var format string
 	cmd := &cobra.Command{
 		Use:   "diff [RUN_A] [RUN_B]",
 		Short: "Show what changed between two recorded sweeps",
@@ -16,7 +17,7 @@ the fields that changed: ip, zone, firmware, vendor, ...), missing, returned (ab
 RUN_A but seen before it), flag-raised and flag-cleared.
 
 A run is named by its id or a unique prefix of it, "last", or "last~N" (also "~N") for
-N runs before the last. Without arguments: the last run against the one before it; with one: that run
+N runs before the last; with --sweep or --site, among that sweep's or site's runs. Without arguments: the last run against the one before it; with one: that run
 against the last.`,
 		Example: `  camsweep diff
   camsweep diff last~3 last --format ecs
@@ -30,16 +31,16 @@ against the last.`,
 			case 2:
 				refA, refB = args[0], args[1]
 			}
-			st, err := openHistoryRO(cmd, state)
+			st, err := openHistoryRO(cmd, hf)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			a, err := st.ResolveRun(cmd.Context(), refA)
+			a, err := st.ResolveRunIn(cmd.Context(), refA, hf.filter())
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			b, err := st.ResolveRun(cmd.Context(), refB)
+			b, err := st.ResolveRunIn(cmd.Context(), refB, hf.filter())
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -65,7 +66,7 @@ against the last.`,
 			return w.Close()
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "history database `PATH` (default: see camsweep history --help)")
+	hf.register(cmd, "history database `PATH` or postgres:// connection string (default: see camsweep history --help)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, ecs, ocsf, csv or cef")
 	return cmd
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var state string
+	var hf historyFlags
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "history",
@@ -24,17 +24,17 @@ devices seen, flagged devices and exit status. The history is written by scan (s
 $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openHistoryRO(cmd, state)
+			st, err := openHistoryRO(cmd, hf)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), limit)
+			runs, err := st.RunsWhere(cmd.Context(), limit, hf.filter())
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tDEVICES\tFLAGGED\tSTATUS")
+			fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tDEVICES\tFLAGGED\tSTATUS\tSWEEP\tSITE\tSHARD")
 			for _, r := range runs {
 				dur, flagged, status := "-", "-", "running or crashed"
 				if r.Record != nil {
@@ -45,24 +45,38 @@ $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
 						status += " (interrupted)"
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Started.Local().Format(time.DateTime), dur, r.Devices, flagged, status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Started.Local().Format(time.DateTime), dur, r.Devices, flagged, status,
+					dash(r.Sweep), dash(r.Site), dash(r.Shard))
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "history database `PATH` (default: see above)")
+	hf.register(cmd, "history database `PATH` or postgres:// connection string (default: see above)")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many runs (0: all)")
 	return cmd
 }
 
+// historyFlags are the flags history and diff share: which history, and
+// which of its runs (issue 19).
+type historyFlags struct{ state, stateFile, sweep, site string }
+
+func (h *historyFlags) register(cmd *cobra.Command, stateHelp string) {
+	cmd.Flags().StringVar(&h.state, "state", "", stateHelp)
+	cmd.Flags().StringVar(&h.stateFile, "state-file", "", "read the postgres:// connection string (with its password) from `FILE` (mode 0600); also $CAMSWEEP_STATE_DSN")
+	cmd.Flags().StringVar(&h.sweep, "sweep", "", "only the runs of the sweep `NAME`")
+	cmd.Flags().StringVar(&h.site, "site", "", "only the runs from the site `NAME`")
+}
+
+func (h *historyFlags) filter() store.Filter { return store.Filter{Sweep: h.sweep, Site: h.site} }
+
 // openHistoryRO opens the history read-only (history, diff); a failure is
 // an error of the run (exit 1), not of the command line.
-func openHistoryRO(cmd *cobra.Command, flag string) (*store.Store, error) {
-	path, err := sweep.StatePath(flag)
+func openHistoryRO(cmd *cobra.Command, h historyFlags) (*store.Store, error) {
+	path, err := sweep.ResolveState(h.state, h.stateFile)
 	if err != nil {
-		return nil, exitcode.Runtime(err)
+		return nil, err
 	}
-	st, err := store.OpenReadOnly(cmd.Context(), path)
+	st, err := store.OpenStateReadOnly(cmd.Context(), path)
 	if err != nil {
 		return nil, exitcode.Runtime(err)
 	}

@@ -1,11 +1,13 @@
-package store
+// Package pgtest starts a real PostgreSQL for tests.
+package pgtest
 
 // A real PostgreSQL for the tests: Debian's postgresql package, a cluster
 // initdb'd into a temporary directory and started on 127.0.0.1 with a free
-// port by the test binary itself, as the unprivileged "postgres" account
+// port by the test binary itself (Need), as the unprivileged "postgres" account
 // when the tests run as root (postgres refuses to run as root). TestMain
 // stops it and removes the directory, also after a failed test; Pdeathsig
-// stops it if the test binary dies.
+// stops it if the test binary dies. A package using it calls Shutdown
+// from its TestMain.
 
 import (
 	"context"
@@ -24,9 +26,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
-type pgServer struct {
+// Server is a running PostgreSQL on 127.0.0.1.
+type Server struct {
 	dir  string
 	port int
 	cred *syscall.Credential // nil: run as ourselves
@@ -36,18 +41,18 @@ type pgServer struct {
 
 var (
 	pgOnce sync.Once
-	pgSrv  *pgServer
+	pgSrv  *Server
 	pgErr  error
 	pgDBs  atomic.Int32
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
+// Shutdown stops the server, if one was started, and removes its
+// directory; call it from TestMain after m.Run.
+func Shutdown() {
 	if pgSrv != nil {
-		pgSrv.stop()
+		pgSrv.Stop()
 		os.RemoveAll(pgSrv.dir)
 	}
-	os.Exit(code)
 }
 
 // pgBin finds a PostgreSQL server program: Debian keeps them in
@@ -61,10 +66,10 @@ func pgBin(name string) (string, error) {
 	return exec.LookPath(name)
 }
 
-// needPostgres returns the package's server, starting it on first use. No
+// Need returns the package's server, starting it on first use. No
 // PostgreSQL fails the test under CI (where .ci/run installs it) and skips
 // it elsewhere.
-func needPostgres(t *testing.T) *pgServer {
+func Need(t *testing.T) *Server {
 	t.Helper()
 	pgOnce.Do(func() { pgSrv, pgErr = startPostgres() })
 	if pgErr != nil {
@@ -76,7 +81,7 @@ func needPostgres(t *testing.T) *pgServer {
 	return pgSrv
 }
 
-func startPostgres() (*pgServer, error) {
+func startPostgres() (*Server, error) {
 	initdb, err := pgBin("initdb")
 	if err != nil {
 		return nil, err
@@ -85,7 +90,7 @@ func startPostgres() (*pgServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &pgServer{dir: dir}
+	s := &Server{dir: dir}
 	if os.Getuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -123,7 +128,7 @@ func startPostgres() (*pgServer, error) {
 
 // start runs the server and waits until it answers (generously: a loaded
 // 2-core machine).
-func (s *pgServer) start() error {
+func (s *Server) start() error {
 	postgres, err := pgBin("postgres")
 	if err != nil {
 		return err
@@ -144,7 +149,7 @@ func (s *pgServer) start() error {
 	go func() { s.done <- s.cmd.Wait() }()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		db, err := sql.Open("pgx", s.dsn("postgres"))
+		db, err := sql.Open("pgx", s.DSN("postgres"))
 		if err == nil {
 			err = db.Ping()
 			db.Close()
@@ -159,14 +164,14 @@ func (s *pgServer) start() error {
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			s.Stop()
 			return fmt.Errorf("postgres not ready after 90s: %v", err)
 		}
 	}
 }
 
-// stop shuts the server down (fast shutdown: SIGINT) and waits for it.
-func (s *pgServer) stop() {
+// Stop shuts the server down (fast shutdown: SIGINT) and waits for it.
+func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
@@ -180,14 +185,14 @@ func (s *pgServer) stop() {
 	s.cmd = nil
 }
 
-func (s *pgServer) dsn(db string) string {
+func (s *Server) DSN(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
 }
 
-// admin runs statements as the superuser on the "postgres" database.
-func (s *pgServer) admin(t *testing.T, stmts ...string) {
+// Admin runs statements as the superuser on the "postgres" database.
+func (s *Server) Admin(t *testing.T, stmts ...string) {
 	t.Helper()
-	db, err := sql.Open("pgx", s.dsn("postgres"))
+	db, err := sql.Open("pgx", s.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,28 +204,28 @@ func (s *pgServer) admin(t *testing.T, stmts ...string) {
 	}
 }
 
-// newDB creates an empty database for one test and returns its connection
+// NewDB creates an empty database for one test and returns its connection
 // string; the database is dropped afterwards.
-func (s *pgServer) newDB(t *testing.T) string {
+func (s *Server) NewDB(t *testing.T) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d", pgDBs.Add(1))
-	s.admin(t, "CREATE DATABASE "+name)
+	s.Admin(t, "CREATE DATABASE "+name)
 	t.Cleanup(func() {
 		if s.cmd == nil {
 			return
 		}
-		db, err := sql.Open("pgx", s.dsn("postgres"))
+		db, err := sql.Open("pgx", s.DSN("postgres"))
 		if err == nil {
 			db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 			db.Close()
 		}
 	})
-	return s.dsn(name)
+	return s.DSN(name)
 }
 
-// restart stops and starts the server (a database restarted mid-run).
-func (s *pgServer) restart() error {
-	s.stop()
+// Restart stops and starts the server (a database restarted mid-run).
+func (s *Server) Restart() error {
+	s.Stop()
 	if s.done == nil {
 		return errors.New("not running")
 	}
