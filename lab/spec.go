@@ -95,6 +95,10 @@ type Device struct {
 	// answers for, with ClaimMACs forged MACs (0: the emulator's
 	// default); Peers are the hosts a scope widener or SSDP hijacker
 	// names (lab/emulator/hostile.go).
+	// Announce makes the device's emulator send what real devices send
+	// unasked (lab/emulator/announce.go): a DHCP request, a DNS query for
+	// its maker's cloud, its discovery notice, every few seconds.
+	Announce  bool     `yaml:"announce,omitempty"`
 	Claims    string   `yaml:"claims,omitempty"`
 	ClaimMACs int      `yaml:"claim_macs,omitempty"`
 	Peers     []string `yaml:"peers,omitempty,flow"`
@@ -595,5 +599,6 @@ func (d Device) emulatorDevice() emulator.Device {
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
 		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth, ReplayDir: d.replayDir, ReplayKey: d.Replay,
+		Announce: d.Announce,
 	}
 }

@@ -114,6 +114,9 @@ type Device struct {
 	// Peers are other hosts a hostile device names: the scope widener's
 	// XAddrs, the SSDP hijacker's LOCATIONs.
 	Peers []netip.Addr
+	// Announce makes the device talk unasked (DHCP, its maker's cloud in
+	// DNS, its discovery notice): announce.go.
+	Announce bool
 }
 
 // Timeouts bound every connection.
@@ -244,6 +247,9 @@ func New(d Device) (*Emulator, error) {
 	e.UDP = append(e.UDP, e.mdnsServices()...)
 	e.UDP = append(e.UDP, e.ssdpServices()...)
 	e.Services = append(e.Services, e.upnpServices()...)
+	if d.Announce {
+		e.Raw = &announcer{e: e}
+	}
 	return e, nil
 }
 
