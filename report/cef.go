@@ -96,6 +96,8 @@ func (c *CEF) deviceExt(r *device.Record, key string) *cefExt {
 	e.label("cs6", "runId", r.RunID)
 	e.label("flexString1", "firmware", r.Firmware)
 	e.label("flexString2", "serial", r.Serial)
+	// The switch port a device hangs on: the port to shut (--switches).
+	e.add("deviceInboundInterface", switchPortText(r.Switch))
 	return e
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -139,4 +140,17 @@ func runSummary(rr *device.RunRecord) string {
 	}
 	return fmt.Sprintf("scan %s: %d addresses probed, %d hosts up, %d cameras, %d flagged, exit status %d",
 		state, rr.Probed, rr.HostsUp, rr.Cameras, rr.Flagged, rr.ExitStatus)
+}
+
+// switchPortText is where a device hangs, "access-1 Gi1/0/7 (VLAN 99)",
+// empty when no switch placed it.
+func switchPortText(sp *device.SwitchPort) string {
+	if sp == nil {
+		return ""
+	}
+	s := sp.Name + " " + sp.Port
+	if sp.VLAN != 0 {
+		s += " (VLAN " + strconv.Itoa(sp.VLAN) + ")"
+	}
+	return s
 }

@@ -18,7 +18,7 @@ var CSVHeader = []string{
 	"time", "run_id", "key", "ip", "mac", "mac_vendor", "camera", "device_type", "vendor", "brand",
 	"model", "firmware", "serial", "confidence", "maker_id", "maker_name", "maker_country",
 	"maker_parent", "maker_lists", "zone", "zone_kind", "ports", "findings", "severity", "flagged",
-	"partial", "out_of_scope",
+	"partial", "out_of_scope", "switch", "switch_port", "switch_vlan",
 }
 
 // CSVChangeHeader is the first line of a CSV of changes (scan --emit
@@ -122,12 +122,21 @@ func csvDevice(r *device.Record, key string) []string {
 	if s := r.MaxSeverity(); s > 0 {
 		sev = s.String()
 	}
+	var sw device.SwitchPort
+	vlan := ""
+	if r.Switch != nil {
+		sw = *r.Switch
+		if sw.VLAN != 0 {
+			vlan = strconv.Itoa(sw.VLAN)
+		}
+	}
 	return []string{
 		r.Time.UTC().Format("2006-01-02T15:04:05Z07:00"), r.RunID, key, r.IP, r.MAC, r.MACVendor,
 		strconv.FormatBool(r.Camera), string(r.DeviceType), vendorOf(r), r.Brand, r.Model, r.Firmware, r.Serial,
 		strconv.FormatFloat(r.Confidence, 'f', 2, 64), m.ID, m.Name, m.Country, m.Parent, strings.Join(m.Lists, " "),
 		r.Zone.Name, r.Zone.Kind, strings.Join(ports, " "), strings.Join(findingIDs(r), " "), sev,
 		strconv.FormatBool(r.Flagged), strconv.FormatBool(r.Partial), strconv.FormatBool(r.OutOfScope),
+		sw.Name, sw.Port, vlan,
 	}
 }
 

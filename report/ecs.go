@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,8 +92,14 @@ type ecsModelName struct {
 }
 
 type ecsNetwork struct {
-	Name string `json:"name,omitempty"`
-	Type string `json:"type"`
+	Name string   `json:"name,omitempty"`
+	Type string   `json:"type"`
+	VLAN *ecsVLAN `json:"vlan,omitempty"`
+}
+
+// ecsVLAN is network.vlan: the VLAN a switch learned the device's MAC in.
+type ecsVLAN struct {
+	ID string `json:"id"`
 }
 
 type ecsRule struct {
@@ -153,7 +160,13 @@ func hostType(t device.DeviceType) string {
 }
 
 func (e *ECS) device(r *device.Record, doc *ecsDoc, key string) {
-	doc.Host = &ecsHost{ID: key, IP: []string{r.IP}, MAC: ecsMAC(r.MAC), Type: hostType(r.DeviceType)}
+	// A device only a switch knows may have no IP; host.ip is of ECS type
+	// ip, where an empty string fails the document's indexing.
+	var ips []string
+	if r.IP != "" {
+		ips = []string{r.IP}
+	}
+	doc.Host = &ecsHost{ID: key, IP: ips, MAC: ecsMAC(r.MAC), Type: hostType(r.DeviceType)}
 	d := &ecsDevice{Manufacturer: vendorOf(r), SerialNumber: r.Serial}
 	if r.Model != "" {
 		d.Model = &ecsModelName{Name: r.Model}
@@ -162,7 +175,12 @@ func (e *ECS) device(r *device.Record, doc *ecsDoc, key string) {
 		doc.Device = d
 	}
 	doc.Network = &ecsNetwork{Name: r.Zone.Name, Type: networkType(r.IP)}
-	doc.Related = &ecsRelated{IP: []string{r.IP}}
+	if r.Switch != nil && r.Switch.VLAN != 0 {
+		doc.Network.VLAN = &ecsVLAN{ID: strconv.Itoa(r.Switch.VLAN)}
+	}
+	if ips != nil {
+		doc.Related = &ecsRelated{IP: ips}
+	}
 }
 
 // WriteRecord writes the asset document and one alert per finding.

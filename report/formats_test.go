@@ -58,6 +58,7 @@ var ecsFieldTypes = map[string]string{
 	"device.serial_number": "keyword",
 	"network.name":         "keyword",
 	"network.type":         "keyword",
+	"network.vlan.id":      "keyword",
 	"rule.id":              "keyword",
 	"rule.name":            "keyword",
 	"rule.ruleset":         "keyword",

@@ -204,7 +204,14 @@ func (m *Markdown) device(ew *mdWriter, r *device.Record) {
 	if r.OutOfScope {
 		scope = " (not a target of this scan: it answered a multicast discovery)"
 	}
-	ew.printf("| Address | %s, MAC %s%s |\n", cell(r.IP), cell(dash(r.MAC)), scope)
+	ew.printf("| Address | %s, MAC %s%s |\n", cell(dash(r.IP)), cell(dash(r.MAC)), scope)
+	if sp := r.Switch; sp != nil {
+		alias := ""
+		if sp.PortAlias != "" {
+			alias = ", labelled " + sp.PortAlias
+		}
+		ew.printf("| Switch port (to shut or move) | %s%s |\n", cell(switchPortText(sp)), cell(alias))
+	}
 	core := "no (isolated zone)"
 	switch {
 	case r.Zone.Kind == device.ZonePrimary:

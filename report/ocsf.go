@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -90,8 +91,9 @@ type ocsfDevice struct {
 	TypeID     int         `json:"type_id"`
 	Type       string      `json:"type"`
 	UID        string      `json:"uid"`
-	IP         string      `json:"ip"`
+	IP         string      `json:"ip,omitempty"` // none for a device only a switch knows
 	MAC        string      `json:"mac,omitempty"`
+	VLAN       string      `json:"vlan_uid,omitempty"`
 	VendorName string      `json:"vendor_name,omitempty"`
 	Model      string      `json:"model,omitempty"`
 	HWInfo     *ocsfHWInfo `json:"hw_info,omitempty"`
@@ -161,11 +163,17 @@ func ocsfDeviceOf(r *device.Record, key string) *ocsfDevice {
 	if r.Serial != "" {
 		d.HWInfo = &ocsfHWInfo{SerialNumber: r.Serial}
 	}
+	if r.Switch != nil && r.Switch.VLAN != 0 {
+		d.VLAN = strconv.Itoa(r.Switch.VLAN)
+	}
 	return d
 }
 
 func ocsfObservables(r *device.Record) []ocsfObservable {
-	obs := []ocsfObservable{{Name: "device.ip", TypeID: ocsfObservableIP, Value: r.IP}}
+	var obs []ocsfObservable
+	if r.IP != "" {
+		obs = append(obs, ocsfObservable{Name: "device.ip", TypeID: ocsfObservableIP, Value: r.IP})
+	}
 	if r.MAC != "" {
 		obs = append(obs, ocsfObservable{Name: "device.mac", TypeID: ocsfObservableMAC, Value: r.MAC})
 	}

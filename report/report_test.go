@@ -57,6 +57,7 @@ func sample() ([]*device.Record, *device.RunRecord) {
 			Findings: []device.Finding{{ID: device.FindingCoveredOnPrimary, Severity: device.SeverityHigh, Policy: "uk-nil",
 				Summary: "Hikvision camera on primary zone lab-primary; Hikvision is covered by uk-nil"}},
 			Flagged: true,
+			Switch:  &device.SwitchPort{Name: "access-1", Address: "198.18.30.2:161", Port: "Gi1/0/7", PortAlias: "lobby", VLAN: 30},
 			Evidence: []device.RecordEvidence{
 				{Source: device.SourceTCP, Port: 80, Fields: map[string]string{"tcp.state": "open"}, Rules: []string{}},
 				{Source: device.SourceRTSP, Port: 554, Fields: map[string]string{"rtsp.realm": "IP Camera(C2875)", "rtsp.status": "401"}, Rules: []string{"hikvision.rtsp.realm"}},

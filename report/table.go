@@ -42,10 +42,24 @@ func (t *Table) WriteRun(rr *device.RunRecord) error {
 			}
 			return 1
 		}
-		return netip.MustParseAddr(a.IP).Compare(netip.MustParseAddr(b.IP))
+		// A device only a switch knows may have no IP: it sorts last,
+		// by MAC.
+		x, errx := netip.ParseAddr(a.IP)
+		y, erry := netip.ParseAddr(b.IP)
+		if errx != nil || erry != nil {
+			return cmp.Or(cmp.Compare(b2i(errx != nil), b2i(erry != nil)), cmp.Compare(a.IP, b.IP), cmp.Compare(a.MAC, b.MAC))
+		}
+		return x.Compare(y)
 	})
+	// The switch port column appears when a switch placed a device
+	// (--switches): it is the port to shut.
+	withPort := slices.ContainsFunc(t.rows, func(r *device.Record) bool { return r.Switch != nil })
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "IP\tMAC\tTYPE\tVENDOR\tBRAND\tMODEL\tZONE\tCONF\tPORTS\tFINDING")
+	head := "IP\tMAC\tTYPE\tVENDOR\tBRAND\tMODEL\tZONE\tCONF\tPORTS\tFINDING"
+	if withPort {
+		head += "\tSWITCH PORT"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range t.rows {
 		vendor := "-"
 		if r.Vendor != nil {
@@ -69,9 +83,13 @@ func (t *Table) WriteRun(rr *device.RunRecord) error {
 		// TAB would shift the columns, a CR rewrite the row, an ESC drive the
 		// terminal.
 		t := termsafe.Text
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n",
-			t(r.IP), t(dash(r.MAC)), t(string(r.DeviceType)), t(vendor), t(dash(r.Brand)), t(dash(r.Model)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s",
+			t(dash(r.IP)), t(dash(r.MAC)), t(string(r.DeviceType)), t(vendor), t(dash(r.Brand)), t(dash(r.Model)),
 			t(dash(r.Zone.Name)+"("+r.Zone.Kind+")"), r.Confidence, dash(strings.Join(ports, ",")), t(finding))
+		if withPort {
+			fmt.Fprintf(tw, "\t%s", t(dash(switchPortText(r.Switch))))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -93,4 +111,11 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
