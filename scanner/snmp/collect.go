@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -71,8 +72,8 @@ type Stats struct {
 
 // Errors of a collection; the message names the switch, never a secret.
 var (
-	ErrNoAnswer = errors.New("no answer (agent down, filtered, or a wrong v2c community: agents drop those silently)")
-	ErrAuth     = errors.New("authentication failed (wrong v3 user or auth password)")
+	ErrNoAnswer = errors.New("no answer (agent down or filtered, or a wrong v2c community or v3 priv password: agents drop those silently)")
+	ErrAuth     = errors.New("authentication failed (wrong v3 user, auth protocol or auth password)")
 	ErrPriv     = errors.New("decryption failed (wrong v3 priv password)")
 	ErrLoop     = errors.New("agent returned an OID not after the one before (GETBULK loop); column abandoned")
 	ErrTooMany  = errors.New("column longer than the row bound; rest of the column not read")
@@ -218,7 +219,10 @@ func (c *client) classify(err error) error {
 	switch {
 	case c.ctx.Err() != nil:
 		return ErrMaxTime
-	case errors.Is(err, gosnmp.ErrWrongDigest), errors.Is(err, gosnmp.ErrUnknownUsername), errors.Is(err, gosnmp.ErrUnknownSecurityLevel):
+	case errors.Is(err, gosnmp.ErrWrongDigest), errors.Is(err, gosnmp.ErrUnknownUsername), errors.Is(err, gosnmp.ErrUnknownSecurityLevel),
+		// net-snmp answers a wrong auth key with a report gosnmp cannot
+		// authenticate (its keys are wrong too); gosnmp has no sentinel for it.
+		strings.Contains(err.Error(), "not authentic"):
 		return ErrAuth
 	case errors.Is(err, gosnmp.ErrDecryption):
 		return ErrPriv
