@@ -13,4 +13,4 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func needPostgres(t *testing.T) *pgtest.Server { return pgtest.Need(t) }
+func needPostgres(t testing.TB) *pgtest.Server { return pgtest.Need(t) }

@@ -69,7 +69,7 @@ func pgBin(name string) (string, error) {
 // Need returns the package's server, starting it on first use. No
 // PostgreSQL fails the test under CI (where .ci/run installs it) and skips
 // it elsewhere.
-func Need(t *testing.T) *Server {
+func Need(t testing.TB) *Server {
 	t.Helper()
 	pgOnce.Do(func() { pgSrv, pgErr = startPostgres() })
 	if pgErr != nil {
@@ -190,7 +190,7 @@ func (s *Server) DSN(db string) string {
 }
 
 // Admin runs statements as the superuser on the "postgres" database.
-func (s *Server) Admin(t *testing.T, stmts ...string) {
+func (s *Server) Admin(t testing.TB, stmts ...string) {
 	t.Helper()
 	db, err := sql.Open("pgx", s.DSN("postgres"))
 	if err != nil {
@@ -206,7 +206,7 @@ func (s *Server) Admin(t *testing.T, stmts ...string) {
 
 // NewDB creates an empty database for one test and returns its connection
 // string; the database is dropped afterwards.
-func (s *Server) NewDB(t *testing.T) string {
+func (s *Server) NewDB(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d", pgDBs.Add(1))
 	s.Admin(t, "CREATE DATABASE "+name)
