@@ -69,6 +69,9 @@ type Host struct {
 	// Errors are per-host probe failures other than "nothing answered"; the
 	// evidence gathered before them is kept.
 	Errors []string
+	// Outcomes are the same failures typed (method and Status), in the
+	// same order, for machines.
+	Outcomes []Outcome
 	// Partial is true when probing stopped early (interrupt, host timeout).
 	Partial bool
 	// OutOfScope marks a host that answered a discovery sweep but is not a

@@ -51,6 +51,9 @@ type Record struct {
 	Partial           bool             `json:"partial,omitempty"`
 	OutOfScope        bool             `json:"out_of_scope,omitempty"`
 	Errors            []string         `json:"errors,omitempty"`
+	// Outcomes type the probe failures of Errors (method, status,
+	// message): a stable field for machines beside the human one.
+	Outcomes []Outcome `json:"outcomes,omitempty"`
 
 	// Truncated counts what the host's budgets dropped (absent when
 	// nothing was); AddressConflicts are the contradicting claims about
@@ -103,7 +106,10 @@ type RunRecord struct {
 	Findings           map[string]int `json:"findings"` // count per severity name
 	Methods            []string       `json:"methods"`
 	Privilege          string         `json:"privilege"` // "raw" or "unprivileged"
-	Policy             string         `json:"policy"`
+	// PrivilegeNote says what the privilege meant for discovery, for
+	// humans; Privilege stays the bare word machines compare.
+	PrivilegeNote string `json:"privilege_note,omitempty"`
+	Policy        string `json:"policy"`
 	// Catalog names the vendor catalog the verdicts rest on: file,
 	// version and date ("catalog.yaml 2026.11.26 (2026-11-26)").
 	Catalog string  `json:"catalog,omitempty"`

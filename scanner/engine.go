@@ -635,7 +635,9 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			h.Partial = true
 		default:
 			log.Debug().Err(err).Str("prober", name).Msg("probe error")
-			h.Errors = append(h.Errors, fmt.Sprintf("%s: %v", name, err))
+			msg := fmt.Sprintf("%s: %v", name, err)
+			h.Errors = append(h.Errors, msg)
+			h.Outcomes = append(h.Outcomes, device.Outcome{Method: name, Status: StatusOf(err), Message: msg})
 		}
 	}
 

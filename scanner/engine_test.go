@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"sync"
@@ -502,5 +503,35 @@ func TestEngine_Run_hintedPortsAndSweptEvidence(t *testing.T) {
 	}
 	if len(hp.calls) != 3 { // 198.18.0.1:80, and the two above
 		t.Errorf("calls %v", hp.calls)
+	}
+}
+
+// mismatchHTTP answers its port in another protocol.
+type mismatchHTTP struct{}
+
+func (mismatchHTTP) Name() string          { return "http" }
+func (mismatchHTTP) Accepts(p uint16) bool { return p == 80 }
+func (mismatchHTTP) ProbePort(context.Context, netip.AddrPort, Pacer) ([]device.Evidence, error) {
+	return nil, fmt.Errorf("http: %w", Mismatch("not an HTTP response"))
+}
+
+// TestEngine_Run_outcomeTypedBesideMessage: a prober's failure reaches the
+// host twice, as the human message in Errors and as an Outcome whose
+// Status machines read, with the same message and the prober's name.
+func TestEngine_Run_outcomeTypedBesideMessage(t *testing.T) {
+	e, err := New(Config{Targets: addrs(1), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, PortProbers: []PortProber{mismatchHTTP{}}, Rate: 1e6, HostRate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 1 || len(hosts[0].Errors) != 1 || len(hosts[0].Outcomes) != 1 {
+		t.Fatalf("hosts %+v", hosts)
+	}
+	want := device.Outcome{Method: "http", Status: device.StatusProtocolMismatch, Message: hosts[0].Errors[0]}
+	if got := hosts[0].Outcomes[0]; got != want || want.Message != "http: http: not an HTTP response" {
+		t.Errorf("outcome %+v, want %+v", got, want)
 	}
 }

@@ -336,7 +336,7 @@ func (s *Scan) Run(ctx context.Context) (*device.RunRecord, error) {
 			RunID: s.runID, Start: s.start, Version: o.Version,
 			Targets: capTargets(p.incl), TargetsTotal: len(p.incl),
 			Excludes: capTargets(p.excl), ExcludesTotal: len(p.excl),
-			Addresses: p.set.Count(), Methods: s.methods, Privilege: s.privilege,
+			Addresses: p.set.Count(), Methods: s.methods, Privilege: s.privilege, PrivilegeNote: privilegeNote(s.privilege),
 			Policy: s.pol.Name(), Catalog: s.cat.VersionString(), Zones: zonesNote, Rate: o.Rate,
 		},
 	})

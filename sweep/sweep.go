@@ -196,6 +196,7 @@ func Build(h *device.Host, ider Identifier, pol Evaluator, runID string) *device
 		Partial:           h.Partial,
 		OutOfScope:        h.OutOfScope,
 		Errors:            h.Errors,
+		Outcomes:          h.Outcomes,
 	}
 	// What the host's budgets dropped and the ARP/SSDP claims that
 	// contradict each other (scanner: issue 14).

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 // HeaderSize is the fixed binary header of every DVRIP message (§10).
@@ -19,7 +21,7 @@ const MaxRealmPayload = 4 << 10
 
 // ErrNotDVRIP reports bytes that are not a DVRIP login reply: fewer than 32
 // bytes, or a first byte other than 0xb0.
-var ErrNotDVRIP = errors.New("dvrip: not a DVRIP login reply")
+var ErrNotDVRIP error = scanner.Mismatch("dvrip: not a DVRIP login reply")
 
 // ErrTruncated reports a reply whose text is shorter than its header
 // announces; the Realm returned with it holds what arrived.

@@ -65,7 +65,7 @@ const Probe = "GET / HTTP/1.0\r\n\r\n"
 var DefaultPorts = []uint16{Port}
 
 // ErrNotHikSDK reports a reply that is not a length-prefixed frame.
-var ErrNotHikSDK = errors.New("hiksdk: not a length-prefixed SDK frame")
+var ErrNotHikSDK error = scanner.Mismatch("hiksdk: not a length-prefixed SDK frame")
 
 // Config configures a Prober. Zero values take the defaults.
 // Timeout bounds one probe: connect, wait, request and reply.

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 	"github.com/camsweep/camsweep/scanner/internal/msghead"
 )
 
 // ErrNotHTTP reports bytes that do not start with an HTTP status line: the
 // port speaks something else.
-var ErrNotHTTP = errors.New("not an HTTP response")
+var ErrNotHTTP error = scanner.Mismatch("not an HTTP response")
 
 // ErrIncomplete reports a response whose header block never ended; the
 // Response returned with it holds the status line and the complete header

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 // Namespaces of the device service (PROTOCOLS.md §2.1).
@@ -43,9 +45,9 @@ const (
 // oversized or too deep XML yields ErrMalformed. A SOAP fault is returned as
 // a *Fault, which matches ErrNotAuthorized when its subcode says so.
 var (
-	ErrNotONVIF      = errors.New("onvif: not an ONVIF device service response")
-	ErrMalformed     = errors.New("onvif: malformed SOAP response")
-	ErrNotAuthorized = errors.New("onvif: not authorized")
+	ErrNotONVIF      error = scanner.Mismatch("onvif: not an ONVIF device service response")
+	ErrMalformed           = errors.New("onvif: malformed SOAP response")
+	ErrNotAuthorized       = errors.New("onvif: not authorized")
 )
 
 // DeviceInformation is the body of a GetDeviceInformationResponse.

@@ -6,13 +6,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 	"github.com/camsweep/camsweep/scanner/internal/msghead"
 )
 
 // ErrNotRTSP reports bytes that do not start with an RTSP status line: the
 // port speaks something else (an HTTP server on 554 answers "HTTP/1.1 …").
-var ErrNotRTSP = errors.New("not an RTSP response")
+var ErrNotRTSP error = scanner.Mismatch("not an RTSP response")
 
 // ErrIncomplete reports a response whose header block never ended; the
 // Response returned with it holds the complete lines before the cut.

@@ -43,7 +43,7 @@ var DefaultPorts = []uint16{443, 8443}
 
 // ErrNotTLS reports a port that answered the ClientHello with something
 // other than a TLS handshake.
-var ErrNotTLS = errors.New("not a TLS server")
+var ErrNotTLS error = scanner.Mismatch("not a TLS server")
 
 // ErrNoCertificate reports a handshake that completed without a server
 // certificate (anonymous or PSK suites).
