@@ -37,8 +37,8 @@ build-lab:
 # elsewhere the tests that need what is missing say so and skip.
 deps:
 	$(GO) mod download
-	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd '/usr/lib/postgresql/*/bin/initdb:postgresql' tcpdump:tcpdump || [ -z "$$CI" ]; \
-	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd '/usr/lib/postgresql/*/bin/initdb:postgresql' tcpdump:tcpdump 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs, npm, rsyslog, rsyslog-gnutls, postgresql (the PostgreSQL history tests) and tcpdump (the passive capture test); the unit's sandbox test needs systemd (systemd-analyze)"; fi
+	@if [ "$$(id -u)" = 0 ]; then scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd '/usr/lib/postgresql/*/bin/initdb:postgresql' tcpdump:tcpdump snmpd:snmpd || [ -z "$$CI" ]; \
+	else scripts/apt-install ip:iproute2 avahi-daemon:avahi-daemon node:nodejs npm:npm rsyslogd:rsyslog '/usr/lib/*/rsyslog/lmnsd_gtls.so:rsyslog-gnutls' systemd-analyze:systemd '/usr/lib/postgresql/*/bin/initdb:postgresql' tcpdump:tcpdump snmpd:snmpd 2>/dev/null || echo "note: not root: the lab tests need root, iproute2, avahi-daemon, nodejs, npm, rsyslog, rsyslog-gnutls, postgresql (the PostgreSQL history tests) tcpdump (the passive capture test) and snmpd (the SNMP switch tests); the unit's sandbox test needs systemd (systemd-analyze)"; fi
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix e2e/onvifjs --no-audit --no-fund --loglevel=error >/dev/null || \
 			{ if [ -n "$$CI" ]; then exit 1; fi; echo "note: npm ci in e2e/onvifjs failed; the onvif interop test will skip"; }; \
