@@ -61,8 +61,9 @@ type Observation struct {
 
 // Decoder decodes frames into observations. It keeps its layer structs
 // between calls so a capture of millions of frames does not allocate them
-// per frame; a Decoder is not safe for concurrent use. Decode with a new
-// Decoder is a pure function of the frame.
+// per frame, and the pieces of fragmented IPv4 datagrams until they are
+// whole (bounded, frag.go); a Decoder is not safe for concurrent use.
+// Decode with a new Decoder is a pure function of the frame.
 type Decoder struct {
 	eth  layers.Ethernet
 	sll  layers.LinuxSLL
@@ -74,6 +75,9 @@ type Decoder struct {
 	udp  layers.UDP
 	dhcp layers.DHCPv4
 	out  []Observation
+	// frags holds IPv4 datagrams whose pieces are still arriving
+	// (frag.go); bounded.
+	frags []*fragDatagram
 }
 
 // Decode returns what one frame of link type lt, captured at ts, shows.
@@ -189,12 +193,17 @@ func (d *Decoder) decodeIPv4(b []byte, mac string, vlan uint16, ts time.Time) {
 	if hostAddr(src) {
 		d.out = append(d.out, Observation{Addr: src, MAC: mac, VLAN: vlan})
 	}
-	// Later fragments carry no UDP header; a first fragment's payload is
-	// cut, and the parsers refuse what they cannot read.
-	if ip.Protocol != layers.IPProtocolUDP || ip.FragOffset != 0 {
+	if ip.Protocol != layers.IPProtocolUDP {
 		return
 	}
-	d.decodeUDP(ip.Payload, src, mac, vlan, ts)
+	payload := ip.Payload
+	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
+		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
+		if payload = d.reassemble(ip, src, dst, ts); payload == nil {
+			return
+		}
+	}
+	d.decodeUDP(payload, src, mac, vlan, ts)
 }
 
 func (d *Decoder) decodeIPv6(b []byte, mac string, vlan uint16, ts time.Time) {
