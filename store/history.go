@@ -25,6 +25,9 @@ type History interface {
 	Since(ctx context.Context) (time.Time, error)
 	FirstSeen(ctx context.Context, r *device.Record) (time.Time, bool, error)
 	Diff(ctx context.Context, a, b Run) ([]Change, error)
+	SweepInstances(ctx context.Context, name string) ([]SweepInstance, error)
+	ResolveSweep(ctx context.Context, name, ref string) (SweepInstance, error)
+	DiffSweeps(ctx context.Context, a, b SweepInstance) ([]Change, error)
 }
 
 var _ History = (*Store)(nil)

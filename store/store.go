@@ -415,6 +415,8 @@ type Run struct {
 	Sweep       string            // RunMeta of BeginRunIn; empty before schema 2
 	Site        string
 	Shard       string
+	SweepID     string // the sweep instance the run joined when it finished
+	Member      string // its member in the instance (shard, else site)
 }
 
 const timeFmt = time.RFC3339Nano
@@ -474,8 +476,8 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 // limit <= 0 lists all.
 func (s *Store) RunsWhere(ctx context.Context, limit int, f Filter) ([]Run, error) {
 	query := `SELECT seq, id, started, coalesce(finished, ''), coalesce(exit_status, -1), interrupted,
-		coalesce(record, ''), (SELECT count(*) FROM observations o WHERE o.run_id = runs.id), sweep, site, shard
-		FROM runs WHERE (? = '' OR sweep = ?) AND (? = '' OR site = ?) ORDER BY seq DESC`
+		coalesce(record, ''), (SELECT count(*) FROM observations o WHERE o.run_id = runs.id), sweep, site, shard,
+		sweep_id, member FROM runs WHERE (? = '' OR sweep = ?) AND (? = '' OR site = ?) ORDER BY seq DESC`
 	args := []any{f.Sweep, f.Sweep, f.Site, f.Site}
 	if limit > 0 {
 		query += " LIMIT ?"
@@ -491,7 +493,7 @@ func (s *Store) RunsWhere(ctx context.Context, limit int, f Filter) ([]Run, erro
 		var r Run
 		var started, finished, rec string
 		var intr int
-		if err := rows.Scan(&r.Seq, &r.ID, &started, &finished, &r.ExitStatus, &intr, &rec, &r.Devices, &r.Sweep, &r.Site, &r.Shard); err != nil {
+		if err := rows.Scan(&r.Seq, &r.ID, &started, &finished, &r.ExitStatus, &intr, &rec, &r.Devices, &r.Sweep, &r.Site, &r.Shard, &r.SweepID, &r.Member); err != nil {
 			return nil, err
 		}
 		r.Started, _ = time.Parse(timeFmt, started)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -150,6 +151,27 @@ func TestSweep_fourScannersOneSweep(t *testing.T) {
 		}
 		if other, _ := s.RunsWhere(t.Context(), 0, Filter{Sweep: "weekly"}); len(other) != 0 {
 			t.Errorf("weekly: %d runs", len(other))
+		}
+		// diff --sweep: instance against instance, on the unions.
+		n2, err := s.ResolveSweep(t.Context(), "nightly", "last~1")
+		if err != nil || len(n2.Runs) != 3 {
+			t.Fatalf("night 2: %+v %v; want its 3 finished runs", n2, err)
+		}
+		n1, _ := s.ResolveSweep(t.Context(), "nightly", "~2")
+		n3, _ := s.ResolveSweep(t.Context(), "nightly", "last")
+		ch, err := s.DiffSweeps(t.Context(), n1, n2)
+		if got := kinds(ch); err != nil || got != "mac:44:a6:42:00:00:0d changed(ip,zone); mac:44:a6:42:00:00:0e missing" {
+			t.Errorf("diff night 1 → 2: %q, %v (G's shard failed: not missing)", got, err)
+		}
+		ch, err = s.DiffSweeps(t.Context(), n2, n3)
+		if got := kinds(ch); err != nil || got != "mac:44:a6:42:00:00:07 returned; mac:44:a6:42:00:00:08 returned; mac:44:a6:42:00:00:0e returned" {
+			t.Errorf("diff night 2 → 3: %q, %v", got, err)
+		}
+		if _, err := s.DiffSweeps(t.Context(), n3, n2); err == nil {
+			t.Error("diff newer → older accepted")
+		}
+		if _, err := s.ResolveSweep(t.Context(), "nightly", "~3"); !errors.Is(err, ErrNoRun) {
+			t.Errorf("~3: %v", err)
 		}
 		st := s.(*Store)
 		var assets, open3 int

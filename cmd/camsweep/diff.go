@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/camsweep/camsweep/report"
+	"github.com/camsweep/camsweep/store"
 )
 
 func newDiffCmd() *cobra.Command {
@@ -17,7 +18,11 @@ the fields that changed: ip, zone, firmware, vendor, ...), missing, returned (ab
 RUN_A but seen before it), flag-raised and flag-cleared.
 
 A run is named by its id or a unique prefix of it, "last", or "last~N" (also "~N") for
-N runs before the last; with --sweep or --site, among that sweep's or site's runs. Without arguments: the last run against the one before it; with one: that run
+N runs before the last; with --site, among that site's runs. With --sweep NAME the
+arguments name instances of the sweep instead (one night of "nightly": the runs of all its
+scanners), compared on the union of each one's runs: a device that moved between sites is
+changed, and a device is missing only when the shard or site that saw it completed a run in
+the later instance. Without arguments: the last run against the one before it; with one: that run
 against the last.`,
 		Example: `  camsweep diff
   camsweep diff last~3 last --format ecs
@@ -36,6 +41,13 @@ against the last.`,
 				return err
 			}
 			defer st.Close()
+			if hf.sweep != "" {
+				changes, err := sweepDiff(cmd, st, hf, refA, refB)
+				if err != nil {
+					return err
+				}
+				return writeChanges(cmd, format, changes)
+			}
 			a, err := st.ResolveRunIn(cmd.Context(), refA, hf.filter())
 			if err != nil {
 				return usageErr("%v", err)
@@ -54,21 +66,52 @@ against the last.`,
 			if err != nil {
 				return err
 			}
-			w, err := changeWriter(format, cmd)
-			if err != nil {
-				return err
-			}
-			for i := range changes {
-				if err := w.WriteChange(&changes[i]); err != nil {
-					return err
-				}
-			}
-			return w.Close()
+			return writeChanges(cmd, format, changes)
 		},
 	}
 	hf.register(cmd, "history database `PATH` or postgres:// connection string (default: see camsweep history --help)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, ecs, ocsf, csv or cef")
 	return cmd
+}
+
+// sweepDiff resolves two instances of the --sweep (the refs name
+// instances: "last", "last~N", an opening run's id) and compares their
+// unions; with --site, only that site's runs.
+func sweepDiff(cmd *cobra.Command, st *store.Store, hf historyFlags, refA, refB string) ([]store.Change, error) {
+	a, err := st.ResolveSweep(cmd.Context(), hf.sweep, refA)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	b, err := st.ResolveSweep(cmd.Context(), hf.sweep, refB)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if a.ID == b.ID {
+		return nil, usageErr("diff: %s and %s are the same sweep", refA, refB)
+	}
+	if hf.site != "" {
+		a, b = a.OfSite(hf.site), b.OfSite(hf.site)
+	}
+	if len(a.Runs) == 0 || len(b.Runs) == 0 {
+		return nil, usageErr("diff: sweep %s holds no finished run from site %q in one of them", hf.sweep, hf.site)
+	}
+	if a.Runs[0].Seq > b.Runs[0].Seq {
+		a, b = b, a
+	}
+	return st.DiffSweeps(cmd.Context(), a, b)
+}
+
+func writeChanges(cmd *cobra.Command, format string, changes []store.Change) error {
+	w, err := changeWriter(format, cmd)
+	if err != nil {
+		return err
+	}
+	for i := range changes {
+		if err := w.WriteChange(&changes[i]); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }
 
 // changeWriter returns a writer that can write changes in the format.
