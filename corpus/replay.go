@@ -142,7 +142,7 @@ func ReplayDetail(ctx context.Context, d *Device, cfg ProberConfig) (*device.Hos
 		return h, nil, err
 	}
 	probe := func(p scanner.PortProber, port uint16) {
-		evs, err := p.ProbePort(ctx, netip.AddrPortFrom(replayAddr, port), noPace{})
+		evs, err := p.ProbePort(ctx, scanner.At(netip.AddrPortFrom(replayAddr, port)), noPace{})
 		h.Evidence = append(h.Evidence, evs...)
 		if err != nil {
 			h.Errors = append(h.Errors, err.Error())

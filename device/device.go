@@ -10,6 +10,7 @@ package device
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -56,6 +57,11 @@ type Evidence struct {
 	Port   uint16            `json:"port,omitempty"`
 	Fields map[string]string `json:"fields"`
 	Time   time.Time         `json:"-"`
+	// Services are the service addresses the evidence announced, parsed
+	// (WS-Discovery's XAddrs), for probers that follow them: they read
+	// this list instead of re-parsing a field's text. The record has them
+	// as the field (wsd.xaddrs). Callers must not modify them.
+	Services []*url.URL `json:"-"`
 }
 
 // Host is everything the scanner learnt about one address during a run.

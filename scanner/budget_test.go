@@ -44,7 +44,8 @@ type aliveTCP struct {
 }
 
 func (a aliveTCP) Name() string { return "tcp" }
-func (a aliveTCP) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+func (a aliveTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	addr := tg.Addr
 	if err := pace.Wait(ctx); err != nil {
 		return nil, err
 	}
@@ -306,7 +307,7 @@ func TestEngine_Run_forgerClaimingTheGateway(t *testing.T) {
 type stallProber struct{}
 
 func (stallProber) Name() string { return "tcp" }
-func (stallProber) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+func (stallProber) ProbeHost(ctx context.Context, _ Target, pace Pacer) ([]device.Evidence, error) {
 	if err := pace.Wait(ctx); err != nil {
 		return nil, err
 	}

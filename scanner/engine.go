@@ -604,10 +604,11 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	// to wait past it.
 	done := func() bool { return ctx.Err() != nil || pace.cut.Load() }
 	stamp(&h)
+	tg := Target{Addr: addr}
 	if len(h.Evidence) > 0 {
 		// A sweep heard from it: probers must not give up on it for silence,
 		// and may follow what it announced (an ONVIF XAddr).
-		ctx = WithSwept(WithKnownAlive(ctx), slices.Clone(h.Evidence))
+		tg.KnownAlive, tg.Swept = true, slices.Clone(h.Evidence)
 	}
 
 	add := func(name string, ev []device.Evidence, err error) {
@@ -649,7 +650,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			h.Partial = true
 			break
 		}
-		ev, err := p.ProbeHost(ctx, addr, pace)
+		ev, err := p.ProbeHost(ctx, tg, pace)
 		add(p.Name(), ev, err)
 	}
 	h.Ports = openPorts(h.Evidence)
@@ -662,7 +663,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 				h.Partial = true
 				break
 			}
-			ev, err := p.ProbePort(ctx, netip.AddrPortFrom(addr, port), pace)
+			ev, err := p.ProbePort(ctx, tg.OnPort(port), pace)
 			add(p.Name(), ev, err)
 		}
 	}
@@ -671,7 +672,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 		if !ok || done() {
 			continue
 		}
-		for _, port := range hp.HintPorts(ctx, addr) {
+		for _, port := range hp.HintPorts(tg) {
 			if port == 0 || (slices.Contains(h.Ports, port) && p.Accepts(port)) {
 				continue // already asked above
 			}
@@ -679,7 +680,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 				h.Partial = true
 				break
 			}
-			ev, err := p.ProbePort(ctx, netip.AddrPortFrom(addr, port), pace)
+			ev, err := p.ProbePort(ctx, tg.OnPort(port), pace)
 			add(p.Name(), ev, err)
 		}
 	}

@@ -37,7 +37,8 @@ type fakeTCP struct {
 
 func (f *fakeTCP) Name() string { return "tcp" }
 
-func (f *fakeTCP) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+func (f *fakeTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	addr := tg.Addr
 	n := f.inFlight.Add(1)
 	defer f.inFlight.Add(-1)
 	for {
@@ -69,7 +70,8 @@ type fakeHTTP struct{ calls atomic.Int32 }
 
 func (f *fakeHTTP) Name() string             { return "http" }
 func (f *fakeHTTP) Accepts(port uint16) bool { return port == 80 }
-func (f *fakeHTTP) ProbePort(ctx context.Context, ap netip.AddrPort, pace Pacer) ([]device.Evidence, error) {
+func (f *fakeHTTP) ProbePort(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	ap := tg.AddrPort()
 	f.calls.Add(1)
 	if err := pace.Wait(ctx); err != nil {
 		return nil, err
@@ -394,7 +396,8 @@ type countingTCP struct {
 }
 
 func (c *countingTCP) Name() string { return "tcp" }
-func (c *countingTCP) ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error) {
+func (c *countingTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	addr := tg.Addr
 	c.mu.Lock()
 	c.hosts = append(c.hosts, addr)
 	c.mu.Unlock()
@@ -448,20 +451,20 @@ type hintingProber struct {
 
 func (h *hintingProber) Name() string             { return "onvif" }
 func (h *hintingProber) Accepts(port uint16) bool { return port == 80 }
-func (h *hintingProber) HintPorts(ctx context.Context, addr netip.Addr) []uint16 {
+func (h *hintingProber) HintPorts(tg Target) []uint16 {
 	var out []uint16
-	for _, ev := range Swept(ctx) {
-		if ev.Addr == addr && ev.Fields["wsd.xaddrs"] != "" {
+	for _, ev := range tg.Swept {
+		if ev.Addr == tg.Addr && ev.Fields["wsd.xaddrs"] != "" {
 			out = append(out, 8899, 80) // 80 was probed already
 		}
 	}
 	return out
 }
-func (h *hintingProber) ProbePort(ctx context.Context, ap netip.AddrPort, pace Pacer) ([]device.Evidence, error) {
+func (h *hintingProber) ProbePort(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.calls = append(h.calls, ap)
-	h.swept = append(h.swept, len(Swept(ctx)))
+	h.calls = append(h.calls, tg.AddrPort())
+	h.swept = append(h.swept, len(tg.Swept))
 	return nil, pace.Wait(ctx)
 }
 
@@ -511,7 +514,7 @@ type mismatchHTTP struct{}
 
 func (mismatchHTTP) Name() string          { return "http" }
 func (mismatchHTTP) Accepts(p uint16) bool { return p == 80 }
-func (mismatchHTTP) ProbePort(context.Context, netip.AddrPort, Pacer) ([]device.Evidence, error) {
+func (mismatchHTTP) ProbePort(context.Context, Target, Pacer) ([]device.Evidence, error) {
 	return nil, fmt.Errorf("http: %w", Mismatch("not an HTTP response"))
 }
 

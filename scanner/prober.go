@@ -33,7 +33,7 @@ var _ HostPacer = (*pacer)(nil)
 // is up is returned as evidence; silence is no evidence and no error.
 type HostProber interface {
 	Name() string
-	ProbeHost(ctx context.Context, addr netip.Addr, pace Pacer) ([]device.Evidence, error)
+	ProbeHost(ctx context.Context, t Target, pace Pacer) ([]device.Evidence, error)
 }
 
 // PortProber follows up on an open TCP port (HTTP, RTSP, TLS …). The engine
@@ -41,17 +41,17 @@ type HostProber interface {
 type PortProber interface {
 	Name() string
 	Accepts(port uint16) bool
-	ProbePort(ctx context.Context, addr netip.AddrPort, pace Pacer) ([]device.Evidence, error)
+	ProbePort(ctx context.Context, t Target, pace Pacer) ([]device.Evidence, error)
 }
 
 // PortHinter is a PortProber that may know ports worth a visit beyond those
 // a HostProber found open: an ONVIF device service that WS-Discovery
 // announced at http://<addr>:8899/onvif/device_service while the connect
 // sweep only knocks on 80 and 8080. After the open ports, the engine asks
-// HintPorts with the host's context (see Swept) and calls ProbePort once
+// HintPorts with the host's Target and calls ProbePort once
 // for each hinted port it has not already called this prober with. Only
 // ports of addr itself may be hinted; a closed one costs one connection
 // attempt, paced like any other.
 type PortHinter interface {
-	HintPorts(ctx context.Context, addr netip.Addr) []uint16
+	HintPorts(t Target) []uint16
 }

@@ -32,7 +32,7 @@ func (o *oneAddr) Next() (netip.Addr, bool) {
 type openHTTP struct{ block bool }
 
 func (openHTTP) Name() string { return "tcp" }
-func (o openHTTP) ProbeHost(ctx context.Context, a netip.Addr, p scanner.Pacer) ([]device.Evidence, error) {
+func (o openHTTP) ProbeHost(ctx context.Context, _ scanner.Target, p scanner.Pacer) ([]device.Evidence, error) {
 	ev := []device.Evidence{{Source: device.SourceTCP, Port: 80, Fields: map[string]string{"tcp.state": "open"}},
 		{Source: device.SourceHTTP, Port: 80, Fields: map[string]string{"http.server": "App-webs/"}}}
 	if o.block {

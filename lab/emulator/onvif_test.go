@@ -39,7 +39,7 @@ func TestONVIF_deviceServiceInVendorStyle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := p.ProbePort(t.Context(), ap, freePacer{})
+			ev, err := p.ProbePort(t.Context(), scanner.At(ap), freePacer{})
 			if err != nil || len(ev) != 1 {
 				t.Fatalf("%v %v", ev, err)
 			}
@@ -156,7 +156,7 @@ func TestONVIF_proberLogsInOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := p.ProbePort(t.Context(), ap, freePacer{})
+		ev, err := p.ProbePort(t.Context(), scanner.At(ap), freePacer{})
 		if err != nil || len(ev) != 1 {
 			t.Fatalf("%v %v", ev, err)
 		}
@@ -197,7 +197,7 @@ func probeONVIF(t *testing.T, ap netip.AddrPort, creds ...onvif.Credential) map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbePort(t.Context(), ap, freePacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), freePacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}

@@ -80,7 +80,7 @@ func TestDahua_DVRIPRealm_parses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbePort(t.Context(), addr, nopPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(addr), nopPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["dvrip.serial"] != dahuaDev.Serial || ev[0].Fields["dvrip.keys"] != "Realm,Random" {
 		t.Errorf("evidence %+v, %v", ev, err)
 	}
@@ -160,7 +160,7 @@ func TestHikvision_SDKPort_probe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := p.ProbePort(t.Context(), addr, nopPacer{})
+		ev, err := p.ProbePort(t.Context(), scanner.At(addr), nopPacer{})
 		if err != nil || len(ev) != 1 || ev[0].Fields["hiksdk.frame"] != "000000100000001e0000001e00000000" || ev[0].Fields["hiksdk.trigger"] != "get-request" {
 			t.Errorf("%s: evidence %+v, %v", d.Profile, ev, err)
 		}

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -88,7 +87,8 @@ func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 // b0 reply. Silence, refusal and resets give no evidence and no error;
 // bytes that are not DVRIP give ErrNotDVRIP; a reply cut short gives the
 // evidence read so far and the error that cut it.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	conn, err := probeconn.Dial(ctx, "dvrip", p.cfg.Dial, ap, p.cfg.Timeout, pace)
 	if conn == nil {
 		return nil, err

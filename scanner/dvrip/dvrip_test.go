@@ -43,7 +43,7 @@ func TestProber_ProbePort_realm(t *testing.T) {
 	reqs := make(chan []byte, 1)
 	ap := device32(t, readFixture(t, "dahua-realm-reply.bin"), reqs)
 	pace := &countPacer{}
-	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}}, ap.Port()).ProbePort(t.Context(), ap, pace)
+	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
 		"cut text": {cut, 1, ErrTruncated},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &countPacer{})
 		if len(ev) != tc.evs || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %d evidence %+v, err %v; want %d, %v", name, len(ev), ev, err, tc.evs, tc.wantErr)
 		}
@@ -96,7 +96,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}}, stall.Port()).ProbePort(ctx, scanner.At(stall), &countPacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}

@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -146,7 +145,8 @@ func (r Reply) Fields(trigger string) map[string]string {
 // ProbePort listens for BannerWait, sends Probe when the port said nothing,
 // and returns one Evidence for a frame. Silence, refusal and resets give no
 // evidence and no error; bytes that are not a frame give ErrNotHikSDK.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	conn, err := probeconn.Dial(ctx, "hiksdk", p.cfg.Dial, ap, p.cfg.Timeout, pace)
 	if conn == nil {
 		return nil, err

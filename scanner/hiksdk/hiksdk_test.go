@@ -107,7 +107,7 @@ func TestProber_ProbePort_answersGetRequest(t *testing.T) {
 		c.Write(sig)
 	})
 	pace := &countPacer{}
-	ev, err := newProber(t, Config{BannerWait: 100 * time.Millisecond}, ap.Port()).ProbePort(t.Context(), ap, pace)
+	ev, err := newProber(t, Config{BannerWait: 100 * time.Millisecond}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestProber_ProbePort_bannerIsReadNotAnswered(t *testing.T) {
 		n, _ := c.Read(make([]byte, 64))
 		sent <- n
 	})
-	ev, err := newProber(t, Config{BannerWait: time.Second}, ap.Port()).ProbePort(t.Context(), ap, &countPacer{})
+	ev, err := newProber(t, Config{BannerWait: time.Second}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &countPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["hiksdk.trigger"] != "banner" {
 		t.Fatalf("evidence %+v, %v", ev, err)
 	}
@@ -160,7 +160,7 @@ func TestProber_ProbePort_notSDK(t *testing.T) {
 		"refused": {refused, nil},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 500 * time.Millisecond}, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), tc.ap, &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 500 * time.Millisecond}, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &countPacer{})
 		if len(ev) != 0 || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %+v, %v; want no evidence, %v", name, ev, err, tc.wantErr)
 		}
@@ -174,7 +174,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, stall, &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, scanner.At(stall), &countPacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}

@@ -133,7 +133,8 @@ func (p *Prober) Accepts(port uint16) bool {
 // silent, refuses or resets gives no evidence and no error; bytes that are
 // not HTTP give ErrNotHTTP; an answer cut short gives the evidence read so
 // far and the error that cut it.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	overTLS := slices.Contains(p.cfg.TLSPorts, ap.Port())
 	if err := pace.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("http %s: %w", ap, err)

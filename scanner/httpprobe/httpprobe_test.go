@@ -74,7 +74,7 @@ func TestProber_ProbePort_fixtures(t *testing.T) {
 			})
 			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second}}, ap.Port())
 			start := time.Now()
-			ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +103,7 @@ func TestProber_ProbePort_request(t *testing.T) {
 	})
 	pace := &countingPacer{}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{UserAgent: "camsweep/1.2.3"}}, ap.Port())
-	if _, err := p.ProbePort(t.Context(), ap, pace); err != nil {
+	if _, err := p.ProbePort(t.Context(), scanner.At(ap), pace); err != nil {
 		t.Fatal(err)
 	}
 	want := "GET / HTTP/1.1\r\nHost: " + ap.String() + "\r\nUser-Agent: camsweep/1.2.3\r\nAccept: */*\r\nConnection: close\r\n\r\n"
@@ -130,7 +130,7 @@ func TestProber_ProbePort_tls(t *testing.T) {
 	if !p.Accepts(ap.Port()) {
 		t.Fatal("TLS port not accepted")
 	}
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v, want about the 300ms timeout", d)
 	}
@@ -166,7 +166,7 @@ func TestProber_ProbePort_shortBodyThenStall(t *testing.T) {
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("error = %v, want a timeout", err)
@@ -182,7 +182,7 @@ func TestProber_ProbePort_silent(t *testing.T) {
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond}}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -191,7 +191,7 @@ func TestProber_ProbePort_silent(t *testing.T) {
 func TestProber_ProbePort_closesWithoutAnswer(t *testing.T) {
 	ap := serve(t, func(c net.Conn, _ <-chan struct{}) { readRequest(c) })
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -203,7 +203,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 		c.Write([]byte("\x00\x00\x00\x10\x00\x00\x00\x1e\x00\x00\x00\x1e\x00\x00\x00\x00"))
 	})
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || !errors.Is(err, ErrNotHTTP) {
 		t.Errorf("got %v, %v; want ErrNotHTTP", ev, err)
 	}
@@ -212,7 +212,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 func TestProber_ProbePort_refused(t *testing.T) {
 	ap := scantest.ClosedAddr(t)
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -227,7 +227,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := p.ProbePort(ctx, ap, &countingPacer{})
+	_, err := p.ProbePort(ctx, scanner.At(ap), &countingPacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v after cancel", d)
 	}
@@ -249,7 +249,7 @@ func TestProber_ProbePort_maxBytes(t *testing.T) {
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{MaxBytes: 4096, Timeout: 5 * time.Second}}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["http.title"] != "x" {
 		t.Errorf("got %+v, %v", ev, err)
 	}

@@ -55,8 +55,8 @@
 // engine hands the prober every open web port, not only ONVIF ones.
 // When WS-Discovery announced the device service at an XAddr of the probed
 // address itself with another path or port (http://<ip>:8899/onvif/...),
-// that is where the requests go (the engine's swept evidence, see
-// scanner.Swept and HintPorts); an XAddr naming another address is never
+// that is where the requests go (the Target's swept evidence, see
+// HintPorts); an XAddr naming another address is never
 // followed. Answers are bounded by Config.MaxBytes and Config.Timeout per
 // request.
 //
@@ -78,7 +78,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,9 +183,9 @@ const maxHinted = 4
 
 // HintPorts returns the ports of the http XAddrs that WS-Discovery heard
 // the device at addr announce for addr itself (never another address's).
-func (p *Prober) HintPorts(ctx context.Context, addr netip.Addr) []uint16 {
+func (p *Prober) HintPorts(t scanner.Target) []uint16 {
 	var ports []uint16
-	for _, x := range xaddrs(ctx, addr) {
+	for _, x := range xaddrs(t) {
 		if !slices.Contains(ports, x.Port()) && len(ports) < maxHinted {
 			ports = append(ports, x.Port())
 		}
@@ -194,18 +193,18 @@ func (p *Prober) HintPorts(ctx context.Context, addr netip.Addr) []uint16 {
 	return ports
 }
 
-// xaddrs returns the http XAddrs of the swept WS-Discovery evidence that
-// name addr, as address, port and path.
-func xaddrs(ctx context.Context, addr netip.Addr) []xaddr {
+// xaddrs returns the http service addresses the swept WS-Discovery
+// evidence of t announced for t's address itself, as address, port and
+// path.
+func xaddrs(t scanner.Target) []xaddr {
 	var out []xaddr
-	addr = addr.Unmap().WithZone("")
-	for _, ev := range scanner.Swept(ctx) {
+	addr := t.Addr.Unmap().WithZone("")
+	for _, ev := range t.Swept {
 		if ev.Source != device.SourceWSD || ev.Addr.Unmap() != addr {
 			continue
 		}
-		for _, raw := range strings.Fields(ev.Fields["wsd.xaddrs"]) {
-			u, err := url.Parse(raw)
-			if err != nil || !strings.EqualFold(u.Scheme, "http") || u.RawQuery != "" || u.User != nil {
+		for _, u := range ev.Services {
+			if !strings.EqualFold(u.Scheme, "http") || u.RawQuery != "" || u.User != nil {
 				continue
 			}
 			a, err := netip.ParseAddr(u.Hostname())
@@ -282,9 +281,10 @@ func (p *Prober) spendLogin(h *hostState) bool {
 // Evidence for all of them. A port that is not ONVIF gives no evidence and
 // no error; a device service whose later answers fail gives the evidence so
 // far with the errors.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	s := &session{p: p, ap: ap, pace: pace, host: p.host(ap.Addr()), path: p.cfg.Path, f: map[string]string{}}
-	for _, x := range xaddrs(ctx, ap.Addr()) {
+	for _, x := range xaddrs(t) {
 		if x.Port() == ap.Port() {
 			s.path = x.path
 			break

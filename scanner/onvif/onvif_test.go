@@ -67,7 +67,7 @@ func TestProber_ProbePort_notAuthorized(t *testing.T) {
 		"GetDeviceInformation": {status: http.StatusUnauthorized, body: fixture(t, "hikvision-notauthorized-fault.xml")},
 	})
 	var pace countingPacer
-	ev, err := newProber(t, Config{}).ProbePort(t.Context(), ap, &pace)
+	ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestProber_ProbePort_anonymous(t *testing.T) {
 		"GetSystemDateAndTime": {body: fixture(t, "gsoap-getsystemdateandtime.xml")},
 		"GetDeviceInformation": {body: fixture(t, "dahua-ipc-hfw2231s-s-s2-getdeviceinformation.xml")},
 	})
-	ev, err := newProber(t, Config{}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
@@ -126,7 +126,7 @@ func TestProber_ProbePort_anonymous(t *testing.T) {
 // device services answer when they fail the clock.
 func TestProber_ProbePort_notONVIF(t *testing.T) {
 	ap, n := soapServer(t, nil)
-	ev, err := newProber(t, Config{Path: "/elsewhere"}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := newProber(t, Config{Path: "/elsewhere"}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("404: %v %v", ev, err)
 	}
@@ -148,7 +148,7 @@ func TestProber_ProbePort_notONVIF(t *testing.T) {
 			c.Close()
 		}
 	}()
-	ev, err = newProber(t, Config{}).ProbePort(t.Context(), netip.MustParseAddrPort(ln.Addr().String()), &countingPacer{})
+	ev, err = newProber(t, Config{}).ProbePort(t.Context(), scanner.At(netip.MustParseAddrPort(ln.Addr().String())), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("closing port: %v %v", ev, err)
 	}
@@ -180,7 +180,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
 
 	start := time.Now()
-	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("trickle: %v %v", ev, err)
 	}
@@ -188,7 +188,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 
-	ev, err = newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second, MaxBytes: 4 << 10}}).ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err = newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second, MaxBytes: 4 << 10}}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if ev != nil || !errors.Is(err, errTooLarge) {
 		t.Errorf("oversized: %v %v", ev, err)
 	}
@@ -198,7 +198,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ap, n := soapServer(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	ev, err := newProber(t, Config{}).ProbePort(ctx, ap, &countingPacer{})
+	ev, err := newProber(t, Config{}).ProbePort(ctx, scanner.At(ap), &countingPacer{})
 	if ev != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("%v %v", ev, err)
 	}

@@ -3,6 +3,7 @@ package onvif
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func hikLike(t *testing.T, password string) *fakeDevice {
 
 func probe(t *testing.T, p *Prober, ap netip.AddrPort) (map[string]string, error) {
 	t.Helper()
-	ev, err := p.ProbePort(t.Context(), ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
 	if len(ev) != 1 {
 		t.Fatalf("%d evidence, err %v", len(ev), err)
 	}
@@ -177,7 +178,7 @@ func TestProber_login_digestFallback(t *testing.T) {
 	d := hikLike(t, secret)
 	d.wsse = false
 	cred, _ := NewCredential([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "admin", secret)
-	ev, err := newProber(t, Config{Credentials: Credentials{cred}}).ProbePort(t.Context(), d.start(), &countingPacer{})
+	ev, err := newProber(t, Config{Credentials: Credentials{cred}}).ProbePort(t.Context(), scanner.At(d.start()), &countingPacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
@@ -234,7 +235,7 @@ func TestProber_budgetPerDevice(t *testing.T) {
 	}
 	onv := d.start()
 	p := newProber(t, Config{Path: "/"})
-	if ev, err := p.ProbePort(t.Context(), web, &countingPacer{}); ev != nil || err != nil {
+	if ev, err := p.ProbePort(t.Context(), scanner.At(web), &countingPacer{}); ev != nil || err != nil {
 		t.Fatalf("web port: %v %v", ev, err)
 	}
 	p.cfg.Path = DefaultPath
@@ -247,7 +248,7 @@ func TestProber_budgetPerDevice(t *testing.T) {
 	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetDeviceInformation/", "GetNetworkInterfaces/")
 	wantFields(t, f, map[string]string{"onvif.access.get_hostname": "skipped", "onvif.access.get_scopes": "skipped"})
 	// Spent: a third port gets nothing at all.
-	if ev, err := p.ProbePort(t.Context(), onv, &countingPacer{}); ev != nil || err != nil || len(d.log()) != 4 {
+	if ev, err := p.ProbePort(t.Context(), scanner.At(onv), &countingPacer{}); ev != nil || err != nil || len(d.log()) != 4 {
 		t.Errorf("after the budget: %v %v, %d requests", ev, err, len(d.log()))
 	}
 }
@@ -260,21 +261,31 @@ func TestProber_xaddrFromDiscovery(t *testing.T) {
 	d.path = "/onvif/device_service_8899"
 	ap := d.start()
 	xaddrs := fmt.Sprintf("http://%s%s http://198.18.0.9:2020/onvif/device_service https://%s/onvif/tls http://[fe80::1]/onvif/device_service", ap, d.path, ap.Addr())
-	ctx := scanner.WithSwept(t.Context(), []device.Evidence{{Source: device.SourceWSD, Addr: ap.Addr(), Fields: map[string]string{"wsd.xaddrs": xaddrs}}})
+	// As wsd.Evidence makes it: the field as sent, and the URLs parsed.
+	var services []*url.URL
+	for _, raw := range strings.Fields(xaddrs) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		services = append(services, u)
+	}
+	swept := []device.Evidence{{Source: device.SourceWSD, Addr: ap.Addr(), Fields: map[string]string{"wsd.xaddrs": xaddrs}, Services: services}}
+	tg := scanner.Target{Addr: ap.Addr(), Port: ap.Port(), KnownAlive: true, Swept: swept}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Ports: []uint16{80}}})
-	if got := p.HintPorts(ctx, ap.Addr()); !slices.Equal(got, []uint16{ap.Port()}) {
+	if got := p.HintPorts(tg); !slices.Equal(got, []uint16{ap.Port()}) {
 		t.Errorf("hinted %v, want [%d]", got, ap.Port())
 	}
-	if got := p.HintPorts(ctx, netip.MustParseAddr("198.18.0.9")); got != nil {
+	if got := p.HintPorts(scanner.Target{Addr: netip.MustParseAddr("198.18.0.9"), Swept: swept}); got != nil {
 		t.Errorf("hinted %v for an address that announced nothing", got)
 	}
-	ev, err := p.ProbePort(ctx, ap, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), tg, &countingPacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
 	wantFields(t, ev[0].Fields, map[string]string{"onvif.path": d.path, "onvif.access.get_services": "none", "onvif.tz": "MoroccoStandardTime0"})
 	// Without the hint the default path is a 404: no ONVIF there.
-	if ev, err := newProber(t, Config{}).ProbePort(t.Context(), ap, &countingPacer{}); ev != nil || err != nil {
+	if ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{}); ev != nil || err != nil {
 		t.Errorf("default path: %v %v", ev, err)
 	}
 }

@@ -81,7 +81,8 @@ func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 // sent to a fragile device. Silence, refusal and reset give no evidence and
 // no error; a reply that is not RTSP gives ErrNotRTSP; a reply cut short
 // gives the evidence read so far and the error that cut it.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	conn, err := probeconn.Dial(ctx, "rtsp", p.cfg.Dial, ap, p.cfg.Timeout, pace)
 	if conn == nil {
 		return nil, err

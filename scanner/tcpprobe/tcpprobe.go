@@ -110,23 +110,24 @@ func (p *Prober) Ports() []uint16 { return slices.Clone(p.cfg.Ports) }
 //
 // The first Liveness ports decide whether the host is there at all: when
 // every one of them times out or is unreachable — no SYN-ACK, no RST — and
-// no other method has heard from the host (scanner.KnownAlive), the rest
+// no other method has heard from the host (Target.KnownAlive), the rest
 // are not tried. Absent addresses are most of any sweep, and each costs a
 // connect timeout per port; a camera answers on 80, 443 or 554.
 //
 // When ctx ends it stops starting connects and returns what it found with
 // ctx's error; connect failures other than refusal, reset, timeout or no
 // route are joined into the error.
-func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbeHost(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	addr := t.Addr
 	states := make([]state, len(p.cfg.Ports))
 	errs := make([]error, len(p.cfg.Ports)+1)
 	sem := make(chan struct{}, p.cfg.Parallel)
 	var wg sync.WaitGroup
 	first := len(p.cfg.Ports)
-	if !scanner.KnownAlive(ctx) && p.cfg.Liveness > 0 {
+	if !t.KnownAlive && p.cfg.Liveness > 0 {
 		first = min(p.cfg.Liveness, first)
 	}
-	known := knownStates(ctx, addr)
+	known := knownStates(t)
 	run := func(from, to int) {
 		for i := from; i < to; i++ {
 			if st, ok := known[p.cfg.Ports[i]]; ok {
@@ -186,10 +187,10 @@ func (p *Prober) ProbeHost(ctx context.Context, addr netip.Addr, pace scanner.Pa
 // knownStates returns the TCP port states that the evidence swept before
 // the host's turn (the liveness stage's SYN-ACKs and RSTs) already shows
 // for addr. Silence is never known: a filtered port is tried again.
-func knownStates(ctx context.Context, addr netip.Addr) map[uint16]state {
+func knownStates(t scanner.Target) map[uint16]state {
 	var m map[uint16]state
-	for _, ev := range scanner.Swept(ctx) {
-		if ev.Source != device.SourceTCP || ev.Addr != addr || ev.Port == 0 {
+	for _, ev := range t.Swept {
+		if ev.Source != device.SourceTCP || ev.Addr != t.Addr || ev.Port == 0 {
 			continue
 		}
 		var st state

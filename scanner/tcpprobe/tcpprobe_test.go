@@ -28,7 +28,7 @@ func TestProber_ProbeHost_openAndClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbeHost(t.Context(), localhost, pace)
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestProber_ProbeHost_parallelBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbeHost(t.Context(), localhost, pace)
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestProber_ProbeHost_defaultParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ProbeHost(t.Context(), localhost, &countingPacer{}); err != nil {
+	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{}); err != nil {
 		t.Fatal(err)
 	}
 	if peak := fd.peak.Load(); peak != DefaultParallel {
@@ -125,7 +125,7 @@ func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -137,7 +137,7 @@ func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Port != 80 || ev[0].Fields["tcp.state"] != "closed" {
 		t.Errorf("got %v, %v; want one tcp.state=closed evidence on 80, no error", ev, err)
 	}
@@ -149,7 +149,7 @@ func TestProber_ProbeHost_otherErrorsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.ProbeHost(t.Context(), localhost, &countingPacer{})
+	_, err = p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if !errors.Is(err, syscall.EACCES) {
 		t.Errorf("error = %v, want EACCES", err)
 	}
@@ -164,7 +164,7 @@ func TestProber_ProbeHost_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = p.ProbeHost(ctx, localhost, &countingPacer{})
+	_, err = p.ProbeHost(ctx, scanner.Target{Addr: localhost}, &countingPacer{})
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("took %v after cancel", d)
 	}
@@ -187,7 +187,7 @@ func TestProber_ProbeHost_pacerRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := errors.New("budget exhausted")
-	if _, err := p.ProbeHost(t.Context(), localhost, failingPacer{stop}); !errors.Is(err, stop) {
+	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, failingPacer{stop}); !errors.Is(err, stop) {
 		t.Errorf("error = %v, want the pacer's", err)
 	}
 	if fd.calls.Load() != 0 {
@@ -257,11 +257,7 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := t.Context()
-			if tc.knownAlive {
-				ctx = scanner.WithKnownAlive(ctx)
-			}
-			ev, err := p.ProbeHost(ctx, localhost, &countingPacer{})
+			ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: tc.knownAlive}, &countingPacer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -293,9 +289,8 @@ func TestProber_ProbeHost_knownStatesNotAskedAgain(t *testing.T) {
 		{Source: device.SourceTCP, Addr: localhost, Port: 554, Fields: map[string]string{"tcp.state": "closed"}},
 		{Source: device.SourceTCP, Addr: netip.MustParseAddr("127.0.0.2"), Port: 8000, Fields: map[string]string{"tcp.state": "closed"}},
 	}
-	ctx := scanner.WithSwept(scanner.WithKnownAlive(t.Context()), swept)
 	pace := &countingPacer{}
-	ev, err := p.ProbeHost(ctx, localhost, pace)
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: true, Swept: swept}, pace)
 	if err != nil {
 		t.Fatal(err)
 	}

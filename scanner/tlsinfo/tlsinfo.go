@@ -25,7 +25,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +77,8 @@ func (p *Prober) Accepts(port uint16) bool { return p.cfg.Accepts(port) }
 
 // ProbePort shakes hands once and returns one Evidence describing the leaf
 // certificate. Silence, refusal and resets give no evidence and no error.
-func (p *Prober) ProbePort(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer) ([]device.Evidence, error) {
+func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.Pacer) ([]device.Evidence, error) {
+	ap := t.AddrPort()
 	c, err := probeconn.Dial(ctx, "tls", p.cfg.Dial, ap, p.cfg.Timeout, pace)
 	if c == nil {
 		return nil, err

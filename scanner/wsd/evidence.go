@@ -2,6 +2,7 @@ package wsd
 
 import (
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -44,11 +45,12 @@ func Evidence(m *Message, from netip.AddrPort, via string, now time.Time) []devi
 		set("wsd.hint", strings.Join(m.Hints, ","))
 		set("wsd.other_addrs", otherAddrs(pm.XAddrs, from.Addr()))
 		out = append(out, device.Evidence{
-			Source: device.SourceWSD,
-			Addr:   from.Addr().Unmap(),
-			Port:   from.Port(),
-			Fields: f,
-			Time:   now,
+			Source:   device.SourceWSD,
+			Addr:     from.Addr().Unmap(),
+			Port:     from.Port(),
+			Fields:   f,
+			Time:     now,
+			Services: services(pm.XAddrs),
 		})
 	}
 	return out
@@ -65,4 +67,16 @@ func otherAddrs(xaddrs []string, from netip.Addr) string {
 		s = append(s, a.String())
 	}
 	return strings.Join(s, " ")
+}
+
+// services parses the XAddrs that are absolute URLs; the rest stay only in
+// wsd.xaddrs, as sent.
+func services(xaddrs []string) []*url.URL {
+	var out []*url.URL
+	for _, raw := range xaddrs {
+		if u, err := url.Parse(raw); err == nil && u.IsAbs() && u.Host != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
