@@ -61,3 +61,34 @@ func OpenStateReadOnly(ctx context.Context, state string) (*Store, error) {
 	}
 	return OpenReadOnly(ctx, state)
 }
+
+// SchemaHistory is the schema name of a `camsweep history --format json`
+// line.
+const SchemaHistory = "camsweep.history/v1"
+
+// RunSummary is one run as `camsweep history --format json` writes it.
+type RunSummary struct {
+	Schema      string     `json:"schema"`
+	RunID       string     `json:"run_id"`
+	Started     time.Time  `json:"started"`
+	Finished    *time.Time `json:"finished,omitempty"` // absent while running or after a crash
+	ExitStatus  *int       `json:"exit_status,omitempty"`
+	Interrupted bool       `json:"interrupted,omitempty"`
+	Devices     int        `json:"devices"`
+	Flagged     *int       `json:"flagged,omitempty"`
+	Sweep       string     `json:"sweep,omitempty"`
+	SweepID     string     `json:"sweep_id,omitempty"`
+	Site        string     `json:"site,omitempty"`
+	Shard       string     `json:"shard,omitempty"`
+}
+
+// Summary is the run as a history line.
+func (r Run) Summary() RunSummary {
+	s := RunSummary{Schema: SchemaHistory, RunID: r.ID, Started: r.Started, Interrupted: r.Interrupted, Devices: r.Devices,
+		Sweep: r.Sweep, SweepID: r.SweepID, Site: r.Site, Shard: r.Shard}
+	if r.Record != nil {
+		fin, st, fl := r.Finished, r.ExitStatus, r.Record.Flagged
+		s.Finished, s.ExitStatus, s.Flagged = &fin, &st, &fl
+	}
+	return s
+}

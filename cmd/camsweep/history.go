@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 func newHistoryCmd() *cobra.Command {
 	var hf historyFlags
 	var limit int
+	var format string
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List the sweeps recorded in the history database",
@@ -32,6 +34,19 @@ $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
 			runs, err := st.RunsWhere(cmd.Context(), limit, hf.filter())
 			if err != nil {
 				return err
+			}
+			switch format {
+			case "json":
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				for _, r := range runs {
+					if err := enc.Encode(r.Summary()); err != nil {
+						return err
+					}
+				}
+				return nil
+			case "table":
+			default:
+				return usageErr("--format %q: history writes table or json", format)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tDEVICES\tFLAGGED\tSTATUS\tSWEEP\tSITE\tSHARD")
@@ -53,6 +68,7 @@ $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
 	}
 	hf.register(cmd, "history database `PATH` or postgres:// connection string (default: see above)")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many runs (0: all)")
+	cmd.Flags().StringVar(&format, "format", "table", "table, or json (one camsweep.history/v1 object per run)")
 	return cmd
 }
 

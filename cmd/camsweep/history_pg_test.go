@@ -80,6 +80,12 @@ func TestHistoryDiff_postgresSweep(t *testing.T) {
 	if strings.Count(h, "\n") != 3 || !strings.Contains(h, "n1-york") || !strings.Contains(h, "nightly") || strings.Contains(h, "leeds") {
 		t.Errorf("history --site york:\n%s", h)
 	}
+	var sum store.RunSummary
+	hj := cli("history", "--sweep", "nightly", "--site", "leeds", "-n", "1", "--format", "json")
+	if err := json.Unmarshal([]byte(hj), &sum); err != nil || sum.Schema != store.SchemaHistory || sum.RunID != "n2-leeds" ||
+		sum.Site != "leeds" || sum.Devices != 1 || sum.ExitStatus == nil || sum.SweepID == "" {
+		t.Errorf("history --format json: %+v %v\n%s", sum, err, hj)
+	}
 	for _, format := range []string{"json", "ecs", "ocsf", "csv", "cef", "table"} {
 		out := cli("diff", "--sweep", "nightly", "--format", format)
 		if !strings.Contains(out, "198.18.191.10") || strings.Contains(out, "missing") {

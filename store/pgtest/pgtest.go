@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -112,18 +113,25 @@ func startPostgres() (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+	// A free port, asked of the kernel and let go: another test binary
+	// (go test -p 2 runs several) may take it first, so try a few.
+	for try := 0; ; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		s.port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		err = s.start()
+		if err == nil {
+			return s, nil
+		}
+		if try == 4 || !strings.Contains(err.Error(), "could not bind") && !strings.Contains(err.Error(), "could not create any TCP/IP sockets") {
+			os.RemoveAll(dir)
+			return nil, err
+		}
 	}
-	s.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	if err := s.start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	return s, nil
 }
 
 // start runs the server and waits until it answers (generously: a loaded
