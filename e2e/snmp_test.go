@@ -236,3 +236,119 @@ func TestSNMP_switchesAgainstSnmpd(t *testing.T) {
 	}
 	t.Logf("hung agent beside a good one: %v", took.Round(time.Millisecond))
 }
+
+// labSwitch is the lab's access switch: every lab device on its own
+// access port (port i+1, named after the device, VLAN 10 for the primary
+// segment and 30 for the CCTV one), a covered camera on VLAN 999 that
+// the jump host cannot reach (it is in no namespace at all: only the
+// switch knows it), and two uplinks whose LLDP neighbours are switches,
+// one of them also carrying a lab camera's MAC in VLAN 1.
+func labSwitch(t *testing.T) (rows []lab.SNMPRow, ports map[string]string) {
+	t.Helper()
+	vlanOf := map[string]int{}
+	for i, sg := range spec.Segments {
+		vlanOf[sg.Name] = 10 + 20*i
+	}
+	ports = map[string]string{}
+	var access []lab.SwitchPort
+	var camMAC string
+	for i, d := range spec.Devices {
+		p := lab.SwitchPort{Port: i + 1, Alias: d.Name, MAC: d.MAC, VLAN: vlanOf[d.Segment], IP: d.Address}
+		access = append(access, p)
+		ports[d.Name] = "Gi1/0/" + strconv.Itoa(p.Port) + " " + strconv.Itoa(p.VLAN)
+		if camMAC == "" && strings.Contains(d.Profile, "camera") {
+			camMAC = d.MAC
+		}
+	}
+	if len(access) > 40 {
+		t.Fatalf("%d lab devices: more than the switch's 40 access ports", len(access))
+	}
+	access = append(access, lab.SwitchPort{Port: 41, Alias: "unreachable-cam", MAC: unreachableCam, VLAN: 999})
+	rows, err := lab.SwitchRows(access, []lab.SwitchUplink{
+		{Port: 49, Neighbour: "core-1", Chassis: "02:00:5e:00:00:49", VLAN: 1, MACs: []string{camMAC, "02:00:5e:00:01:01", "02:00:5e:00:01:03"}},
+		{Port: 50, Neighbour: "core-2", Chassis: "02:00:5e:00:00:50", VLAN: 1, MACs: []string{"02:00:5e:00:01:02"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, ports
+}
+
+// unreachableCam is a MAC of Hikvision's OUI (bc:ad:28, IEEE MA-L) that no
+// lab namespace holds.
+const unreachableCam = "bc:ad:28:5a:00:41"
+
+// TestSNMP_lab_scanMerges: a scan of the lab with --switches (v3 authPriv
+// against the real snmpd, here in the jump host's namespace) gives every
+// camera its access port and VLAN — by MAC on the jump host's segment, by
+// the switch's ARP table behind the router — never an uplink, and reports
+// the covered camera only the switch knows, with its port, as "possible".
+func TestSNMP_lab_scanMerges(t *testing.T) {
+	needLab(t)
+	needSnmpd(t)
+	rows, ports := labSwitch(t)
+	startAgent(t, spec.JumpNS(), "udp:127.0.0.1:1161", "lab-access-1", rows)
+	file := switchesFile(t, v3Cred, "127.0.0.1:1161")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := scanCmd(ctx, "198.18.10.0/24", "198.18.20.0/24", "--zones", filepath.Join(opts.StateDir, "zones.yaml"),
+		"--format", "json", "--switches", file, "-v")
+	cmd.Env = append(os.Environ(), "CSW_SNMP_AUTH="+snmpAuthPass, "CSW_SNMP_PRIV="+snmpPrivPass)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	t.Logf("scan with --switches: %v", time.Since(start).Round(time.Millisecond))
+	noSecrets(t, string(out)+stderr.String())
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(l, "switch read") {
+			t.Log(l)
+		}
+	}
+	recs, run := decodeLines(t, out)
+	if len(run.Errors) != 0 {
+		t.Errorf("run errors %v", run.Errors)
+	}
+	cameras := 0
+	for _, d := range spec.Devices {
+		r, ok := recs[d.Address]
+		if !ok || !r.Camera {
+			continue
+		}
+		cameras++
+		if r.Switch == nil {
+			t.Errorf("%s (%s): no switch port, want %s", d.Name, d.Address, ports[d.Name])
+			continue
+		}
+		if got := r.Switch.Port + " " + strconv.Itoa(r.Switch.VLAN); got != ports[d.Name] || r.Switch.PortAlias != d.Name {
+			t.Errorf("%s: switch %+v, want %s", d.Name, *r.Switch, ports[d.Name])
+		}
+	}
+	if cameras < 10 {
+		t.Errorf("%d lab cameras checked, want at least 10", cameras)
+	}
+	var found bool
+	for _, r := range recs {
+		if r.Switch != nil && strings.HasPrefix(r.Switch.Port, "Te") {
+			t.Errorf("%s placed on uplink %s", r.IP, r.Switch.Port)
+		}
+		if r.MAC != unreachableCam {
+			continue
+		}
+		found = true
+		if r.Switch == nil || r.Switch.Port != "Gi1/0/41" || r.Switch.VLAN != 999 || r.Vendor == nil || *r.Vendor != "Hikvision" {
+			t.Errorf("unreachable camera: %+v", r)
+		}
+		t.Logf("only the switch knows %s: %s", r.MAC, r.Findings)
+		if len(r.Findings) == 0 || !strings.Contains(r.Findings[0].Summary, "possible") || !strings.Contains(r.Findings[0].Summary, "port Gi1/0/41 (VLAN 999)") {
+			t.Errorf("unreachable camera's findings %+v", r.Findings)
+		}
+	}
+	if !found {
+		t.Errorf("no record of the camera only the switch knows (%s)", unreachableCam)
+	}
+}
