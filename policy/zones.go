@@ -444,15 +444,21 @@ func (z *Zones) Place(h *device.Host) Placement {
 }
 
 // hostVLAN is the VLAN id of the first ARP evidence of h that names one
-// (arp.vlan, 1-4094), 0 when none does.
+// (arp.vlan, 1-4094), or of SNMP evidence (snmp.vlan), 0 when none does.
 func hostVLAN(h *device.Host) uint16 {
 	for _, ev := range h.Evidence {
 		// Passive evidence carries the 802.1Q tag of the device's own
-		// frames (package passive), as ARP carries the VLAN interface's.
-		if ev.Source != device.SourceARP && ev.Source != device.SourcePassive {
+		// frames (package passive), as ARP carries the VLAN interface's;
+		// SNMP evidence the VLAN a switch learned the device's MAC in.
+		key := "arp.vlan"
+		switch ev.Source {
+		case device.SourceARP, device.SourcePassive:
+		case device.SourceSNMP:
+			key = "snmp.vlan"
+		default:
 			continue
 		}
-		if id, err := strconv.ParseUint(ev.Fields["arp.vlan"], 10, 16); err == nil && id >= 1 && id <= MaxVLAN {
+		if id, err := strconv.ParseUint(ev.Fields[key], 10, 16); err == nil && id >= 1 && id <= MaxVLAN {
 			return uint16(id)
 		}
 	}
