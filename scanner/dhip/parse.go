@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 
 	"github.com/camsweep/camsweep/scanner/internal/evfields"
 )
@@ -142,19 +140,6 @@ func ParseDHIP(b []byte) (DevInfo, error) {
 	return d, nil
 }
 
-// str renders a JSON scalar as text; objects, arrays and null are "".
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strings.TrimSpace(x)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
 func addr(s string) netip.Addr {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
@@ -194,3 +179,6 @@ func (d DevInfo) Fields() map[string]string {
 	s.Str("video_output_channels", d.VideoOutputs)
 	return s.M
 }
+
+// str renders a JSON scalar as text (evfields.Scalar).
+var str = evfields.Scalar

@@ -194,19 +194,6 @@ func first(vs ...string) string {
 	return ""
 }
 
-// str renders a JSON scalar as text; objects, arrays and null are "".
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strings.TrimSpace(x)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
 // hexAddr decodes an address the way XMEye sends it: "0x" and the hex of
 // the address as a little-endian u32 ("0x0A01A8C0" is 192.168.1.10). A
 // dotted quad is accepted too; anything else is the zero Addr.
@@ -262,3 +249,6 @@ func (r Reply) Fields() map[string]string {
 	}
 	return s.M
 }
+
+// str renders a JSON scalar as text (evfields.Scalar).
+var str = evfields.Scalar

@@ -5,6 +5,7 @@
 package evfields
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -59,4 +60,19 @@ func MAC(s string) string {
 		}
 	}
 	return s
+}
+
+// Scalar renders a JSON scalar decoded with UseNumber as text, trimmed;
+// objects, arrays and null are "" (DHIP and XMEye bodies put numbers,
+// booleans and strings in the same keys across firmware).
+func Scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
 }
