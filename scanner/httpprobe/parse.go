@@ -58,24 +58,11 @@ func (r *Response) Get(name string) string { return msghead.Get(r.Headers, name)
 // give ErrNotHTTP; a header block cut short gives the partial Response and
 // ErrIncomplete.
 func ParseResponse(b []byte) (*Response, error) {
-	b = bytes.TrimPrefix(b, bom)
-	b = bytes.TrimLeft(b, "\r\n")
-	if !bytes.HasPrefix(b, []byte("HTTP/")) {
+	h, body, ended, ok := msghead.ParseHead(bytes.TrimPrefix(b, bom), "HTTP/")
+	if !ok {
 		return nil, ErrNotHTTP
 	}
-	head, body, ended := msghead.SplitHead(b)
-	lines := strings.Split(string(head), "\n")
-	if !ended && !bytes.HasSuffix(head, []byte("\n")) && len(lines) > 1 {
-		// The last line was cut mid-way; half a header value would be a
-		// misleading fingerprint.
-		lines = lines[:len(lines)-1]
-	}
-	r := &Response{}
-	var ok bool
-	if r.Proto, r.Status, r.Reason, ok = msghead.ParseStatusLine(strings.TrimSuffix(lines[0], "\r"), "HTTP/"); !ok {
-		return nil, ErrNotHTTP
-	}
-	r.Headers = msghead.ParseHeaders(lines[1:])
+	r := &Response{Proto: h.Proto, Status: h.Status, Reason: h.Reason, Headers: h.Headers}
 	if !ended {
 		return r, ErrIncomplete
 	}

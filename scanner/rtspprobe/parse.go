@@ -65,22 +65,11 @@ func (r *Response) ContentLength() int {
 // do not begin with "RTSP/<d>.<d> <3 digits>" give ErrNotRTSP; a header
 // block cut short gives the partial Response and ErrIncomplete.
 func ParseResponse(b []byte) (*Response, error) {
-	b = bytes.TrimLeft(b, "\r\n")
-	if !bytes.HasPrefix(b, []byte("RTSP/")) {
+	h, body, ended, ok := msghead.ParseHead(b, "RTSP/")
+	if !ok {
 		return nil, ErrNotRTSP
 	}
-	head, body, ended := msghead.SplitHead(b)
-	lines := strings.Split(string(head), "\n")
-	if !ended && !bytes.HasSuffix(head, []byte("\n")) && len(lines) > 1 {
-		// Half a header value would be a misleading fingerprint.
-		lines = lines[:len(lines)-1]
-	}
-	r := &Response{}
-	var ok bool
-	if r.Proto, r.Status, r.Reason, ok = msghead.ParseStatusLine(strings.TrimSuffix(lines[0], "\r"), "RTSP/"); !ok {
-		return nil, ErrNotRTSP
-	}
-	r.Headers = msghead.ParseHeaders(lines[1:])
+	r := &Response{Proto: h.Proto, Status: h.Status, Reason: h.Reason, Headers: h.Headers}
 	if !ended {
 		return r, ErrIncomplete
 	}

@@ -144,3 +144,33 @@ func IsToken(s string) bool {
 	}
 	return true
 }
+
+// Head is a response's status line and headers, as sent.
+type Head struct {
+	Proto   string
+	Status  int
+	Reason  string
+	Headers []Header
+}
+
+// ParseHead reads the head of a response whose status line starts with
+// prefix ("HTTP/", "RTSP/"), after any blank lines. ok is false when b is
+// not such a response; ended is false when the head was cut short, and
+// then a last line cut mid-way is dropped: half a header value would be a
+// misleading fingerprint. body is what follows the head.
+func ParseHead(b []byte, prefix string) (h Head, body []byte, ended, ok bool) {
+	b = bytes.TrimLeft(b, "\r\n")
+	if !bytes.HasPrefix(b, []byte(prefix)) {
+		return Head{}, nil, false, false
+	}
+	head, body, ended := SplitHead(b)
+	lines := strings.Split(string(head), "\n")
+	if !ended && !bytes.HasSuffix(head, []byte("\n")) && len(lines) > 1 {
+		lines = lines[:len(lines)-1]
+	}
+	if h.Proto, h.Status, h.Reason, ok = ParseStatusLine(strings.TrimSuffix(lines[0], "\r"), prefix); !ok {
+		return Head{}, nil, false, false
+	}
+	h.Headers = ParseHeaders(lines[1:])
+	return h, body, ended, true
+}

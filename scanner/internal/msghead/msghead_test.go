@@ -75,3 +75,21 @@ func FuzzParseHeaders(f *testing.F) {
 		ParseStatusLine(s, "HTTP/")
 	})
 }
+
+func TestParseHead(t *testing.T) {
+	h, body, ended, ok := ParseHead([]byte("\r\nRTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\nv=0"), "RTSP/")
+	if !ok || !ended || h.Proto != "RTSP/1.0" || h.Status != 200 || h.Reason != "OK" || len(h.Headers) != 1 || string(body) != "v=0" {
+		t.Errorf("whole head: %+v %q %v %v", h, body, ended, ok)
+	}
+	// Cut mid-way through a header: that half line is not a header.
+	h, _, ended, ok = ParseHead([]byte("HTTP/1.1 401 Unauthorized\r\nServer: App-webs/\r\nWWW-Authenticate: Dig"), "HTTP/")
+	if !ok || ended || len(h.Headers) != 1 || h.Headers[0].Name != "Server" {
+		t.Errorf("cut head: %+v %v %v", h, ended, ok)
+	}
+	if _, _, _, ok := ParseHead([]byte("HTTP/1.1 200 OK\r\n\r\n"), "RTSP/"); ok {
+		t.Error("an HTTP response accepted as RTSP")
+	}
+	if _, _, _, ok := ParseHead([]byte("RTSP/1.0 2x0 OK\r\n\r\n"), "RTSP/"); ok {
+		t.Error("a bad status line accepted")
+	}
+}
