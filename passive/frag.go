@@ -1,6 +1,7 @@
 package passive
 
 import (
+	"bytes"
 	"net/netip"
 	"slices"
 	"time"
@@ -16,7 +17,8 @@ import (
 // pieces and 64 KiB each, pieces older than fragTimeout (capture time,
 // RFC 791's 15 s upper bound doubled) forgotten. Overlapping pieces
 // (a teardrop-style attack, or two datagrams sharing an id) drop the
-// datagram: nothing a device announces needs them.
+// datagram: nothing a device announces needs them. A piece seen again
+// unchanged is a copy, not an overlap.
 const (
 	maxFragDatagrams = 64
 	maxFragParts     = 64
@@ -72,6 +74,11 @@ func (d *Decoder) reassemble(ip *layers.IPv4, src, dst netip.Addr, ts time.Time)
 		return drop()
 	}
 	for _, p := range dg.parts {
+		if p.off == off && bytes.Equal(p.data, data) {
+			// The same piece again: a capture on several ports of a
+			// switch (tcpdump -i any) holds each frame once per port.
+			return nil
+		}
 		if off < p.off+len(p.data) && p.off < off+len(data) {
 			return drop()
 		}

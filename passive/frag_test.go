@@ -44,7 +44,9 @@ func TestDecoder_reassemblesFragments(t *testing.T) {
 	}
 	var d Decoder
 	var got []Observation
-	// Out of order: the last piece first.
+	// Out of order, each piece twice (a capture on every port of a
+	// switch): the last piece first.
+	parts = append(parts, parts[len(parts)-1])
 	for i := len(parts) - 1; i >= 0; i-- {
 		for _, o := range d.Decode(parts[i], layers.LinkTypeEthernet, ts0) {
 			if o.Evidence != nil {
