@@ -5,22 +5,14 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"syscall"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
 // openRaw opens the raw ICMP and TCP sockets (CAP_NET_RAW), bound to iface
 // when set.
 func openRaw(ctx context.Context, iface string) (rawConns, error) {
-	lc := net.ListenConfig{}
-	if iface != "" {
-		lc.Control = func(_, _ string, c syscall.RawConn) error {
-			var serr error
-			if err := c.Control(func(fd uintptr) { serr = syscall.BindToDevice(int(fd), iface) }); err != nil {
-				return err
-			}
-			return serr
-		}
-	}
+	lc := net.ListenConfig{Control: scanner.BindControl(iface)}
 	ic, err := lc.ListenPacket(ctx, "ip4:icmp", "0.0.0.0")
 	if err != nil {
 		return rawConns{}, fmt.Errorf("liveness: raw ICMP socket: %w", err)
