@@ -6,9 +6,8 @@ import (
 	"testing"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/fingerprint"
 	"github.com/camsweep/camsweep/scanner/dhip"
-	"github.com/camsweep/camsweep/vendors"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // TestCorpus_dhipTypes: the DHIP replies of the corpus of real replies
@@ -20,14 +19,7 @@ func TestCorpus_dhipTypes(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("no corpus")
 	}
-	cat, err := vendors.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := fingerprint.New(fingerprint.Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := scantest.Identifier(t)
 	for _, tc := range []struct {
 		file, model string
 		typ         device.DeviceType

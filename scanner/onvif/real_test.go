@@ -9,8 +9,7 @@ import (
 	"testing"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/fingerprint"
-	"github.com/camsweep/camsweep/vendors"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // realReply reads a file of the corpus of real replies (testdata/real, its
@@ -109,14 +108,7 @@ func TestProber_realChallenge(t *testing.T) {
 // through the parser and the rules: no wrong maker, and the Pelco name
 // scope gives the serial GetDeviceInformation states.
 func TestCorpus_getScopes(t *testing.T) {
-	cat, err := vendors.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := fingerprint.New(fingerprint.Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := scantest.Identifier(t)
 	for _, tc := range []struct{ file, maker, serial string }{
 		{"axis-q6045-e-getscopes.xml", "axis", ""},
 		{"hikvision-ds-2cd2012-i-getscopes.xml", "hikvision", ""},

@@ -9,9 +9,8 @@ import (
 	"testing"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/fingerprint"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
-	"github.com/camsweep/camsweep/vendors"
 )
 
 // fieldsOf parses a corpus file: a whole RTSP response or an SDP alone.
@@ -37,14 +36,7 @@ func TestCorpus_rtspMakers(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skip("no corpus")
 	}
-	cat, err := vendors.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := fingerprint.New(fingerprint.Config{Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := scantest.Identifier(t)
 	// The maker of each device as the manifest states it ("" when it
 	// states none, or only a brand).
 	truth := map[string]string{

@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/fingerprint"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/vendors"
 )
 
 // Scope is a scanner.Scope over a fixed list, in order.
@@ -154,4 +156,19 @@ func Build[C, P any](t testing.TB, mk func(C) (P, error), cfg C) P {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Identifier is the fingerprint engine over the embedded vendor catalog,
+// for tests that check what the rules make of a package's fields.
+func Identifier(t testing.TB) *fingerprint.Engine {
+	t.Helper()
+	cat, err := vendors.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := fingerprint.New(fingerprint.Config{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }
