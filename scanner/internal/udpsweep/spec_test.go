@@ -1,12 +1,16 @@
 package udpsweep
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
 )
 
 func testSpec(group netip.Addr) Spec {
@@ -43,3 +47,26 @@ func TestNew_checksOnceForEveryProtocol(t *testing.T) {
 		t.Errorf("overrides lost: %+v", o)
 	}
 }
+
+// TestSweeper_stopsOnCancel: a sweep of every Spec (SADP, DHIP, XMEye,
+// DVRIP 5050) returns soon after its context ends, however long the
+// window, with the context's error.
+func TestSweeper_stopsOnCancel(t *testing.T) {
+	s, err := New(testSpec(netip.Addr{}), Options{Port: 9, Window: time.Hour, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := s.Sweep(ctx, scanner.AddrList{netip.MustParseAddr("127.0.0.2")}, nopPacer{}, func(device.Evidence) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want deadline exceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}
+
+type nopPacer struct{}
+
+func (nopPacer) Wait(ctx context.Context) error { return ctx.Err() }
