@@ -23,37 +23,25 @@ type countPacer = scantest.Pacer
 // Hikvision reply, the ID echoed as legacy unicast requires, twice.
 func responder(t *testing.T) (uint16, *atomic.Int64) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
 	var asked atomic.Int64
-	go func() {
-		buf := make([]byte, 9000)
-		for {
-			n, src, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var q dns.Msg
-			if q.Unpack(buf[:n]) != nil {
-				continue
-			}
-			for _, qq := range q.Question {
-				if qq.Name == "_CGI._tcp.local." && qq.Qclass&(1<<15) != 0 {
-					asked.Add(1)
-					r := hikvisionCGI()
-					r.Id = q.Id
-					b, _ := r.Pack()
-					pc.WriteTo(b, src)
-					pc.WriteTo(b, src) // answered twice: emitted once
-					pc.WriteTo([]byte("garbage"), src)
-				}
+	port := scantest.ServeUDP(t, "127.0.0.1", 0, func(req []byte) [][]byte {
+		var q dns.Msg
+		if q.Unpack(req) != nil {
+			return nil
+		}
+		var out [][]byte
+		for _, qq := range q.Question {
+			if qq.Name == "_CGI._tcp.local." && qq.Qclass&(1<<15) != 0 {
+				asked.Add(1)
+				r := hikvisionCGI()
+				r.Id = q.Id
+				b, _ := r.Pack()
+				out = append(out, b, b, []byte("garbage")) // answered twice: emitted once
 			}
 		}
-	}()
-	return uint16(pc.LocalAddr().(*net.UDPAddr).Port), &asked
+		return out
+	})
+	return uint16(port), &asked
 }
 
 func TestSweeper_Sweep_unicastReply(t *testing.T) {

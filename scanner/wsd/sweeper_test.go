@@ -25,35 +25,22 @@ type listScope = scantest.Scope
 // a reply to a probe nobody sent.
 func responder(t *testing.T, answer func(m *Message) bool) (netip.AddrPort, *sync.Map) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
 	tpl := string(fixture(t, "hikvision-ds-2cd3955fwd-iws.xml"))
 	var got sync.Map
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			m, err := Parse(buf[:n])
-			if err != nil || m.Kind != KindProbe {
-				continue
-			}
-			got.Store(m.MessageID, strings.Join(m.ProbeTypes, " "))
-			if !answer(m) {
-				continue
-			}
-			rep := strings.Replace(tpl, "uuid:bfe8bb88-03a2-4e1a-904a-59a7d2882649", m.MessageID, 1)
-			pc.WriteTo([]byte(rep), from)
-			pc.WriteTo([]byte(tpl), from) // RelatesTo matches nothing of ours
-			pc.WriteTo([]byte("garbage"), from)
+	port := scantest.ServeUDP(t, "127.0.0.1", 0, func(req []byte) [][]byte {
+		m, err := Parse(req)
+		if err != nil || m.Kind != KindProbe {
+			return nil
 		}
-	}()
-	return pc.LocalAddr().(*net.UDPAddr).AddrPort(), &got
+		got.Store(m.MessageID, strings.Join(m.ProbeTypes, " "))
+		if !answer(m) {
+			return nil
+		}
+		rep := strings.Replace(tpl, "uuid:bfe8bb88-03a2-4e1a-904a-59a7d2882649", m.MessageID, 1)
+		// The second reply's RelatesTo matches nothing of ours.
+		return [][]byte{[]byte(rep), []byte(tpl), []byte("garbage")}
+	})
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)), &got
 }
 
 func collect() (func(device.Evidence), func() []device.Evidence) {

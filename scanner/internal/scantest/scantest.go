@@ -87,7 +87,7 @@ func ServeUDPTo(t testing.TB, addr string, port int, reply func(req []byte, from
 		wg.Wait()
 	})
 	wg.Go(func() {
-		buf := make([]byte, 4096)
+		buf := make([]byte, 64<<10) // any datagram
 		for {
 			n, from, err := pc.ReadFrom(buf)
 			if err != nil {
