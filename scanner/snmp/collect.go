@@ -229,6 +229,11 @@ func (c *client) classify(err error) error {
 	default:
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, gosnmp.ErrMaxRetriesExceeded) {
+			// The library bounds its read by the context's deadline, and
+			// its timeout can come a moment before the context says Done.
+			if dl, ok := c.ctx.Deadline(); ok && time.Until(dl) < 20*time.Millisecond {
+				return ErrMaxTime
+			}
 			return ErrNoAnswer
 		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
