@@ -193,6 +193,20 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// SocketDSN is the connection string of database db through the server's
+// Unix socket: reachable from every network namespace of the host (a
+// scanner in a lab namespace), where 127.0.0.1 is the namespace's own.
+func (s *Server) SocketDSN(db string) string {
+	return fmt.Sprintf("postgres:///%s?host=%s&port=%d&user=postgres&sslmode=disable", db, s.dir, s.port)
+}
+
+// Name is the database name of a connection string from NewDB.
+func Name(dsn string) string {
+	rest := dsn[strings.LastIndex(dsn, "/")+1:]
+	name, _, _ := strings.Cut(rest, "?")
+	return name
+}
+
 func (s *Server) DSN(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
 }
