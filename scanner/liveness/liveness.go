@@ -32,7 +32,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -205,20 +204,11 @@ loop:
 
 // connect returns "open", "closed" or "" (silence) for one port.
 func (s *Sweeper) connect(ctx context.Context, ap netip.AddrPort) (string, error) {
-	dctx, cancel := context.WithTimeout(ctx, s.cfg.Wait)
-	defer cancel()
-	c, err := s.cfg.Dial(dctx, "tcp", ap.String())
-	if err == nil {
-		c.Close()
-		return "open", nil
+	st, err := netquiet.Knock(ctx, s.cfg.Dial, ap, s.cfg.Wait)
+	if err != nil {
+		return st, fmt.Errorf("liveness connect %s: %w", ap, err)
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
-		return "closed", nil
-	}
-	if ctx.Err() != nil || dctx.Err() != nil || netquiet.Silent(err) {
-		return "", nil
-	}
-	return "", fmt.Errorf("liveness connect %s: %w", ap, err)
+	return st, nil
 }
 
 // rawConns are the raw sockets of the privileged path.

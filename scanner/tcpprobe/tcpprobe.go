@@ -21,7 +21,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/camsweep/camsweep/device"
@@ -235,20 +234,17 @@ func (s state) String() string {
 	return ""
 }
 
+// connect knocks once. The caller reports ctx's end once; our own timeout
+// is "filtered", silence.
 func (p *Prober) connect(ctx context.Context, ap netip.AddrPort) (state, error) {
-	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	conn, err := p.cfg.Dial(dctx, "tcp", ap.String())
-	if err == nil {
-		conn.Close()
+	st, err := netquiet.Knock(ctx, p.cfg.Dial, ap, p.cfg.Timeout)
+	switch {
+	case err != nil:
+		return stateSilent, fmt.Errorf("port %d: %w", ap.Port(), err)
+	case st == netquiet.Open:
 		return stateOpen, nil
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+	case st == netquiet.Closed:
 		return stateClosed, nil
 	}
-	if ctx.Err() != nil || dctx.Err() != nil || netquiet.Silent(err) {
-		// The caller reports ctx's end once; our own timeout is "filtered".
-		return stateSilent, nil
-	}
-	return stateSilent, fmt.Errorf("port %d: %w", ap.Port(), err)
+	return stateSilent, nil
 }

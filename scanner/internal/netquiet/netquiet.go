@@ -9,8 +9,10 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Silent reports whether err (nil included) means the peer said nothing
@@ -32,4 +34,30 @@ func Silent(err error) bool {
 		return true
 	}
 	return false
+}
+
+// Port states a Knock tells apart.
+const (
+	Open   = "open"   // the handshake completed
+	Closed = "closed" // refused or reset: a host is there
+	Quiet  = ""       // timeout, unreachable, or ctx ended: nothing said
+)
+
+// Knock connects to ap within timeout and closes at once, for the connect
+// sweeps (tcpprobe, and liveness without raw sockets): it returns Open,
+// Closed or Quiet, and any other failure as it came, with Quiet.
+func Knock(ctx context.Context, dial func(ctx context.Context, network, address string) (net.Conn, error), ap netip.AddrPort, timeout time.Duration) (string, error) {
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := dial(dctx, "tcp", ap.String())
+	switch {
+	case err == nil:
+		c.Close()
+		return Open, nil
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return Closed, nil
+	case ctx.Err() != nil, dctx.Err() != nil, Silent(err):
+		return Quiet, nil
+	}
+	return Quiet, err
 }
