@@ -120,7 +120,10 @@ func Collect(ctx context.Context, sw Switch, o Options) (*Result, Stats, error) 
 		}
 		if err := c.walk(col, t); err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", col, err))
-			if errors.Is(err, ErrMaxTime) || errors.Is(err, ErrNoAnswer) {
+			// Failures of the agent rather than of a column end the
+			// switch: one clear message, not one per column.
+			if errors.Is(err, ErrMaxTime) || errors.Is(err, ErrNoAnswer) || errors.Is(err, ErrBadReply) ||
+				errors.Is(err, ErrAuth) || errors.Is(err, ErrPriv) || errors.Is(err, ErrRefused) {
 				break
 			}
 		}

@@ -107,10 +107,22 @@ func (a *fakeAgent) serve() {
 				out = []gosnmp.SnmpPDU{{Name: pkt.Variables[0].Name, Type: gosnmp.EndOfMibView}}
 			}
 		}
+		if a.mode == "wrongtype" && pkt.PDUType == gosnmp.GetBulkRequest {
+			for i := range out {
+				if out[i].Type == gosnmp.Integer {
+					out[i].Type, out[i].Value = gosnmp.OctetString, []byte("x")
+				} else if out[i].Type == gosnmp.OctetString {
+					out[i].Type, out[i].Value = gosnmp.Integer, 7
+				}
+			}
+		}
 		pkt.PDUType, pkt.Variables = gosnmp.GetResponse, out
 		b, err := pkt.MarshalMsg()
 		if err != nil {
 			continue
+		}
+		if a.mode == "truncated" && pkt.Variables[0].Name != "."+OIDSysName {
+			b = b[:len(b)/2]
 		}
 		_, _ = a.conn.WriteToUDP(b, from)
 	}
@@ -246,4 +258,27 @@ func TestCollectHugeTable(t *testing.T) {
 		t.Errorf("%d rows kept, want %d", len(r.Tables.fdb), n+2)
 	}
 	t.Logf("100k-MAC table: %d requests, %d rows, %v", st.Requests, st.Rows, st.Duration.Round(time.Millisecond))
+}
+
+// TestCollectHostileAgents: an agent answering every column with the
+// wrong types yields no placement and no failure (the rows are counted as
+// bad); one cutting its answers in half is one error, within the bounds.
+func TestCollectHostileAgents(t *testing.T) {
+	wrong := newFakeAgent(t, "c", "wrongtype", labRows(t))
+	r, _, err := Collect(context.Background(), v2c(t, wrong.addr(), "c"), fast)
+	if err != nil || len(r.Edge) != 0 || r.Tables.Bad == 0 {
+		t.Errorf("wrong types: %v, %d placements, %d bad rows", err, len(r.Edge), r.Tables.Bad)
+	}
+	cut := newFakeAgent(t, "c", "truncated", labRows(t))
+	o := fast
+	o.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	r, _, err = Collect(context.Background(), v2c(t, cut.addr(), "c"), o)
+	if err != nil || len(r.Errors) != 1 || !strings.Contains(r.Errors[0], "could not be decoded") || len(r.Edge) != 0 {
+		t.Errorf("truncated: %v %+v", err, r)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("truncated answers took %v", d)
+	}
+	t.Logf("truncated answers: %v after %v", r.Errors, time.Since(start).Round(time.Millisecond))
 }
