@@ -159,7 +159,8 @@ func dnsQuery(name string) []byte {
 }
 
 // dhipSearchFrame is a DHDiscover.search in its 32-byte DHIP header
-// (PROTOCOLS.md §4.1), the question whose answer the device announces.
+// (docs/protocols/dhip.md §4.1), the question whose answer the device
+// announces.
 func dhipSearchFrame() []byte {
 	body := []byte(`{"method":"DHDiscover.search","params":{"mac":"","uni":1}}` + "\n")
 	b := make([]byte, 32, 32+len(body))
