@@ -123,7 +123,7 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 			}
 		}
 	}
-	rr.Errors = append(rr.Errors, cfg.Switches.Errors()...)
+	rr.Errors = append(rr.Errors, cfg.Switches.Problems()...)
 	st := cfg.Engine.Stats()
 	rr.Probed = st.Probed
 	for name, d := range st.Phases {

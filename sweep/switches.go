@@ -144,6 +144,26 @@ func (t *SwitchTable) Errors() []string {
 	return out
 }
 
+// Problems are Errors and the columns of the other switches that failed
+// (a GETBULK loop, the row or time bound), one line each, for the run
+// record: what was read of those switches is used, and the reader should
+// know it is partial.
+func (t *SwitchTable) Problems() []string {
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range t.Reports {
+		if r.Err != "" {
+			out = append(out, r.Err)
+		}
+		for _, w := range r.Warnings {
+			out = append(out, "switch "+r.Address+": "+w)
+		}
+	}
+	return out
+}
+
 func portOf(p snmp.Placement) *device.SwitchPort {
 	return &device.SwitchPort{Name: p.Switch, Address: p.SwitchAddr, Port: p.Port.Name, PortAlias: p.Port.Alias, VLAN: p.VLAN}
 }

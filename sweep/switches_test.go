@@ -70,7 +70,8 @@ func TestRun_switches(t *testing.T) {
 		placement("00:40:8c:00:00:21", "198.18.10.21", "Gi1/0/5", 10),
 		placement("bc:ad:28:00:00:09", "", "Gi1/0/7", 99),
 		placement("00:11:22:33:44:55", "", "Gi1/0/8", 20),
-	}, []SwitchReport{{Address: "198.18.30.3:161", Err: "switch 198.18.30.3:161: " + snmp.ErrAuth.Error()}})
+	}, []SwitchReport{{Address: "198.18.30.3:161", Err: "switch 198.18.30.3:161: " + snmp.ErrAuth.Error()},
+		{Address: "198.18.30.2:161", Warnings: []string{"1.3.6.1.2.1.17.7.1.2.2.1.2: " + snmp.ErrLoop.Error()}}})
 	oui := func(mac string) map[string]string {
 		if strings.HasPrefix(mac, "bc:ad:28") {
 			return map[string]string{"mac.vendor": "Hangzhou Hikvision Digital Technology Co.,Ltd."}
@@ -121,7 +122,7 @@ func TestRun_switches(t *testing.T) {
 		un.Evidence[0].Source != device.SourceSNMP || un.Evidence[0].Fields["snmp.vlan"] != "99" || un.Evidence[1].Source != device.SourceOUI {
 		t.Errorf("unreached record %+v", un)
 	}
-	if len(rr.Errors) != 1 || !strings.Contains(rr.Errors[0], "authentication failed") {
+	if len(rr.Errors) != 2 || !strings.Contains(rr.Errors[0], "authentication failed") || !strings.HasPrefix(rr.Errors[1], "switch 198.18.30.2:161: 1.3.6.1.2.1.17.7.1.2.2.1.2: agent returned") {
 		t.Errorf("run errors %v", rr.Errors)
 	}
 }
