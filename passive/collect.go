@@ -25,8 +25,6 @@ const (
 	// counts as a router (every routed packet carries the router's MAC);
 	// the scanner's ARP review uses the same number.
 	MaxAddrsPerMAC = 8
-	// maxMACs bounds the MAC table of bindings.
-	maxMACsPerHost = 4
 )
 
 // volatile are fields that change between two copies of the same
