@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -134,21 +133,8 @@ func TestProber_ProbePort_notONVIF(t *testing.T) {
 		t.Errorf("%d requests to a non-ONVIF port", n.Load())
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	ev, err = newProber(t, Config{}).ProbePort(t.Context(), scanner.At(netip.MustParseAddrPort(ln.Addr().String())), &countingPacer{})
+	closing := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), scantest.OpenPort(t))
+	ev, err = newProber(t, Config{}).ProbePort(t.Context(), scanner.At(closing), &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("closing port: %v %v", ev, err)
 	}
