@@ -172,3 +172,22 @@ func Identifier(t testing.TB) *fingerprint.Engine {
 	}
 	return eng
 }
+
+// BenchFields benchmarks a pure parser and its field extraction on each
+// named fixture, read with read (make bench).
+func BenchFields[R interface{ Fields() map[string]string }](b *testing.B, names []string, read func(testing.TB, string) []byte, parse func([]byte) (R, error)) {
+	for _, name := range names {
+		raw := read(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				r, err := parse(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = r.Fields()
+			}
+		})
+	}
+}
