@@ -55,6 +55,7 @@ type Options struct {
 	RulesDirs   []string // --rules DIR
 	Credentials string   // --credentials FILE; empty: $CAMSWEEP_CREDENTIALS
 	Switches    string   // --switches FILE: switches to read over SNMP (switches.go)
+	Pcap        []string // --pcap FILE: capture files whose evidence joins the records (passive_merge.go)
 	OUIFile     string   // --oui-file
 	FailOn      string   // --fail-on severity or "none"
 

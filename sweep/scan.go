@@ -57,6 +57,7 @@ type Scan struct {
 	privilege string
 	failOn    device.Severity
 	switches  *snmp.Config                   // --switches, or nil
+	passive   *PassiveEvidence               // --pcap, or nil
 	oui       func(string) map[string]string // the OUI registry's fields
 
 	runID string
@@ -98,6 +99,12 @@ func Open(ctx context.Context, opts Options) (s *Scan, err error) {
 			return nil, err
 		}
 		s.switches = &cfg
+	}
+	if len(opts.Pcap) > 0 {
+		if s.passive, err = ReadPcaps(ctx, opts.Pcap); err != nil {
+			return nil, err
+		}
+		s.methods = append(s.methods, "pcap")
 	}
 	if err := s.buildEngine(); err != nil {
 		return nil, err
@@ -332,6 +339,7 @@ func (s *Scan) Run(ctx context.Context) (*device.RunRecord, error) {
 	rr, err := Run(ctx, Config{
 		Engine: s.eng, Identify: s.fp, Policy: s.pol, Writer: s.w, FailOn: s.failOn,
 		Switches: switches, OUI: s.oui,
+		Passive: s.passive, InScope: p.set.Contains,
 		Run: device.RunRecord{
 			RunID: s.runID, Start: s.start, Version: o.Version,
 			Targets: capTargets(p.incl), TargetsTotal: len(p.incl),

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -54,6 +55,11 @@ type Config struct {
 	// knows (switches.go).
 	Switches *SwitchTable
 	OUI      func(mac string) map[string]string
+	// Passive is the evidence of --pcap files, merged into the records
+	// of the same addresses (passive_merge.go; nil: none). InScope says
+	// which of the addresses only the capture showed are targets.
+	Passive *PassiveEvidence
+	InScope func(netip.Addr) bool
 }
 
 // Run scans with engine and writer already built (Scan.Run builds them
@@ -110,6 +116,7 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 		if writeErr != nil {
 			continue // drain so the engine can finish
 		}
+		cfg.Passive.merge(&h, cfg.OUI)
 		rec := Build(&h, cfg.Identify, cfg.Policy, rr.RunID)
 		cfg.Switches.annotate(rec)
 		write(rec)
@@ -123,6 +130,16 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 			}
 		}
 	}
+	if writeErr == nil && ctx.Err() == nil {
+		// Devices only the --pcap files showed.
+		for _, rec := range cfg.Passive.unmerged(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, cfg.InScope) {
+			cfg.Switches.annotate(rec)
+			if write(rec); writeErr != nil {
+				break
+			}
+		}
+	}
+	rr.Passive = cfg.Passive.Stats()
 	rr.Errors = append(rr.Errors, cfg.Switches.Problems()...)
 	st := cfg.Engine.Stats()
 	rr.Probed = st.Probed

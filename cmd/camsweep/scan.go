@@ -142,6 +142,7 @@ func newScanCmd() *cobra.Command {
 	fl.StringArrayVar(&o.RulesDirs, "rules", nil, "add the fingerprint rules in `DIR`/*.yaml (check them first with: camsweep rules test DIR); repeatable")
 	fl.StringVar(&o.Credentials, "credentials", "", "ONVIF credentials `FILE` (YAML, each entry scoped to CIDRs; one login attempt per device, never logged; default $CAMSWEEP_CREDENTIALS)")
 	fl.StringVar(&o.Switches, "switches", "", switchesHelp)
+	fl.StringArrayVar(&o.Pcap, "pcap", nil, "add what capture `FILE` (pcap or pcapng) shows to the records: a device seen both ways gets one record, one only the capture shows gets its own (see camsweep pcap); repeatable")
 	fl.StringVar(&o.FailOn, "fail-on", o.FailOn, "exit 3 when a finding reaches this severity: info, low, medium, high, critical or none")
 	fl.BoolVar(&o.Shuffle, "shuffle", false, "probe addresses in a pseudo-random order (deterministic with --seed)")
 	fl.Uint64Var(&o.Seed, "seed", o.Seed, "seed of --shuffle and --shard order")
