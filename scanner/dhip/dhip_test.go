@@ -179,10 +179,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	})
 	scantest.ServeUDP(t, "127.0.0.3", port, func([]byte) [][]byte { return [][]byte{readFixture(t, "universalscanner-general-nvr.bin")} })
 	scantest.ServeUDP(t, "127.0.0.4", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
-	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
 	var pace countPacer
 	got := scantest.Collect(t, s, scope, &pace)

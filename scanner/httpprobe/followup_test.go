@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // req is one request as a test server read it.
@@ -261,10 +262,7 @@ func TestNew_followUps(t *testing.T) {
 			t.Errorf("New accepted %+v", f)
 		}
 	}
-	p, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{})
 	fs := p.cfg.FollowUps
 	if len(fs) != len(DefaultFollowUps) || !fs[len(fs)-1].Icon {
 		t.Errorf("default follow-ups %v", fs)
@@ -341,10 +339,7 @@ func TestProber_followUps_gating(t *testing.T) {
 		"axis":      {"/any", "/cam", "/axis"},
 		NotACamera:  {"/any"},
 	} {
-		p, err := New(Config{FollowUps: fs, Guess: func(map[string]string) string { return guess }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := scantest.Build(t, New, Config{FollowUps: fs, Guess: func(map[string]string) string { return guess }})
 		var got []string
 		for _, f := range p.followUps(nil) {
 			got = append(got, f.Path)
@@ -359,10 +354,7 @@ func TestProber_followUps_gating(t *testing.T) {
 // as the DefaultFollowUps comment states them.
 func TestDefaultFollowUps_budget(t *testing.T) {
 	for guess, want := range map[string]int{"hikvision": 3, "dahua": 6, "axis": 4, "avtech": 2, "vivotek": 2, "": 4, NotACamera: 0} {
-		p, err := New(Config{Guess: func(map[string]string) string { return guess }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := scantest.Build(t, New, Config{Guess: func(map[string]string) string { return guess }})
 		if n := len(p.followUps(nil)); n != want {
 			t.Errorf("guess %q: %d follow-ups, want %d", guess, n, want)
 		}

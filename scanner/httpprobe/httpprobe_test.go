@@ -259,10 +259,7 @@ func TestProber_ProbePort_maxBytes(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	p, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{})
 	for _, port := range []uint16{80, 8080, 443, 8443} {
 		if !p.Accepts(port) {
 			t.Errorf("default prober does not accept %d", port)

@@ -149,10 +149,7 @@ func FuzzParseReply(f *testing.F) {
 // one Wait per connect.
 func TestSweep_connect(t *testing.T) {
 	open, closed := scantest.OpenPort(t), scantest.ClosedPort(t)
-	s, err := New(Config{Ports: []uint16{open, closed}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Ports: []uint16{open, closed}})
 	pace, c := &countPacer{}, &collector{}
 	if err := s.Sweep(t.Context(), listScope{ip("127.0.0.1")}, pace, c.emit); err != nil {
 		t.Fatal(err)
@@ -174,10 +171,7 @@ func TestSweep_connectSilence(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	s, err := New(Config{Dial: dial, Wait: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Dial: dial, Wait: 20 * time.Millisecond})
 	c := &collector{}
 	if err := s.Sweep(t.Context(), listScope{ip("198.18.0.1"), ip("198.18.0.2")}, &countPacer{}, c.emit); err != nil {
 		t.Fatal(err)
@@ -268,10 +262,7 @@ func TestSweep_raw(t *testing.T) {
 		}
 		return nil
 	})
-	s, err := New(Config{Raw: true, Wait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Raw: true, Wait: 50 * time.Millisecond})
 	var sources atomic.Int32
 	s.raw = func(context.Context) (rawConns, error) {
 		return rawConns{icmp: ic, tcp: tc, source: func(netip.Addr) (netip.Addr, error) { sources.Add(1); return src, nil }}, nil
@@ -302,10 +293,7 @@ func TestSweep_raw(t *testing.T) {
 // the connects run instead, and Fallback says why.
 func TestSweep_rawFallsBackToConnect(t *testing.T) {
 	closed := scantest.ClosedPort(t)
-	s, err := New(Config{Raw: true, Ports: []uint16{closed}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Raw: true, Ports: []uint16{closed}})
 	s.raw = func(context.Context) (rawConns, error) { return rawConns{}, syscall.EPERM }
 	c := &collector{}
 	if err := s.Sweep(t.Context(), listScope{ip("127.0.0.1")}, &countPacer{}, c.emit); err != nil {

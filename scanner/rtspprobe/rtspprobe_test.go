@@ -235,10 +235,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	p, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{})
 	if !p.Accepts(554) || p.Accepts(80) || p.Name() != "rtsp" {
 		t.Error("defaults wrong")
 	}

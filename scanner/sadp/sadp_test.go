@@ -45,10 +45,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	})
 	scantest.ServeUDP(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
 
-	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
 	var pace countPacer
 	got := scantest.Collect(t, s, scope, &pace)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // hostPacer counts its waits and the hosts it was asked to pace for.
@@ -109,10 +110,7 @@ func TestSweeper_Sweep_locationHijack(t *testing.T) {
 			for _, a := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"} {
 				scope = append(scope, netip.MustParseAddr(a))
 			}
-			s, err := New(Config{Port: port, NoMulticast: true, Window: 300 * time.Millisecond, FetchTimeout: time.Second, Interfaces: noIfs})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := scantest.Build(t, New, Config{Port: port, NoMulticast: true, Window: 300 * time.Millisecond, FetchTimeout: time.Second, Interfaces: noIfs})
 			var mu sync.Mutex
 			var got []device.Evidence
 			pace := &hostPacer{}

@@ -40,10 +40,7 @@ func fakeDevice(t *testing.T, desc http.HandlerFunc) uint16 {
 
 func sweep(t *testing.T, port uint16, scope scanner.Scope, fetch time.Duration) ([]device.Evidence, int64) {
 	t.Helper()
-	s, err := New(Config{Port: port, NoMulticast: true, Window: 300 * time.Millisecond, FetchTimeout: fetch, Interfaces: noIfs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Port: port, NoMulticast: true, Window: 300 * time.Millisecond, FetchTimeout: fetch, Interfaces: noIfs})
 	var mu sync.Mutex
 	var got []device.Evidence
 	pace := &countPacer{}

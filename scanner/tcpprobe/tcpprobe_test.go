@@ -24,10 +24,7 @@ var localhost = netip.MustParseAddr("127.0.0.1")
 func TestProber_ProbeHost_openAndClosed(t *testing.T) {
 	a, b, closed := scantest.OpenPort(t), scantest.OpenPort(t), scantest.ClosedPort(t)
 	pace := &countingPacer{}
-	p, err := New(Config{Ports: []uint16{b, closed, a}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Ports: []uint16{b, closed, a}})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
 		t.Fatal(err)
@@ -83,10 +80,7 @@ func TestProber_ProbeHost_parallelBound(t *testing.T) {
 	fd := &fakeDial{hold: 20 * time.Millisecond}
 	ports := []uint16{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	pace := &countingPacer{}
-	p, err := New(Config{Ports: ports, Parallel: 2, Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Ports: ports, Parallel: 2, Dial: fd.dial})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +98,7 @@ func TestProber_ProbeHost_parallelBound(t *testing.T) {
 
 func TestProber_ProbeHost_defaultParallel(t *testing.T) {
 	fd := &fakeDial{hold: 10 * time.Millisecond}
-	p, err := New(Config{Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Dial: fd.dial})
 	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +112,7 @@ func TestProber_ProbeHost_defaultParallel(t *testing.T) {
 
 func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
 	fd := &fakeDial{hold: time.Hour}
-	p, err := New(Config{Ports: []uint16{80, 554}, Timeout: 50 * time.Millisecond, Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Ports: []uint16{80, 554}, Timeout: 50 * time.Millisecond, Dial: fd.dial})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
@@ -133,10 +121,7 @@ func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
 
 func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
-	p, err := New(Config{Ports: []uint16{80}, Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Ports: []uint16{80}, Dial: fd.dial})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if err != nil || len(ev) != 1 || ev[0].Port != 80 || ev[0].Fields["tcp.state"] != "closed" {
 		t.Errorf("got %v, %v; want one tcp.state=closed evidence on 80, no error", ev, err)
@@ -145,11 +130,8 @@ func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 
 func TestProber_ProbeHost_otherErrorsReported(t *testing.T) {
 	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.EACCES}}
-	p, err := New(Config{Ports: []uint16{80, 443}, Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
+	p := scantest.Build(t, New, Config{Ports: []uint16{80, 443}, Dial: fd.dial})
+	_, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
 	if !errors.Is(err, syscall.EACCES) {
 		t.Errorf("error = %v, want EACCES", err)
 	}
@@ -157,14 +139,11 @@ func TestProber_ProbeHost_otherErrorsReported(t *testing.T) {
 
 func TestProber_ProbeHost_cancelled(t *testing.T) {
 	fd := &fakeDial{hold: time.Hour}
-	p, err := New(Config{Ports: DefaultPorts, Timeout: time.Hour, Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Ports: DefaultPorts, Timeout: time.Hour, Dial: fd.dial})
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = p.ProbeHost(ctx, scanner.Target{Addr: localhost}, &countingPacer{})
+	_, err := p.ProbeHost(ctx, scanner.Target{Addr: localhost}, &countingPacer{})
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("took %v after cancel", d)
 	}
@@ -182,10 +161,7 @@ func (p failingPacer) Wait(context.Context) error { return p.err }
 
 func TestProber_ProbeHost_pacerRefuses(t *testing.T) {
 	fd := &fakeDial{}
-	p, err := New(Config{Dial: fd.dial})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Dial: fd.dial})
 	stop := errors.New("budget exhausted")
 	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, failingPacer{stop}); !errors.Is(err, stop) {
 		t.Errorf("error = %v, want the pacer's", err)
@@ -253,10 +229,7 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 		{name: "liveness off tries all", d: &portDial{open: []uint16{8000}}, liveness: -1, tried: 9, open: []uint16{8000}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := New(Config{Dial: tc.d.dial, Timeout: 20 * time.Millisecond, Liveness: tc.liveness})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := scantest.Build(t, New, Config{Dial: tc.d.dial, Timeout: 20 * time.Millisecond, Liveness: tc.liveness})
 			ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: tc.knownAlive}, &countingPacer{})
 			if err != nil {
 				t.Fatal(err)
@@ -280,10 +253,7 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 // swept for another address counts for nothing.
 func TestProber_ProbeHost_knownStatesNotAskedAgain(t *testing.T) {
 	d := &portDial{open: []uint16{80, 8000}, refused: []uint16{443}}
-	p, err := New(Config{Dial: d.dial, Timeout: 20 * time.Millisecond, Ports: []uint16{80, 443, 554, 8000}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := scantest.Build(t, New, Config{Dial: d.dial, Timeout: 20 * time.Millisecond, Ports: []uint16{80, 443, 554, 8000}})
 	swept := []device.Evidence{
 		{Source: device.SourceTCP, Addr: localhost, Port: 80, Fields: map[string]string{"tcp.state": "open"}},
 		{Source: device.SourceTCP, Addr: localhost, Port: 554, Fields: map[string]string{"tcp.state": "closed"}},

@@ -61,10 +61,7 @@ func TestSweeper_Sweep_unicastReply(t *testing.T) {
 	ap, got := responder(t, func(m *Message) bool {
 		return len(m.ProbeTypes) == 1 && m.ProbeTypes[0] == TypeNVT
 	})
-	s, err := New(Config{NoMulticast: true, UnicastPort: ap.Port(), Window: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{NoMulticast: true, UnicastPort: ap.Port(), Window: 300 * time.Millisecond})
 	emit, evs := collect()
 	pace := &noPace{}
 	scope := listScope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
@@ -158,14 +155,11 @@ func TestSweeper_Sweep_multicastRepeatsAndDedups(t *testing.T) {
 }
 
 func TestSweeper_Sweep_ctxEndsEarly(t *testing.T) {
-	s, err := New(Config{NoMulticast: true, UnicastPort: 9, Window: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{NoMulticast: true, UnicastPort: 9, Window: time.Hour})
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.1")}, &noPace{}, func(device.Evidence) {})
+	err := s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.1")}, &noPace{}, func(device.Evidence) {})
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("Sweep = %v after %v; want the ctx error promptly", err, time.Since(start))
 	}
@@ -189,10 +183,7 @@ func TestNew_rejectsBadConfig(t *testing.T) {
 // once; another responder is not starved by it (issue 14 item 1).
 func TestSweep_handle_floodBoundedPerResponder(t *testing.T) {
 	tpl := string(fixture(t, "hikvision-ds-2cd3955fwd-iws.xml"))
-	s, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{})
 	emit, got := collect()
 	sw := &sweep{s: s, emit: emit, sent: map[string]string{}}
 	id := "urn:uuid:bfe8bb88-03a2-4e1a-904a-59a7d2882649"

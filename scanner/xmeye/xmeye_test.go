@@ -35,10 +35,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 		return [][]byte{readFixture(t, "synth-go2rtc-dvr.bin")}, nil
 	})
 	scantest.ServeUDPTo(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
-	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
 	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
 	var pace countPacer
 	got := scantest.Collect(t, s, scope, &pace)
@@ -82,10 +79,7 @@ func TestSweeper_Sweep_replyToDiscoveryPort(t *testing.T) {
 		var lc net.ListenConfig
 		return lc.ListenPacket(ctx, network, address)
 	}
-	s, err := New(Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, ListenPacket: listen})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, ListenPacket: listen})
 	got := scantest.Collect(t, s, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{})
 	if len(got) != 1 || got[netip.MustParseAddr("127.0.0.2")][0].Fields["xmeye.serial"] != "c5f2a8e91d7b3046" {
 		t.Errorf("evidence %v; sockets asked for %v", got, asked)
@@ -96,10 +90,7 @@ func TestNew_defaults(t *testing.T) {
 	if _, err := New(Config{Window: -1}); err == nil {
 		t.Error("negative window accepted")
 	}
-	s, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := scantest.Build(t, New, Config{})
 	if o := s.Options(); o.Port != Port || o.Window != DefaultWindow || s.Name() != "xmeye" {
 		t.Errorf("config %+v", s.Options())
 	}
