@@ -98,18 +98,11 @@ func TestEngine_Run_budgetBoundsAFlood(t *testing.T) {
 		}
 	}
 	other = append(other, device.Evidence{Source: device.SourceMDNS, Addr: calm, Fields: map[string]string{"mdns.instance": "calm"}})
-	e, err := New(Config{Targets: addrs(8), Scope: listScope{8},
+	_, hosts := scan(t, Config{Targets: addrs(8), Scope: listScope{8},
 		// One sweeper, so the order is known: mdns, wsd, then four sources
 		// of 100, when mdns and wsd have filled the sweeps' half.
 		Sweepers:    []Sweeper{emitSweeper{"all", slices.Concat(mdns, wsd, other)}},
 		HostProbers: []HostProber{aliveTCP{alive: []netip.Addr{flood, calm}, extra: 10}}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := byAddr(hosts)
 	h := m[flood]
 	if n := len(h.Evidence); n != DefaultBudgetItems/2+11 {
@@ -153,15 +146,8 @@ func TestEngine_Run_budgetBytesAndMACs(t *testing.T) {
 		ev = append(ev, device.Evidence{Source: device.SourceWSD, Addr: big, MAC: mac, Fields: map[string]string{"wsd.mac": mac}})
 		ev = append(ev, device.Evidence{Source: device.SourceSADP, Addr: big, MAC: mac, Fields: map[string]string{"sadp.mac": mac}})
 	}
-	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{emitSweeper{"x", ev}},
+	_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{emitSweeper{"x", ev}},
 		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6, Budget: Budget{Bytes: 8000, MACs: 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := byAddr(hosts)[big]
 	if n := count(h.Evidence, device.SourceSSDP); n != 3 {
 		t.Errorf("kept %d items of 1 KB under the sweeps' 4000 bytes of 8000, want 3", n)
@@ -220,18 +206,11 @@ func TestEngine_Run_forgedARP(t *testing.T) {
 		ev = append(ev, arpEv(fmt.Sprintf("198.18.0.%d", i), gw, false))
 	}
 	own := netip.MustParseAddr("198.18.0.10") // the forger's own address answers TCP
-	e, err := New(Config{Targets: addrs(254), Scope: listScope{254},
+	e, hosts := scan(t, Config{Targets: addrs(254), Scope: listScope{254},
 		Sweepers:    []Sweeper{emitAbsence{emitSweeper{"arp", ev}, netip.MustParsePrefix("198.18.0.0/24")}},
 		HostProbers: []HostProber{aliveTCP{alive: []netip.Addr{netip.MustParseAddr("198.18.0.1"), own}}},
 		Rate:        1e6, HostRate: 1e6,
 		Neighbours: func() (map[netip.Addr]string, error) { return neigh, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := byAddr(hosts)
 	var want []string
 	want = append(want, "198.18.0.1", "198.18.0.2", "198.18.0.10", "198.18.0.254")
@@ -279,16 +258,9 @@ func TestEngine_Run_forgerClaimingTheGateway(t *testing.T) {
 	for i := 10; i < 30; i++ {
 		ev = append(ev, arpEv(fmt.Sprintf("198.18.0.%d", i), forger, false))
 	}
-	e, err := New(Config{Targets: addrs(254), Scope: listScope{254},
+	_, hosts := scan(t, Config{Targets: addrs(254), Scope: listScope{254},
 		Sweepers:    []Sweeper{emitAbsence{emitSweeper{"arp", ev}, netip.MustParsePrefix("198.18.0.0/24")}},
 		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(hosts) != 1 || hosts[0].Addr.String() != "198.18.0.254" {
 		t.Fatalf("hosts %v, want only the gateway", hosts)
 	}
@@ -319,15 +291,8 @@ func (stallProber) ProbeHost(ctx context.Context, _ Target, pace Pacer) ([]devic
 func TestEngine_Run_limiterRefusalAtHostTimeoutIsPartial(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		http := &fakeHTTP{}
-		e, err := New(Config{Targets: addrs(1), HostProbers: []HostProber{stallProber{}}, PortProbers: []PortProber{http},
+		_, hosts := scan(t, Config{Targets: addrs(1), HostProbers: []HostProber{stallProber{}}, PortProbers: []PortProber{http},
 			Rate: 1e6, HostRate: 0.5, HostTimeout: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts, err := collect(t, e, context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
 		if len(hosts) != 1 || !hosts[0].Partial || len(hosts[0].Errors) != 0 {
 			t.Fatalf("hosts %+v, want one partial host without errors", hosts)
 		}
@@ -387,15 +352,8 @@ func TestEngine_Run_locationConflict(t *testing.T) {
 		{Source: device.SourceSSDP, Addr: resp, Fields: map[string]string{"ssdp.location": "http://198.18.0.1:49152/other.xml"}},
 		{Source: device.SourceSSDP, Addr: named, Fields: map[string]string{"ssdp.location": "http://198.18.0.1:80/desc.xml"}},
 	}
-	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{emitSweeper{"ssdp", ev}},
+	_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{emitSweeper{"ssdp", ev}},
 		HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := byAddr(hosts)
 	if c := m[resp].AddressConflicts; len(c) != 1 || c[0].Kind != device.ConflictLocation || !slices.Equal(c[0].Addrs, []string{"198.18.0.1"}) {
 		t.Errorf("responder conflicts %+v", c)
@@ -418,15 +376,8 @@ func TestEngine_Run_forgedSourceSilentToARP(t *testing.T) {
 	}}
 	for _, strays := range []bool{false, true} {
 		arp := emitAbsence{emitSweeper{"arp", []device.Evidence{arpEv("198.18.0.2", "44:19:b6:00:00:02", false)}}, netip.MustParsePrefix("198.18.0.0/24")}
-		e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{arp, wsd},
+		e, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{arp, wsd},
 			HostProbers: []HostProber{aliveTCP{}}, Rate: 1e6, HostRate: 1e6, ReportStrays: strays})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts, err := collect(t, e, context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
 		m := byAddr(hosts)
 		if _, ok := m[forged]; ok || len(hosts) != 1 || count(m[real].Evidence, device.SourceWSD) != 1 {
 			t.Errorf("strays=%v: hosts %+v, want only %s with its WS-Discovery evidence", strays, hosts, real)
@@ -457,15 +408,8 @@ func TestEngine_Run_sweeperDropsReachTheRecord(t *testing.T) {
 		ev = append(ev, device.Evidence{Source: device.SourceWSD, Addr: flood, Fields: map[string]string{"wsd.epr": fmt.Sprint(i)}})
 	}
 	s := droppingSweeper{emitSweeper{"wsd", ev}, map[netip.Addr]int{flood: 7063, netip.MustParseAddr("198.18.0.200"): 5}}
-	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{s},
+	_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{s},
 		HostProbers: []HostProber{aliveTCP{alive: []netip.Addr{flood}}}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := byAddr(hosts)[flood]
 	if h.Truncated == nil || h.Truncated.EvidenceItems != 7063 || h.Truncated.BySource[device.SourceWSD] != 7063 {
 		t.Errorf("truncated %+v, want the sweeper's 7063 drops under wsd", h.Truncated)

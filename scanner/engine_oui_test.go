@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"context"
 	"net/netip"
 	"testing"
 
@@ -11,7 +10,7 @@ import (
 func TestEngine_Run_ouiEvidenceOnceMACKnown(t *testing.T) {
 	tcp := &fakeTCP{ports: []uint16{80}}
 	var asked []string
-	e, err := New(Config{Targets: addrs(4), HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6,
+	_, hosts := scan(t, Config{Targets: addrs(4), HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6,
 		Neighbours: func() (map[netip.Addr]string, error) {
 			return map[netip.Addr]string{netip.MustParseAddr("198.18.0.1"): "44:a6:42:00:00:01"}, nil
 		},
@@ -21,13 +20,6 @@ func TestEngine_Run_ouiEvidenceOnceMACKnown(t *testing.T) {
 		},
 		Concurrency: 1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(asked) != 1 || asked[0] != "44:a6:42:00:00:01" {
 		t.Fatalf("OUI asked for %v, want once for the host with a MAC", asked)
 	}

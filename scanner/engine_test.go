@@ -79,6 +79,21 @@ func (f *fakeHTTP) ProbePort(ctx context.Context, tg Target, pace Pacer) ([]devi
 	return []device.Evidence{{Source: device.SourceHTTP, Port: ap.Port(), Fields: map[string]string{"http.server": "x"}}}, nil
 }
 
+// scan runs a new Engine of cfg to the end; an error of New or Run fails
+// the test.
+func scan(t *testing.T, cfg Config) (*Engine, []device.Host) {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := collect(t, e, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, hosts
+}
+
 func collect(t *testing.T, e *Engine, ctx context.Context) ([]device.Host, error) {
 	t.Helper()
 	out := make(chan device.Host)
@@ -97,17 +112,10 @@ func collect(t *testing.T, e *Engine, ctx context.Context) ([]device.Host, error
 func TestEngine_Run_liveHostsOnlyWithFollowUps(t *testing.T) {
 	tcp := &fakeTCP{ports: []uint16{554, 80}}
 	http := &fakeHTTP{}
-	e, err := New(Config{Targets: addrs(20), HostProbers: []HostProber{tcp}, PortProbers: []PortProber{http}, Rate: 1e6, HostRate: 1e6,
+	e, hosts := scan(t, Config{Targets: addrs(20), HostProbers: []HostProber{tcp}, PortProbers: []PortProber{http}, Rate: 1e6, HostRate: 1e6,
 		Neighbours: func() (map[netip.Addr]string, error) {
 			return map[netip.Addr]string{netip.MustParseAddr("198.18.0.1"): "44:a6:42:00:00:01"}, nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(hosts) != 10 {
 		t.Fatalf("got %d hosts, want the 10 odd ones", len(hosts))
 	}
@@ -139,17 +147,10 @@ func TestEngine_Run_liveHostsOnlyWithFollowUps(t *testing.T) {
 // kernel could not resolve are not.
 func TestEngine_Run_neighbourTableFindsARPOnlyHost(t *testing.T) {
 	silent := netip.MustParseAddr("198.18.0.2") // even: fakeTCP finds nothing open
-	e, err := New(Config{Targets: addrs(4), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6,
+	_, hosts := scan(t, Config{Targets: addrs(4), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6,
 		Neighbours: func() (map[netip.Addr]string, error) {
 			return map[netip.Addr]string{silent: "c0:56:e3:00:00:02"}, nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var found *device.Host
 	for i := range hosts {
 		if hosts[i].Addr == silent {
@@ -300,15 +301,8 @@ func TestEngine_Run_sweepEvidenceJoinsHostAndStraysAreReported(t *testing.T) {
 	in := netip.MustParseAddr("198.18.0.2") // even: the TCP fake finds nothing there
 	out := netip.MustParseAddr("198.19.5.5")
 	for _, strays := range []bool{true, false} {
-		e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
+		_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
 			HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6, ReportStrays: strays})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts, err := collect(t, e, context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
 		byAddr := map[netip.Addr]device.Host{}
 		for _, h := range hosts {
 			byAddr[h.Addr] = h
@@ -333,15 +327,8 @@ func TestEngine_Run_sweepEvidenceJoinsHostAndStraysAreReported(t *testing.T) {
 func TestEngine_Run_ipv6Stray(t *testing.T) {
 	in := netip.MustParseAddr("198.18.0.2")
 	out := netip.MustParseAddr("fe80::1a68:cbff:fe15:b284")
-	e, err := New(Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
+	_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4}, Sweepers: []Sweeper{fakeSweeper{in: in, out: out}},
 		HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, Rate: 1e6, HostRate: 1e6, ReportStrays: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var stray []device.Host
 	for _, h := range hosts {
 		if h.Addr == out {
@@ -411,16 +398,9 @@ func TestEngine_Run_absenceSkipsSilentOnLinkAddresses(t *testing.T) {
 	present := netip.MustParseAddr("198.18.0.2")
 	udp := &seenSweeper{}
 	tcp := &countingTCP{}
-	e, err := New(Config{Targets: addrs(4), Scope: listScope{4},
+	e, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4},
 		Sweepers:    []Sweeper{udp, l2Sweeper{present: present, prefix: netip.MustParsePrefix("198.18.0.0/30")}},
 		HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := []netip.Addr{present, netip.MustParseAddr("198.18.0.4")}
 	slices.SortFunc(udp.seen, netip.Addr.Compare)
 	slices.SortFunc(tcp.hosts, netip.Addr.Compare)
@@ -522,14 +502,7 @@ func (mismatchHTTP) ProbePort(context.Context, Target, Pacer) ([]device.Evidence
 // host twice, as the human message in Errors and as an Outcome whose
 // Status machines read, with the same message and the prober's name.
 func TestEngine_Run_outcomeTypedBesideMessage(t *testing.T) {
-	e, err := New(Config{Targets: addrs(1), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, PortProbers: []PortProber{mismatchHTTP{}}, Rate: 1e6, HostRate: 1e6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, hosts := scan(t, Config{Targets: addrs(1), HostProbers: []HostProber{&fakeTCP{ports: []uint16{80}}}, PortProbers: []PortProber{mismatchHTTP{}}, Rate: 1e6, HostRate: 1e6})
 	if len(hosts) != 1 || len(hosts[0].Errors) != 1 || len(hosts[0].Outcomes) != 1 {
 		t.Fatalf("hosts %+v", hosts)
 	}

@@ -70,17 +70,10 @@ func TestEngine_Run_livenessFirst(t *testing.T) {
 	live := &fakeLive{live: []netip.Addr{ip("198.18.0.5"), ip("198.18.0.7")}}
 	udp := &multicastSweeper{named: ip("198.18.0.8")}
 	tcp := &countingTCP{}
-	e, err := New(Config{Targets: addrs(8), Scope: listScope{8},
+	e, hosts := scan(t, Config{Targets: addrs(8), Scope: listScope{8},
 		Sweepers:    []Sweeper{udp, l2Sweeper{present: ip("198.18.0.2"), prefix: netip.MustParsePrefix("198.18.0.0/30")}},
 		Liveness:    live,
 		HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6, NewRate: 1e6, ReportStrays: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := collect(t, e, context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !live.newPace {
 		t.Error("the liveness stage was not handed a NewPacer")
 	}
