@@ -55,10 +55,11 @@ type Result struct {
 }
 
 // Classify turns one switch's tables into ports and edge placements.
-// uplinkMACs ≤ 0 means DefaultUplinkMACs. Learned rows (status learned(3),
-// or no status at all: some agents omit the column) count; self(4) and
-// mgmt(5) rows are the switch's own and other(1)/invalid(2) are not
-// forwarding facts.
+// uplinkMACs ≤ 0 means DefaultUplinkMACs. Rows on bridge port 0 are the
+// switch's own. Rows with a status count only when learned(3): self(4) and
+// mgmt(5) are the switch's own, other(1)/invalid(2) no forwarding facts;
+// rows without one count (Collect does not walk the status columns, which
+// would double a large table's requests, and some agents omit them).
 func Classify(name, addr string, t *Tables, uplinkMACs int) *Result {
 	if uplinkMACs <= 0 {
 		uplinkMACs = DefaultUplinkMACs
