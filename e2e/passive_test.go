@@ -121,7 +121,8 @@ func passiveRun(t *testing.T, ctx context.Context, s *lab.Spec, argv ...string) 
 // with maker, model where stated, zone and finding, and calls no other
 // host a camera. "camsweep listen" in the jump namespace does the same
 // live for --duration, and an interrupted listen exits 130 with the run
-// record.
+// record. "scan --pcap" gives the camera one record with both kinds of
+// evidence.
 func TestPassive_lab_pcapAndListen(t *testing.T) {
 	needLab(t)
 	if _, err := exec.LookPath("tcpdump"); err != nil {
@@ -189,6 +190,26 @@ func TestPassive_lab_pcapAndListen(t *testing.T) {
 		t.Errorf("run record %+v, passive %+v", run, run.Passive)
 	}
 	t.Logf("pcap: %d packets, %d records, %d cameras", run.Passive.Packets, len(recs), run.Cameras)
+
+	// scan --pcap: one record per device, with the scan's and the
+	// capture's evidence both.
+	scanOut, err := lab.Exec(ctx, s.JumpNS(), binary, "scan", "--no-state", "--format", "json", "--zones", zones,
+		"--pcap", capFile, "198.18.190.0/24").Output()
+	var se *exec.ExitError
+	if err != nil && (!errors.As(err, &se) || se.ExitCode() != 3) {
+		t.Fatalf("scan --pcap: %v", err)
+	}
+	if n := strings.Count(string(scanOut), `"ip":"198.18.190.20"`); n != 1 {
+		t.Errorf("scan --pcap: %d records of 198.18.190.20, want one", n)
+	}
+	recs, run = decodeLines(t, scanOut)
+	srcs := map[device.Source]bool{}
+	for _, ev := range recs["198.18.190.20"].Evidence {
+		srcs[ev.Source] = true
+	}
+	if !srcs[device.SourcePassive] || !srcs[device.SourceSADP] || !srcs[device.SourceHTTP] || run.Passive == nil {
+		t.Errorf("scan --pcap: the camera's sources %v, run passive %+v", srcs, run.Passive)
+	}
 
 	// Live, from the jump host: 12 s hold six rounds of announcements.
 	recs, run, code, stderr = passiveRun(t, ctx, s, "listen", "-i", "eth0", "--duration", "12s", "--no-state", "--format", "json", "--zones", zones)
