@@ -123,17 +123,18 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	}
 	err := <-runErr
 	if writeErr == nil && ctx.Err() == nil {
-		// MACs the switches placed and no scanned record took.
-		for _, rec := range cfg.Switches.unreached(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, now()) {
+		// Devices only the --pcap files showed (before the switches'
+		// own: a MAC both know is one record, annotated with its port).
+		for _, rec := range cfg.Passive.unmerged(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, cfg.InScope) {
+			cfg.Switches.annotate(rec)
 			if write(rec); writeErr != nil {
 				break
 			}
 		}
 	}
 	if writeErr == nil && ctx.Err() == nil {
-		// Devices only the --pcap files showed.
-		for _, rec := range cfg.Passive.unmerged(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, cfg.InScope) {
-			cfg.Switches.annotate(rec)
+		// MACs the switches placed and no scanned record took.
+		for _, rec := range cfg.Switches.unreached(cfg.Identify, cfg.Policy, rr.RunID, cfg.OUI, now()) {
 			if write(rec); writeErr != nil {
 				break
 			}
