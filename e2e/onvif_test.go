@@ -80,7 +80,10 @@ func TestScan_lab_onvifDeviceService(t *testing.T) {
 			for k, v := range map[string]string{
 				"onvif.auth": "none", "onvif.manufacturer": "Dahua", "onvif.model": d.Model, "onvif.serial": d.Serial,
 				"onvif.access.get_device_information": "none", "onvif.access.get_hostname": "none", "onvif.access.get_scopes": "none",
-				"onvif.hostname": d.Serial, "onvif.scope.hardware": d.Model, "onvif.hint": "dahua-unique-identifier",
+				"onvif.hostname": d.Serial, "onvif.scope.hardware": d.Model,
+				// The emulator answers in the envelope shape of Dahua's own
+				// stack (no SOAP header), which the onvif package marks.
+				"onvif.hint": "bare-envelope,dahua-unique-identifier",
 				"onvif.service.media": "http://" + d.Address + "/onvif/media_service",
 			} {
 				want[k] = v
