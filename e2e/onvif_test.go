@@ -83,7 +83,7 @@ func TestScan_lab_onvifDeviceService(t *testing.T) {
 				"onvif.hostname": d.Serial, "onvif.scope.hardware": d.Model,
 				// The emulator answers in the envelope shape of Dahua's own
 				// stack (no SOAP header), which the onvif package marks.
-				"onvif.hint": "bare-envelope,dahua-unique-identifier",
+				"onvif.hint":          "bare-envelope,dahua-unique-identifier",
 				"onvif.service.media": "http://" + d.Address + "/onvif/media_service",
 			} {
 				want[k] = v
