@@ -117,6 +117,7 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 			continue // drain so the engine can finish
 		}
 		cfg.Passive.merge(&h, cfg.OUI)
+		cfg.Switches.attach(&h)
 		rec := Build(&h, cfg.Identify, cfg.Policy, rr.RunID)
 		cfg.Switches.annotate(rec)
 		write(rec)

@@ -168,6 +168,37 @@ func portOf(p snmp.Placement) *device.SwitchPort {
 	return &device.SwitchPort{Name: p.Switch, Address: p.SwitchAddr, Port: p.Port.Name, PortAlias: p.Port.Alias, VLAN: p.VLAN}
 }
 
+// lookup finds the placement of a MAC, else of an address (the IP an ARP
+// table gives for a placed MAC); -1 when there is none.
+func (t *SwitchTable) lookup(mac, ip string) int {
+	if i, ok := t.byMAC[mac]; ok && mac != "" {
+		return i
+	}
+	if a, err := netip.ParseAddr(ip); err == nil {
+		if i, ok := t.byIP[a]; ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// attach adds what the switch knows of a scanned host to its evidence
+// before it is identified and zoned: the port, the VLAN (which places a
+// host no CIDR holds, and is named when a CIDR's zone disagrees) and the
+// system name and description the device sent in LLDP, if it speaks it.
+func (t *SwitchTable) attach(h *device.Host) {
+	if t == nil {
+		return
+	}
+	addr := ""
+	if h.Addr.IsValid() {
+		addr = h.Addr.String()
+	}
+	if i := t.lookup(h.MAC, addr); i >= 0 {
+		h.Evidence = append(h.Evidence, snmpEvidence(t.Placements[i], h.Addr, h.LastSeen))
+	}
+}
+
 // annotate gives a scanned record its switch port: by its MAC, else (a
 // routed host, whose MAC the scan cannot see) by the IP a switch's or
 // router's ARP table gives for a MAC placed on an edge port.
@@ -175,15 +206,9 @@ func (t *SwitchTable) annotate(rec *device.Record) {
 	if t == nil {
 		return
 	}
-	i, ok := t.byMAC[rec.MAC]
-	if !ok || rec.MAC == "" {
-		a, err := netip.ParseAddr(rec.IP)
-		if err != nil {
-			return
-		}
-		if i, ok = t.byIP[a]; !ok {
-			return
-		}
+	i := t.lookup(rec.MAC, rec.IP)
+	if i < 0 {
+		return
 	}
 	t.used[i] = true
 	rec.Switch = portOf(t.Placements[i])
@@ -241,6 +266,18 @@ func (t *SwitchTable) unreached(ider Identifier, pol Evaluator, runID string, ou
 // unreachedHost is the evidence a switch holds about one MAC.
 func unreachedHost(p snmp.Placement, oui func(string) map[string]string, now time.Time) *device.Host {
 	mac := p.MAC.String()
+	h := &device.Host{Addr: p.IP, MAC: mac, FirstSeen: now, LastSeen: now}
+	h.Evidence = append(h.Evidence, snmpEvidence(p, p.IP, now))
+	if oui != nil {
+		if of := oui(mac); of != nil {
+			h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceOUI, Addr: p.IP, MAC: mac, Fields: of, Time: now})
+		}
+	}
+	return h
+}
+
+// snmpEvidence is one placement as evidence (source snmp; vendors/FIELDS.md).
+func snmpEvidence(p snmp.Placement, addr netip.Addr, now time.Time) device.Evidence {
 	f := map[string]string{"snmp.switch": p.Switch, "snmp.port": p.Port.Name}
 	if p.Port.Alias != "" {
 		f["snmp.port_alias"] = p.Port.Alias
@@ -256,14 +293,7 @@ func unreachedHost(p snmp.Placement, oui func(string) map[string]string, now tim
 			f["snmp.lldp.sys_desc"] = n.SysDesc
 		}
 	}
-	h := &device.Host{Addr: p.IP, MAC: mac, FirstSeen: now, LastSeen: now}
-	h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceSNMP, Addr: p.IP, MAC: mac, Fields: f, Time: now})
-	if oui != nil {
-		if of := oui(mac); of != nil {
-			h.Evidence = append(h.Evidence, device.Evidence{Source: device.SourceOUI, Addr: p.IP, MAC: mac, Fields: of, Time: now})
-		}
-	}
-	return h
+	return device.Evidence{Source: device.SourceSNMP, Addr: addr, MAC: p.MAC.String(), Fields: f, Time: now}
 }
 
 // SwitchRow is one line of "camsweep switches": a MAC on an access port.

@@ -111,6 +111,9 @@ func TestRun_switches(t *testing.T) {
 	if len(scanned.Findings) != 1 || !strings.HasSuffix(scanned.Findings[0].Summary, "it hangs on switch access-1 port Gi1/0/5 (VLAN 10): shut or move that port") {
 		t.Errorf("finding %+v", scanned.Findings)
 	}
+	if ev := scanned.Evidence[len(scanned.Evidence)-1]; ev.Source != device.SourceSNMP || ev.Fields["snmp.port"] != "Gi1/0/5" || ev.Fields["snmp.vlan"] != "10" {
+		t.Errorf("scanned host's last evidence %+v, want the switch's", ev)
+	}
 	if other := by["198.18.10.22/"]; other.Switch != nil {
 		t.Errorf("host no switch knows has a switch %+v", other.Switch)
 	}
