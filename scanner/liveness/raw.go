@@ -119,12 +119,17 @@ func (s *Sweeper) sweepRaw(ctx context.Context, scope scanner.Scope, pace scanne
 			send(rc.tcp, synSegment(src, a, r.sport, port, r.seq(a, port)), dst)
 		}
 	}
-	// Listen for the last answers, then stop the readers.
-	t := time.NewTimer(s.cfg.Wait)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		t.Stop()
+	// Listen for the last answers, then stop the readers. With nothing
+	// sent (every address of an on-link range is ARP's to judge) there is
+	// nothing to wait for, and no SYN for the gap to keep apart from the
+	// host's connects.
+	if sent > 0 {
+		t := time.NewTimer(s.cfg.Wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
 	}
 	now := time.Now()
 	rc.icmp.SetReadDeadline(now)
