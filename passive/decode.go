@@ -73,11 +73,15 @@ type Decoder struct {
 	ip4  layers.IPv4
 	ip6  layers.IPv6
 	udp  layers.UDP
+	tcp  layers.TCP
 	dhcp layers.DHCPv4
 	out  []Observation
 	// frags holds IPv4 datagrams whose pieces are still arriving
 	// (frag.go); bounded.
 	frags []*fragDatagram
+	// streams are the server sides of TCP connections being followed
+	// (tcp.go); bounded.
+	streams []*stream
 }
 
 // Decode returns what one frame of link type lt, captured at ts, shows.
@@ -193,15 +197,19 @@ func (d *Decoder) decodeIPv4(b []byte, mac string, vlan uint16, ts time.Time) {
 	if hostAddr(src) {
 		d.out = append(d.out, Observation{Addr: src, MAC: mac, VLAN: vlan})
 	}
-	if ip.Protocol != layers.IPProtocolUDP {
+	dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
+	if ip.Protocol != layers.IPProtocolUDP && ip.Protocol != layers.IPProtocolTCP {
 		return
 	}
 	payload := ip.Payload
 	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
-		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
 		if payload = d.reassemble(ip, src, dst, ts); payload == nil {
 			return
 		}
+	}
+	if ip.Protocol == layers.IPProtocolTCP {
+		d.decodeTCP(payload, src, dst, mac, vlan, ts)
+		return
 	}
 	d.decodeUDP(payload, src, mac, vlan, ts)
 }
@@ -219,6 +227,11 @@ func (d *Decoder) decodeIPv6(b []byte, mac string, vlan uint16, ts time.Time) {
 		d.out = append(d.out, Observation{Addr: src, MAC: mac, VLAN: vlan})
 	}
 	// Extension headers are not followed: discovery traffic has none.
+	if ip.NextHeader == layers.IPProtocolTCP {
+		dst, _ := netip.AddrFromSlice(ip.DstIP)
+		d.decodeTCP(ip.Payload, src, dst, mac, vlan, ts)
+		return
+	}
 	if ip.NextHeader != layers.IPProtocolUDP {
 		return
 	}

@@ -11,7 +11,8 @@ import (
 
 // FuzzDecode feeds frames of every link type to Decode and the Collector.
 // Seeds: real device replies (testdata/real) in UDP frames, a DHCP
-// DISCOVER, a cloud DNS query, a tagged ARP frame.
+// DISCOVER, a cloud DNS query, a tagged ARP frame, HTTP, RTSP and TLS
+// segments.
 func FuzzDecode(f *testing.F) {
 	seeds := [][]byte{
 		udpFrame(f, camMAC, "198.18.180.21", "239.255.255.250", 37020, 37020, 30, readReal(f, "sadp/hikvision-ds-2cd2320d-i.xml")),
@@ -23,6 +24,9 @@ func FuzzDecode(f *testing.F) {
 		dhcpDiscover(f, camMAC, "IPC", "udhcp 1.19.4", "198.18.180.40"),
 		dnsQuery(f, camMAC, "198.18.180.21", "pub-cfg.secu100.net"),
 		arpFrame(f, camMAC, "198.18.180.21", 30),
+		tcpFrame(f, 80, 1, true, readReal(f, "../http/hikvision-dnvrs-401-usercheck.txt")),
+		tcpFrame(f, 554, 1, true, readReal(f, "rtsp/dahua-describe-401-login-to-serial.txt")),
+		tcpFrame(f, 443, 1, false, []byte{22, 3, 3, 0, 42, 2, 0, 0, 38}),
 	}
 	for _, s := range seeds {
 		for _, lt := range []uint8{1, 113, 101} {
