@@ -19,6 +19,7 @@
 package passive
 
 import (
+	"hash/fnv"
 	"net"
 	"net/netip"
 	"strconv"
@@ -82,6 +83,33 @@ type Decoder struct {
 	// streams are the server sides of TCP connections being followed
 	// (tcp.go); bounded.
 	streams []*stream
+	// recent holds hashes of datagrams decoded lately (repeat).
+	recent map[uint64]bool
+}
+
+// maxRecent bounds Decoder.recent; when full it starts again empty.
+const maxRecent = 8192
+
+// repeat reports whether the same datagram came from the same sender and
+// ports lately. Devices repeat their announcements every few seconds for
+// as long as a capture lasts; parsing each copy again (XML, JSON) would
+// spend most of a large capture's time on evidence the Collector already
+// holds. A Decoder used once per frame (Decode) never sees a repeat.
+func (d *Decoder) repeat(src netip.Addr, sp, dp uint16, payload []byte) bool {
+	h := fnv.New64a()
+	a := src.As16()
+	h.Write(a[:])
+	h.Write([]byte{byte(sp >> 8), byte(sp), byte(dp >> 8), byte(dp)})
+	h.Write(payload)
+	k := h.Sum64()
+	if d.recent[k] {
+		return true
+	}
+	if d.recent == nil || len(d.recent) >= maxRecent {
+		d.recent = make(map[uint64]bool, 256)
+	}
+	d.recent[k] = true
+	return false
 }
 
 // Decode returns what one frame of link type lt, captured at ts, shows.
@@ -257,6 +285,9 @@ func (d *Decoder) decodeUDP(b []byte, src netip.Addr, mac string, vlan uint16, t
 	}
 	sp, dp := uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 	payload := d.udp.Payload
+	if d.repeat(src, sp, dp, payload) {
+		return
+	}
 	from := netip.AddrPortFrom(src.Unmap(), sp)
 	on := func(p uint16) bool { return sp == p || dp == p }
 	var evs []device.Evidence

@@ -189,3 +189,23 @@ func TestClouds_everyEntryHasASource(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// A Decoder parses a repeated announcement once; a fresh one each time.
+func TestDecoder_repeatsParsedOnce(t *testing.T) {
+	frame := udpFrame(t, camMAC, "198.18.180.21", "239.255.255.250", 37020, 37020, 0, readReal(t, "sadp/hikvision-ds-2cd2320d-i.xml"))
+	var d Decoder
+	n := 0
+	for range 3 {
+		for _, o := range d.Decode(frame, layers.LinkTypeEthernet, ts0) {
+			if o.Evidence != nil {
+				n++
+			}
+		}
+		if obs := evidenceOf(t, frame, layers.LinkTypeEthernet); len(obs) != 1 {
+			t.Fatalf("Decode gave %d", len(obs))
+		}
+	}
+	if n != 1 {
+		t.Errorf("a Decoder gave %d evidence items for three copies, want 1", n)
+	}
+}
