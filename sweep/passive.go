@@ -95,7 +95,8 @@ func (p *Passive) Run(ctx context.Context) (*device.RunRecord, error) {
 	o := &s.opts
 	rr := device.RunRecord{
 		Schema: device.SchemaRun, RunID: s.runID, Start: s.start, Version: o.Version,
-		Targets: []string{}, Privilege: s.privilege, Policy: s.pol.Name(), Catalog: s.cat.VersionString(),
+		Targets: []string{}, Privilege: s.privilege, PrivilegeNote: "listening only: nothing was sent",
+		Policy: s.pol.Name(), Catalog: s.cat.VersionString(),
 		Zones: "none given: every address treated as primary", Findings: map[string]int{},
 	}
 	if o.Zones != "" {
