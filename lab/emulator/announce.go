@@ -31,7 +31,8 @@ var announceCloud = map[string]string{
 
 // udhcpVendorClass is what busybox udhcpc, the DHCP client of most camera
 // firmware, sends as option 60 unless told otherwise ("udhcp " and its
-// version).
+// version: gamelinux/prads etc/dhcp.fp lists "udhcp 1.15.3" DISCOVERs and
+// REQUESTs with the request list 1,3,6,12,15,17,28,42).
 const udhcpVendorClass = "udhcp 1.31.1"
 
 // announcer makes a device talk without being asked, as real devices do on
