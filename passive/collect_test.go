@@ -197,3 +197,55 @@ func TestRead_stopsWhenCancelled(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// pcapngBlock is one pcapng block (little-endian) of type typ.
+func pcapngBlock(typ uint32, body []byte) []byte {
+	for len(body)%4 != 0 {
+		body = append(body, 0)
+	}
+	n := uint32(12 + len(body))
+	le := func(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
+	b := append(le(typ), le(n)...)
+	b = append(b, body...)
+	return append(b, le(n)...)
+}
+
+// TestRead_pcapngUnknownAndOversizedBlocks: an unknown block is skipped;
+// a block claiming more bytes than the file holds ends the read with the
+// file's name, after the packets before it.
+func TestRead_pcapngUnknownAndOversizedBlocks(t *testing.T) {
+	good := capture(t, true, arpFrame(t, camMAC, "198.18.180.21", 0))
+	c := NewCollector(Config{})
+	if err := Read(context.Background(), "u.pcapng", bytes.NewReader(append(bytes.Clone(good), pcapngBlock(0x0badcafe, []byte("vendor notes"))...)), c); err != nil {
+		t.Fatalf("unknown block: %v", err)
+	}
+	if c.Stats().Packets != 1 {
+		t.Errorf("packets %d", c.Stats().Packets)
+	}
+	huge := append(bytes.Clone(good), 0xfe, 0xca, 0xad, 0x0b, 0xf0, 0xff, 0xff, 0x7f)
+	c = NewCollector(Config{})
+	err := Read(context.Background(), "h.pcapng", bytes.NewReader(huge), c)
+	if err == nil || !strings.HasPrefix(err.Error(), "h.pcapng: packet 2: ") || c.Stats().Packets != 1 {
+		t.Errorf("oversized block: %v, packets %d", err, c.Stats().Packets)
+	}
+}
+
+// TestCollector_snaplenCutFrames: frames cut to 96 bytes (tcpdump -s 96)
+// give the bindings and no evidence from the cut payloads, without error.
+func TestCollector_snaplenCutFrames(t *testing.T) {
+	c := NewCollector(Config{})
+	for _, f := range [][]byte{
+		udpFrame(t, camMAC, "198.18.180.21", "239.255.255.250", 37020, 37020, 0, readReal(t, "sadp/hikvision-ds-2cd2320d-i.xml")),
+		dhcpDiscover(t, camMAC, "IPC", "udhcp", ""),
+		tcpFrame(t, 80, 1, true, readReal(t, "../http/hikvision-dnvrs-401-usercheck.txt")),
+	} {
+		c.Add(f[:96], layers.LinkTypeEthernet, ts0)
+	}
+	for _, h := range c.Hosts() {
+		for _, ev := range h.Evidence {
+			if p := ev.Fields[FieldProto]; p == "sadp" || p == "dhcp" {
+				t.Errorf("%v: evidence %v from a cut frame", h.Addr, ev.Fields)
+			}
+		}
+	}
+}
