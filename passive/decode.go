@@ -296,6 +296,11 @@ func (d *Decoder) decodeUDP(b []byte, src netip.Addr, mac string, vlan uint16, t
 	case sp == portDHCPc && dp == portDHCPs:
 		d.decodeDHCP(payload, mac, vlan, ts)
 		return
+	case sp == 546 && dp == 547 && src.Is6():
+		if hostAddr(src) {
+			d.decodeDHCPv6(payload, src, mac, vlan, ts)
+		}
+		return
 	case dp == portDNS && hostAddr(src):
 		if ev, ok := dnsEvidence(payload); ok {
 			evs, proto = []device.Evidence{ev}, "dns"

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/camsweep/camsweep/device"
@@ -207,5 +208,39 @@ func TestDecoder_repeatsParsedOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("a Decoder gave %d evidence items for three copies, want 1", n)
+	}
+}
+
+// TestCollector_dhcpv6JoinsTheIPv4Device: a DHCPv6 Solicit from the
+// camera's link-local address is filed with the IPv4 device of its MAC.
+func TestCollector_dhcpv6JoinsTheIPv4Device(t *testing.T) {
+	opt := func(code int, data []byte) []byte {
+		return append([]byte{byte(code >> 8), byte(code), byte(len(data) >> 8), byte(len(data))}, data...)
+	}
+	msg := []byte{1, 0xaa, 0xbb, 0xcc} // Solicit, transaction id
+	msg = append(msg, opt(39, append([]byte{0}, "\x08lobbycam\x03lab\x00"...))...)
+	msg = append(msg, opt(16, append([]byte{0, 0, 0x9, 0xbf, 0, 5}, "udhcp"...))...)
+	msg = append(msg, opt(6, []byte{0, 23, 0, 24})...)
+	src := netip.MustParseAddr("fe80::c256:e3ff:fe01:203")
+	eth := &layers.Ethernet{SrcMAC: camMAC, DstMAC: bcast, EthernetType: layers.EthernetTypeIPv6}
+	ip := &layers.IPv6{Version: 6, HopLimit: 1, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: netip.MustParseAddr("ff02::1:2").AsSlice()}
+	udp := &layers.UDP{SrcPort: 546, DstPort: 547}
+	_ = udp.SetNetworkLayerForChecksum(ip)
+	frame := serialize(t, eth, ip, udp, gopacket.Payload(msg))
+	c := NewCollector(Config{})
+	c.Add(arpFrame(t, camMAC, "198.18.180.21", 0), layers.LinkTypeEthernet, ts0)
+	c.Add(frame, layers.LinkTypeEthernet, ts0)
+	hs := c.Hosts()
+	if len(hs) != 1 || hs[0].Addr.String() != "198.18.180.21" {
+		t.Fatalf("hosts %+v", hs)
+	}
+	var f map[string]string
+	for _, ev := range hs[0].Evidence {
+		if ev.Fields[FieldProto] == "dhcpv6" {
+			f = ev.Fields
+		}
+	}
+	if f["dhcp.fqdn"] != "lobbycam.lab" || f["dhcp.vendor_class"] != "udhcp" || f["dhcp.prl"] != "23,24" || f["dhcp.message_type"] != "solicit" {
+		t.Errorf("dhcpv6 fields %v", f)
 	}
 }

@@ -102,3 +102,52 @@ func setText(f map[string]string, key string, b []byte) {
 		f[key] = strings.ToValidUTF8(s, "\uFFFD")
 	}
 }
+
+// decodeDHCPv6 reads a client's DHCPv6 message (UDP 546 to 547, RFC 8415):
+// the client FQDN (option 39, RFC 4704, the name in wire format after one
+// flags byte), the vendor class (option 16: enterprise number, then
+// length-prefixed strings) and the option request list (6), as the DHCPv4
+// keys. The sender is a link-local address; the Collector files it with
+// the IPv4 device of the same MAC.
+func (d *Decoder) decodeDHCPv6(b []byte, src netip.Addr, mac string, vlan uint16, ts time.Time) {
+	var p layers.DHCPv6
+	if p.DecodeFromBytes(b, gopacket.NilDecodeFeedback) != nil {
+		return
+	}
+	switch p.MsgType {
+	case layers.DHCPv6MsgTypeSolicit, layers.DHCPv6MsgTypeRequest, layers.DHCPv6MsgTypeConfirm,
+		layers.DHCPv6MsgTypeRenew, layers.DHCPv6MsgTypeRebind, layers.DHCPv6MsgTypeInformationRequest:
+	default:
+		return // a server's or relay's message
+	}
+	f := map[string]string{FieldProto: "dhcpv6", "dhcp.message_type": strings.ToLower(p.MsgType.String())}
+	for _, o := range p.Options {
+		switch o.Code {
+		case 39:
+			if len(o.Data) > 1 {
+				setText(f, "dhcp.fqdn", fqdnName(0x04, o.Data[1:]))
+			}
+		case layers.DHCPv6OptVendorClass:
+			var parts []string
+			for rest := o.Data[min(4, len(o.Data)):]; len(rest) >= 2 && len(parts) < 8; {
+				n := int(rest[0])<<8 | int(rest[1])
+				if 2+n > len(rest) {
+					break
+				}
+				parts = append(parts, string(rest[2:2+n]))
+				rest = rest[2+n:]
+			}
+			setText(f, "dhcp.vendor_class", []byte(strings.Join(parts, " ")))
+		case layers.DHCPv6OptOro:
+			var s []string
+			for i := 0; i+1 < len(o.Data) && len(s) < 64; i += 2 {
+				s = append(s, strconv.Itoa(int(o.Data[i])<<8|int(o.Data[i+1])))
+			}
+			if len(s) > 0 {
+				f["dhcp.prl"] = strings.Join(s, ",")
+			}
+		}
+	}
+	ev := &device.Evidence{Source: device.SourcePassive, Addr: src, MAC: mac, Time: ts, Fields: withVLAN(f, vlan)}
+	d.out = append(d.out, Observation{Addr: src, MAC: mac, VLAN: vlan, Evidence: ev})
+}
