@@ -67,7 +67,7 @@ func (d *Decoder) decodeTCP(b []byte, src, dst netip.Addr, mac string, vlan uint
 	payload := t.Payload
 	if s == nil {
 		proto := responseStart(payload)
-		if proto == "" || !hostAddr(src) {
+		if proto == "" || !hostAddr(src) || !siteAddr(src) {
 			return
 		}
 		if len(d.streams) >= maxStreams {
@@ -211,4 +211,26 @@ func serverCertificate(b []byte) []byte {
 		hs = hs[4+n:]
 	}
 	return nil
+}
+
+// siteRanges are the address ranges a site's own devices use besides
+// RFC 1918 and ULA (netip.Addr.IsPrivate) and link-local: carrier-grade
+// NAT and the benchmark range the lab uses.
+var siteRanges = []netip.Prefix{netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15")}
+
+// siteAddr reports whether a is an address of the site rather than the
+// internet's. A mirror port shows every web server the users visit;
+// their responses name no device of the site and would bury the cameras,
+// so TCP responses are kept only from site addresses.
+func siteAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsPrivate() || a.IsLinkLocalUnicast() {
+		return true
+	}
+	for _, p := range siteRanges {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -116,3 +116,22 @@ func TestDecoder_streamsAreBounded(t *testing.T) {
 		t.Errorf("%d streams after the timeout, want 1", len(d.streams))
 	}
 }
+
+// A web server on the internet answering a user is not a device of the
+// site: its response is not kept.
+func TestDecoder_internetServersAreNotDevices(t *testing.T) {
+	eth := &layers.Ethernet{SrcMAC: pcMAC, DstMAC: camMAC, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 50, Protocol: layers.IPProtocolTCP,
+		SrcIP: netip.MustParseAddr("93.184.215.14").AsSlice(), DstIP: netip.MustParseAddr("192.168.1.20").AsSlice()}
+	tcp := &layers.TCP{SrcPort: 80, DstPort: 50123, Seq: 1, ACK: true, FIN: true}
+	_ = tcp.SetNetworkLayerForChecksum(ip)
+	frame := serialize(t, eth, ip, tcp, gopacket.Payload("HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Length: 0\r\n\r\n"))
+	if obs := streamEvidence(t, frame); len(obs) != 0 {
+		t.Errorf("evidence of an internet server: %+v", obs[0].Evidence)
+	}
+	for _, a := range []string{"10.1.2.3", "192.168.0.1", "172.16.0.1", "198.18.10.21", "100.64.0.9", "fd00::1", "fe80::1"} {
+		if !siteAddr(netip.MustParseAddr(a)) {
+			t.Errorf("%s is a site address", a)
+		}
+	}
+}
