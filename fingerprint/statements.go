@@ -47,8 +47,8 @@ type Statement struct {
 	// the record's stated maker.
 	Self   bool
 	Source string
-	File        string
-	Line        int
+	File   string
+	Line   int
 }
 
 // RuleID is the id the statement's hits carry.

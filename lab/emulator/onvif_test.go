@@ -229,7 +229,7 @@ func TestONVIF_operationsByVendor(t *testing.T) {
 		{dahuaDev, map[string]string{
 			"onvif.access.get_device_information": "none", "onvif.access.get_hostname": "none", "onvif.access.get_scopes": "none",
 			"onvif.access.get_network_interfaces": "required", "onvif.hostname": dahuaDev.Serial, "onvif.hostname_dhcp": "false",
-			"onvif.scope.name": "Dahua", "onvif.scope.hardware": dahuaDev.Model, "onvif.hint": "dahua-unique-identifier",
+			"onvif.scope.name": "Dahua", "onvif.scope.hardware": dahuaDev.Model, "onvif.hint": "bare-envelope,dahua-unique-identifier", // Dahua's own stack sends no SOAP header
 			"onvif.service.media": "http://127.0.0.1:PORT/onvif/media_service",
 		}},
 		{axisDev, map[string]string{
