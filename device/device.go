@@ -19,7 +19,7 @@ import (
 // part of the JSON record and of the rule files, so they never change.
 type Source string
 
-// The sources of DESIGN.md §Evidence.
+// The sources of docs/ARCHITECTURE.md §Evidence.
 const (
 	SourceARP   Source = "arp"
 	SourceWSD   Source = "wsd"
@@ -98,7 +98,7 @@ func (h *Host) Alive() bool { return len(h.Evidence) > 0 || h.MAC != "" }
 // DeviceType is the kind of device an Identity names.
 type DeviceType string
 
-// Device types of DESIGN.md §The device record.
+// Device types of docs/ARCHITECTURE.md §The device record.
 const (
 	TypeCamera   DeviceType = "camera"
 	TypeNVR      DeviceType = "nvr"
@@ -217,7 +217,7 @@ type Finding struct {
 	Summary  string   `json:"summary"`
 }
 
-// Finding ids of DESIGN.md §Findings.
+// Finding ids of docs/ARCHITECTURE.md §Findings.
 const (
 	FindingCoveredOnPrimary      = "covered-vendor-on-primary"
 	FindingCoveredMultihomed     = "covered-vendor-multihomed"

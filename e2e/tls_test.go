@@ -11,7 +11,7 @@ import (
 
 // TestScan_lab_tlsDefaultCertificates checks issue 6's TLS item: the Dahua
 // and Axis cameras and the Hikvision NVR present their vendor's default
-// certificate on 443 (PROTOCOLS.md §8; lab/emulator/tls.go), the scan's
+// certificate on 443 (docs/protocols/tls.md §8; lab/emulator/tls.go), the scan's
 // certificate probe reports its subject, issuer and validity, and a rule of
 // vendors/rules/tls.yaml reads it. Devices without a known default
 // certificate (Hikvision cameras) have no TLS evidence at all.

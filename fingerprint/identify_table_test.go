@@ -46,8 +46,8 @@ func ev(src device.Source, port uint16, kv ...string) device.Evidence {
 	return device.Evidence{Source: src, Port: port, Fields: f}
 }
 
-// Evidence of PROTOCOLS.md, as the protocol packages turn it into fields
-// (vendors/FIELDS.md). The section of PROTOCOLS.md is named on each.
+// Evidence of docs/protocols, as the protocol packages turn it into fields
+// (vendors/FIELDS.md). The section of docs/protocols is named on each.
 var (
 	// §1.3 Hikvision DS-2CD3955FWD-IWS ProbeMatches (tnshik/hikwsd namespaces).
 	wsdHik3955 = ev(device.SourceWSD, 3702,
@@ -173,7 +173,7 @@ func identifyCases() []identifyCase {
 		{name: "avigilon rtsp", evidence: []device.Evidence{ev(device.SourceRTSP, 554, "rtsp.status=401", "rtsp.server=AvigilonOnvifNvt/4.10")}, vendor: "avigilon", band: bandHigh},
 		{name: "geovision http", evidence: []device.Evidence{ev(device.SourceHTTP, 80, "http.status=200", "http.server=GeoHttpServer")}, vendor: "geovision", band: bandHigh},
 		{name: "bosch http realm", evidence: []device.Evidence{ev(device.SourceHTTP, 80, "http.status=401", "http.realm=Use 'live' as User Name and your password")}, vendor: "bosch", band: bandHigh},
-		// SYNTH: no verbatim Uniview reply exists (PROTOCOLS.md §1.3); the ONVIF name scope.
+		// SYNTH: no verbatim Uniview reply exists (docs/protocols/wsd-onvif.md §1.3); the ONVIF name scope.
 		{name: "uniview wsd name UNV", evidence: []device.Evidence{ev(device.SourceWSD, 3702, "wsd.types=dn:NetworkVideoTransmitter tds:Device", "wsd.scope.name=UNV", "wsd.scope.hardware=IPC2122LB-SF28-A", "wsd.scope.types=video_encoder")}, vendor: "uniview", dtype: device.TypeCamera, model: "IPC2122LB-SF28-A", brand: "UNV", band: bandMedium},
 		{name: "uniview name on a computer is no camera", evidence: []device.Evidence{ev(device.SourceWSD, 3702, "wsd.types=wsdp:Device pub:Computer", "wsd.scope.name=UNV")}, dtype: device.TypeOther, band: bandLow},
 		{name: "arecont rtsp realm", evidence: []device.Evidence{ev(device.SourceRTSP, 554, "rtsp.status=401", "rtsp.auth_scheme=Basic", "rtsp.realm=Arecont Vision")}, vendor: "arecont", band: bandHigh},
@@ -202,7 +202,7 @@ func identifyCases() []identifyCase {
 	}
 }
 
-// TestIdentify_table runs the evidence sets of PROTOCOLS.md (and weak or
+// TestIdentify_table runs the evidence sets of docs/protocols (and weak or
 // contradictory ones) through the embedded rules and fusion.
 func TestIdentify_table(t *testing.T) {
 	e := newEngine(t)

@@ -65,7 +65,7 @@ func TestEmbeddedRules_examples(t *testing.T) {
 }
 
 // TestEmbeddedRules_coverage checks that the signatures the brief and
-// PROTOCOLS.md §5–§6 name are present.
+// docs/protocols/http.md §5, docs/protocols/rtsp.md §6 name are present.
 func TestEmbeddedRules_coverage(t *testing.T) {
 	ids := map[string]bool{}
 	for _, r := range embeddedRules(t) {

@@ -9,7 +9,7 @@ import (
 
 // Leg is the second interface of a dual-homed device: a camera wired to the
 // isolated CCTV network that also has a leg on the office network, the case
-// covered-vendor-multihomed exists for (DESIGN.md §Findings).
+// covered-vendor-multihomed exists for (docs/ARCHITECTURE.md §Findings).
 //
 // The leg's address is added as a /32 with no route through it, so the
 // device keeps answering from, and routing through, its main interface: a

@@ -1,4 +1,4 @@
-// Package lab builds the simulated department network of DESIGN.md §The lab
+// Package lab builds the simulated department network of docs/ARCHITECTURE.md §The lab
 // out of Linux network namespaces and runs one device emulator
 // (lab/emulator) in each device namespace.
 //

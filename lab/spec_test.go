@@ -130,7 +130,7 @@ func TestDefaultSpec(t *testing.T) {
 	if s.Prefix != "csw-" || s.JumpNS() != "csw-jump" {
 		t.Errorf("prefix %q", s.Prefix)
 	}
-	// Real vendor OUIs (PROTOCOLS.md §9) for the cameras.
+	// Real vendor OUIs (docs/protocols/arp-oui.md §9) for the cameras.
 	for name, oui := range map[string]string{
 		"hik-cam": "44:a6:42", "dahua-cam": "08:ed:ed", "axis-cam": "ac:cc:8e",
 		"cctv-hik": "c4:2f:90", "cctv-dahua": "3c:ef:8c",

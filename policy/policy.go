@@ -140,7 +140,7 @@ func (p *Policy) Evaluate(h *device.Host, id device.Identity) (device.Zone, *dev
 
 // evaluate places h in a zone (Zones.Place: CIDR first, then the VLAN it
 // answered ARP on), looks up the maker of id.Vendor and returns the findings
-// of DESIGN.md §Findings:
+// of docs/ARCHITECTURE.md §Findings:
 //
 //   - covered-vendor-on-primary: a covered maker's video device (camera, NVR,
 //     DVR, encoder, intercom) in a primary zone; high, critical when the zone

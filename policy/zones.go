@@ -1,5 +1,5 @@
 // Package policy places hosts in zones and turns an Identity into findings
-// under the active policy: a named set of catalog lists (DESIGN.md §Findings).
+// under the active policy: a named set of catalog lists (docs/ARCHITECTURE.md §Findings).
 package policy
 
 import (

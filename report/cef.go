@@ -11,7 +11,7 @@ import (
 	"github.com/camsweep/camsweep/store"
 )
 
-// CEF writes ArcSight Common Event Format lines (ECOSYSTEM.md §A6), one per
+// CEF writes ArcSight Common Event Format lines (docs/formats.md §A6), one per
 // device, one per finding and one for the run:
 //
 //	CEF:0|camsweep|camsweep|VERSION|CLASS|NAME|SEVERITY|EXTENSION

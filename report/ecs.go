@@ -13,7 +13,7 @@ import (
 // ECSVersion is the Elastic Common Schema release the mapping follows.
 const ECSVersion = "9.4.0"
 
-// ECS writes Elastic Common Schema documents as JSON lines (ECOSYSTEM.md
+// ECS writes Elastic Common Schema documents as JSON lines (docs/formats.md
 // §A9): per device one event.kind "asset" document, per finding one
 // event.kind "alert" document, and per run one "event" with
 // event.action "scan-completed". ECS has homes for addresses, maker, model

@@ -12,7 +12,7 @@ import (
 // OCSFVersion is the OCSF schema release the mapping follows.
 const OCSFVersion = "1.8.0"
 
-// OCSF class and activity ids used here (ECOSYSTEM.md §A2).
+// OCSF class and activity ids used here (docs/formats.md §A2).
 const (
 	ocsfInventoryInfo     = 5001 // Discovery: Device Inventory Info
 	ocsfComplianceFinding = 2003 // Findings: Compliance Finding

@@ -5,7 +5,7 @@
 // soon as that host is done.
 //
 // The engine owns the workers and the rate limits; protocol packages only
-// turn bytes into evidence (STYLE.md §6). Probers are handed over as an
+// turn bytes into evidence (docs/ARCHITECTURE.md §Style 6). Probers are handed over as an
 // explicit list in Config, never registered globally.
 package scanner
 

@@ -13,7 +13,7 @@ import (
 )
 
 // ChangeKind names a transition between runs (the runZero vocabulary of
-// ECOSYSTEM.md §C1). The values are part of the output; they never change.
+// docs/formats.md §C1). The values are part of the output; they never change.
 type ChangeKind string
 
 // The transitions.

@@ -8,7 +8,7 @@ import (
 	"github.com/camsweep/camsweep/device"
 )
 
-// Key is the stable identity of a device across runs (ECOSYSTEM.md §C1): a
+// Key is the stable identity of a device across runs (docs/formats.md §C1): a
 // globally administered MAC when one is known, else the maker's serial
 // number, else the WS-Discovery endpoint reference (a UUID the device keeps
 // across address changes), else the zone and the IP. The prefix says which

@@ -18,7 +18,7 @@ import (
 	"github.com/camsweep/camsweep/vendors/yamldoc"
 )
 
-// Source is one provenance entry of the catalog, keyed like VENDORS.md.
+// Source is one provenance entry of the catalog, keyed like docs/vendors.md.
 type Source struct {
 	Key   string
 	Title string

@@ -1,4 +1,4 @@
-// Package exitcode holds camsweep's exit statuses (DESIGN.md §Exit codes)
+// Package exitcode holds camsweep's exit statuses (docs/ARCHITECTURE.md §Exit codes)
 // in one place, and the error that carries one through a command's error
 // return: the scanner (cmd/camsweep), the sweep library and the lab's own
 // command (cmd/camsweep-lab) all answer with these numbers.

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 )
 
-// dhipGroup and dhipPort are Dahua DHIP discovery's transport (PROTOCOLS.md
+// dhipGroup and dhipPort are Dahua DHIP discovery's transport (docs/protocols/dhip.md
 // §4.1).
 var dhipGroup = netip.MustParseAddr("239.255.255.251")
 

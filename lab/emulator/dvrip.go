@@ -6,7 +6,7 @@ import (
 	"net/netip"
 )
 
-// dvripSearchPort is Dahua's legacy binary discovery (PROTOCOLS.md §4.2).
+// dvripSearchPort is Dahua's legacy binary discovery (docs/protocols/dvrip.md §4.2).
 const dvripSearchPort = 5050
 
 // dvripSearchService answers the legacy search. Devices answer the

@@ -5,7 +5,7 @@
 // Each profile (hikvision-camera, dahua-camera, axis-camera, web-server,
 // office-pc) is a set of services, one per TCP port. HTTP and RTSP replies are
 // rendered from templates embedded under templates/<profile>/, copied from the
-// real transcripts in PROTOCOLS.md §5 (HTTP) and §6 (RTSP) with their quirks:
+// real transcripts in docs/protocols/http.md §5 (HTTP) and §6 (RTSP) with their quirks:
 // Hikvision's HTTP/1.0 status line and UTF-8 BOM, Dahua's upper-case header
 // names, the two spaces after Hikvision's RTSP "Date:". The binary ports follow
 // §10: Hikvision 8000 answers the 16-byte nmap signature once the client has

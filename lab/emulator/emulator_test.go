@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-// fixedNow is the Date of the real Hikvision transcript (PROTOCOLS.md §6.1).
+// fixedNow is the Date of the real Hikvision transcript (docs/protocols/rtsp.md §6.1).
 var fixedNow = time.Date(2020, 5, 14, 16, 45, 35, 0, time.UTC)
 
 func mac(s string) net.HardwareAddr {

@@ -9,7 +9,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-// mDNS / DNS-SD (PROTOCOLS.md §7.1). Hikvision cameras answer _CGI._tcp
+// mDNS / DNS-SD (docs/protocols/mdns.md §7.1). Hikvision cameras answer _CGI._tcp
 // with one packet: a PTR to "HIKVISION <model> - <last 9 of serial>", and as
 // additionals TXT path=/, SRV 0 0 80 to "<serial>.local", the host's
 // addresses and NSEC records (128keaton/hikvision-mdns cameras.json). Axis

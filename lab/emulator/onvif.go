@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// ONVIF device service (PROTOCOLS.md §2): POST /onvif/device_service on the
+// ONVIF device service (docs/protocols/wsd-onvif.md §2): POST /onvif/device_service on the
 // cameras' web port. Operations: GetSystemDateAndTime, GetServices,
 // GetCapabilities, GetDeviceInformation, GetNetworkInterfaces, GetHostname
 // and GetScopes; anything else is ter:ActionNotSupported.

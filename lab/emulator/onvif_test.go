@@ -59,7 +59,7 @@ func TestONVIF_deviceServiceInVendorStyle(t *testing.T) {
 }
 
 // wsseRequest is GetDeviceInformation with a UsernameToken in the shape
-// of PROTOCOLS.md §2.2 (agsh/onvif).
+// of docs/protocols/wsd-onvif.md §2.2 (agsh/onvif).
 func wsseRequest(user, password string, nonce []byte, created string) string {
 	h := sha1.New()
 	h.Write(nonce)

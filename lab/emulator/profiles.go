@@ -48,7 +48,7 @@ func rtspNotImplemented(cseq any) reply {
 	return reply{data: []byte("RTSP/1.0 501 Not Implemented\r\nCSeq: " + cseq.(string) + "\r\n\r\n"), keep: true}
 }
 
-// --- Hikvision (PROTOCOLS.md §5.1, §6.1, §10) ---
+// --- Hikvision (docs/protocols/http.md §5.1, docs/protocols/rtsp.md §6.1, docs/protocols/ports.md §10) ---
 
 // hikRTSPDate is the Hikvision RTSP Date format: "Thu, May 14 2020 16:45:35 GMT".
 const hikRTSPDate = "Mon, Jan 02 2006 15:04:05 GMT"
@@ -107,7 +107,7 @@ func (e *Emulator) hikvisionSDK(_ context.Context, c net.Conn) {
 	io.Copy(io.Discard, io.LimitReader(c, 4<<10))
 }
 
-// --- Dahua (PROTOCOLS.md §5.2, §6.2, §10) ---
+// --- Dahua (docs/protocols/http.md §5.2, docs/protocols/rtsp.md §6.2, docs/protocols/ports.md §10) ---
 
 func (e *Emulator) dahuaHTTP(c net.Conn, r *request) reply {
 	switch {
@@ -181,7 +181,7 @@ func (e *Emulator) dahuaDVRIP(_ context.Context, c net.Conn) {
 	c.Write(append(hdr, text...))
 }
 
-// --- Axis (PROTOCOLS.md §5.3) ---
+// --- Axis (docs/protocols/http.md §5.3) ---
 
 func (e *Emulator) axisHTTP(c net.Conn, r *request) reply {
 	switch {
@@ -205,7 +205,7 @@ func (e *Emulator) axisRTSP(c net.Conn, r *request) reply {
 	return rtspNotImplemented(v["CSeq"])
 }
 
-// --- Uniview (PROTOCOLS.md §5.3, §6.3) ---
+// --- Uniview (docs/protocols/http.md §5.3, docs/protocols/rtsp.md §6.3) ---
 //
 // Facts: the LAPI JSON API answers GET /LAPI/V1.0/System/DeviceInfo behind
 // HTTP digest, and unknown LAPI paths answer HTTP 599 with ResponseCode 1

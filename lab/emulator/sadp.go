@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// sadpGroup and sadpPort are Hikvision SADP's transport (PROTOCOLS.md §3.1).
+// sadpGroup and sadpPort are Hikvision SADP's transport (docs/protocols/sadp.md §3.1).
 var sadpGroup = netip.MustParseAddr("239.255.255.250")
 
 const sadpPort = 37020

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// SSDP / UPnP (PROTOCOLS.md §7.2). The Axis camera answers M-SEARCH for
+// SSDP / UPnP (docs/protocols/ssdp-upnp.md §7.2). The Axis camera answers M-SEARCH for
 // ssdp:all, upnp:rootdevice and its own types with the HTTPU reply of the
 // Portable SDK for UPnP devices (libupnp) that Axis firmware ships, SERVER
 // as recog records it, and serves its device description on TCP 49152.

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// HTTPS on 443 (PROTOCOLS.md §8): the device's web routes behind a default
+// HTTPS on 443 (docs/protocols/tls.md §8): the device's web routes behind a default
 // certificate whose subject, issuer and validity are the vendor's:
 //
 //   - dahua-camera: subject "CN=<device IP>, C=CN" issued by

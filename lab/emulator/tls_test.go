@@ -13,7 +13,7 @@ import (
 )
 
 // TestHTTPS_defaultCertificates: the devices with a TLS port present the
-// vendor default certificate of PROTOCOLS.md §8 on 443, in the DER order
+// vendor default certificate of docs/protocols/tls.md §8 on 443, in the DER order
 // the real certificates have, and keep it across connections.
 func TestHTTPS_defaultCertificates(t *testing.T) {
 	tests := []struct {

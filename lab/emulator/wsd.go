@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// WS-Discovery (PROTOCOLS.md §1): the cameras answer Probe messages sent to
+// WS-Discovery (docs/protocols/wsd-onvif.md §1): the cameras answer Probe messages sent to
 // 239.255.255.250:3702 or unicast to their port 3702 with a ProbeMatches in
 // their vendor's style (§1.3): Hikvision env:/wsadis:/d: prefixes with the
 // tnshik/hikwsd namespaces, a time-based UUID ending in the MAC and
@@ -213,7 +213,7 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 	var xaddrs []string
 	switch e.Device.Profile {
 	case ProfileHikvision:
-		// Time-based UUID whose node is the MAC (PROTOCOLS.md §1.3).
+		// Time-based UUID whose node is the MAC (docs/protocols/wsd-onvif.md §1.3).
 		var u [16]byte
 		copy(u[:10], id)
 		copy(u[10:], e.Device.MAC)
@@ -259,7 +259,7 @@ func (e *Emulator) wsdReply(relatesTo string, addrs []netip.Addr) []byte {
 
 // scopeList is the device's ONVIF scopes without the
 // onvif://www.onvif.org/ prefix, percent-encoded, in its vendor's order
-// (PROTOCOLS.md §1.3); the device service's GetScopes returns the same.
+// (docs/protocols/wsd-onvif.md §1.3); the device service's GetScopes returns the same.
 func (e *Emulator) scopeList() []string {
 	model := scopeValue(e.Device.Model)
 	switch e.Device.Profile {
@@ -288,8 +288,8 @@ func (e *Emulator) scopeList() []string {
 			"Profile/M", "Profile/T", "location/",
 		}
 	case ProfileUniview:
-		// SYNTH: no verbatim Uniview ProbeMatch is known (PROTOCOLS.md
-		// §1.3, §12). The ONVIF-standard scope shape of the generic gSOAP
+		// SYNTH: no verbatim Uniview ProbeMatch is known (docs/protocols/wsd-onvif.md
+		// §1.3, docs/protocols/sources.md §12). The ONVIF-standard scope shape of the generic gSOAP
 		// camera, with name/UNV (the brand on Uniview devices) and
 		// hardware/<model>.
 		return []string{"type/video_encoder", "Profile/Streaming", "hardware/" + model, "name/UNV", "location/"}
@@ -301,7 +301,7 @@ func onvifScopes(s []string) string {
 	return "onvif://www.onvif.org/" + strings.Join(s, " onvif://www.onvif.org/")
 }
 
-// Envelopes after the real replies of PROTOCOLS.md §1.3; %s are, in order,
+// Envelopes after the real replies of docs/protocols/wsd-onvif.md §1.3; %s are, in order,
 // message id, RelatesTo, endpoint address, scopes, XAddrs.
 const hikvisionProbeMatches = `<?xml version="1.0" encoding="UTF-8"?>
 <env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:enc="http://www.w3.org/2003/05/soap-encoding" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsadis="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tnshik="http://www.hikvision.com/2011/event/topics" xmlns:hikwsd="http://www.onvifext.com/onvif/ext/ver10/wsdl" xmlns:hikxsd="http://www.onvifext.com/onvif/ext/ver10/schema" xmlns:tas="http://www.onvif.org/ver10/advancedsecurity/wsdl">
@@ -334,6 +334,6 @@ const axisProbeMatches = `<?xml version="1.0" encoding="UTF-8"?>
 <SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:SOAP-ENC="http://www.w3.org/2003/05/soap-encoding" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><SOAP-ENV:Header><wsa:MessageID>%s</wsa:MessageID><wsa:RelatesTo>%s</wsa:RelatesTo><wsa:To SOAP-ENV:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To><wsa:Action SOAP-ENV:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action><d:AppSequence SOAP-ENV:mustUnderstand="true" MessageNumber="175811" InstanceId="1670367710"></d:AppSequence></SOAP-ENV:Header><SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><wsa:EndpointReference><wsa:Address>%s</wsa:Address></wsa:EndpointReference><d:Types>tds:Device dn:NetworkVideoTransmitter</d:Types><d:Scopes>%s</d:Scopes><d:XAddrs>%s</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>
 `
 
-// windowsProbeMatches: RelatesTo, endpoint address, XAddrs (PROTOCOLS.md
+// windowsProbeMatches: RelatesTo, endpoint address, XAddrs (docs/protocols/wsd-onvif.md
 // §1.1: Types wsdp:Device pub:Computer, XAddrs on port 5357).
 const windowsProbeMatches = `<?xml version="1.0" encoding="utf-8" ?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsd="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:wsdp="http://schemas.xmlsoap.org/ws/2006/02/devprof" xmlns:pub="http://schemas.microsoft.com/windows/pub/2005/07"><soap:Header><wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To><wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action><wsa:MessageID>urn:uuid:6b1ef2c1-0d5e-4f4e-9b8e-0a1c2e3f4a5b</wsa:MessageID><wsa:RelatesTo>%s</wsa:RelatesTo><wsd:AppSequence InstanceId="12" SequenceId="urn:uuid:3f2b1a0c-9d8e-4c7b-a6f5-e4d3c2b1a090" MessageNumber="7"></wsd:AppSequence></soap:Header><soap:Body><wsd:ProbeMatches><wsd:ProbeMatch><wsa:EndpointReference><wsa:Address>%s</wsa:Address></wsa:EndpointReference><wsd:Types>wsdp:Device pub:Computer</wsd:Types><wsd:XAddrs>%s</wsd:XAddrs><wsd:MetadataVersion>2</wsd:MetadataVersion></wsd:ProbeMatch></wsd:ProbeMatches></soap:Body></soap:Envelope>`

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// --- Xiongmai NETSurveillance/XMEye DVR (PROTOCOLS.md §5.3, §7.3, §10) ---
+// --- Xiongmai NETSurveillance/XMEye DVR (docs/protocols/http.md §5.3, docs/protocols/udp-discovery.md §7.3, docs/protocols/xmeye.md §10) ---
 //
 // Facts: discovery is a 20-byte DVRIP header (0xff, msgid 1530) to UDP
 // 34569, answered with msgid 1531 and {"NetWork.NetCommon": {…}} whose keys

@@ -79,7 +79,7 @@ func TestXiongmai_XMEye_search(t *testing.T) {
 
 func TestXmeyeHex(t *testing.T) {
 	for in, want := range map[string]string{
-		"198.18.10.70":  "0x460A12C6", // the layout of PROTOCOLS.md §10: bytes reversed
+		"198.18.10.70":  "0x460A12C6", // the layout of docs/protocols/xmeye.md §10: bytes reversed
 		"255.255.255.0": "0x00FFFFFF",
 		"0.0.0.0":       "0x00000000",
 		"::1":           "0x00000000",

@@ -1,5 +1,5 @@
 // Package syslog sends camsweep's records to a syslog receiver as RFC 5424
-// messages whose MSG is a CEF or JSON line (ECOSYSTEM.md §A5, §A6).
+// messages whose MSG is a CEF or JSON line (docs/formats.md §A5, §A6).
 //
 // What is sent: one message per output line of the payload format (a
 // device, each of its findings, a change, the run), framed by octet

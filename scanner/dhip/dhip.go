@@ -1,4 +1,4 @@
-// Package dhip speaks Dahua's DHIP discovery (PROTOCOLS.md §4.1): a 32-byte
+// Package dhip speaks Dahua's DHIP discovery (docs/protocols/dhip.md §4.1): a 32-byte
 // little-endian "DHIP" header and a JSON body over UDP port 37810.
 //
 // Sent: the DHDiscover.search request of mcw0/DahuaConsole to

@@ -43,7 +43,7 @@ func Frame(body []byte) []byte {
 	return append(b, body...)
 }
 
-// DevInfo is a client.notifyDevInfo reply (PROTOCOLS.md §4.1). Values are
+// DevInfo is a client.notifyDevInfo reply (docs/protocols/dhip.md §4.1). Values are
 // kept as sent, numbers as their decimal text; absent values are empty.
 type DevInfo struct {
 	Method string

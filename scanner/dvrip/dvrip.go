@@ -2,7 +2,7 @@
 // before any login: the realm request on TCP 37777 and the legacy search on
 // UDP 5050. Both share DVRIP's 32-byte binary header, whose first byte names
 // the message (a0/b0 login request and reply, a3/b3 search request and
-// reply; PROTOCOLS.md §4.2, §10, from mcw0/DahuaConsole and UniversalScanner
+// reply; docs/protocols/dvrip.md §4.2, §10, from mcw0/DahuaConsole and UniversalScanner
 // Dahua1.cs). DHIP (scanner/dhip) is a different framing — "DHIP" magic and
 // JSON — and keeps its own package.
 //

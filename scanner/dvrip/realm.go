@@ -27,7 +27,7 @@ var ErrNotDVRIP error = scanner.Mismatch("dvrip: not a DVRIP login reply")
 // announces; the Realm returned with it holds what arrived.
 var ErrTruncated = errors.New("dvrip: reply shorter than its header says")
 
-// realmRequest is mcw0/DahuaConsole's realm request (PROTOCOLS.md §10),
+// realmRequest is mcw0/DahuaConsole's realm request (docs/protocols/dvrip.md §10),
 // built there as p32(0xa0010000, big) + 20×p8(0) + p64(0x050201010000a1aa, big):
 //
 //	a0 01 00 00 00 00 00 00  00 00 00 00 00 00 00 00

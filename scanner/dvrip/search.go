@@ -23,7 +23,7 @@ const Section1Size = 120
 // maxDatagram bounds what ParseSearch reads; a reply is a few hundred bytes.
 const maxDatagram = 8 << 10
 
-// searchRequest is the 32-byte search of PROTOCOLS.md §4.2, as
+// searchRequest is the 32-byte search of docs/protocols/dvrip.md §4.2, as
 // UniversalScanner Dahua1.cs (discover[]) and mcw0/DahuaConsole
 // (p32(0xa3010001, big) + 3×p32(0) + p32(0x02000000, big) + 3×p32(0)) send it:
 //
@@ -40,7 +40,7 @@ func SearchRequest() []byte {
 	return b[:]
 }
 
-// SearchReply is a legacy discovery reply (PROTOCOLS.md §4.2). Section 1 is
+// SearchReply is a legacy discovery reply (docs/protocols/dvrip.md §4.2). Section 1 is
 // 120 bytes: b3 at 0, section 2's length (u16 LE) at 2, the protocol
 // version (u32 LE) at 16, section 3's length (u16 LE) at 20, a 16-byte
 // string at 0x28, then IPv4 address, mask, gateway and DNS in network byte

@@ -1,7 +1,7 @@
 // Package hiksdk looks at the Hikvision SDK / iVMS "CommandPort" (TCP 8000)
 // without speaking its protocol, which is not documented publicly.
 //
-// What is known (PROTOCOLS.md §10, §12): nmap's nmap-service-probes
+// What is known (docs/protocols/hiksdk.md §10, docs/protocols/sources.md §12): nmap's nmap-service-probes
 // recognises the port by a 16-byte reply, 00 00 00 10 00 00 00 1e
 // 00 00 00 1e 00 00 00 00 ("Hikvision IPCam control port"), listed under
 // the NULL probe, whose matches nmap also applies to replies to its other

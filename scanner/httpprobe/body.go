@@ -22,7 +22,7 @@ var ErrNotXML = errors.New("not an XML document")
 const maxXMLElements = 256
 
 // RPC2Login is the reply to the unauthenticated first step of a Dahua web
-// login (POST /RPC2_Login with an empty password, PROTOCOLS.md §5.2). The
+// login (POST /RPC2_Login with an empty password, docs/protocols/http.md §5.2). The
 // device answers with a challenge that names itself: realm "Login to
 // <serial>" and its MAC. Random, authorization and session are per-request
 // nonces and are not kept.
@@ -135,7 +135,7 @@ func normMAC(s string) string {
 // XMLInfo is what an unauthenticated Hikvision ISAPI/SDK answer says: the
 // root element and its namespace, the userCheck status of a 401, and the
 // DeviceInfo values of old firmware that answers without credentials
-// (PROTOCOLS.md §5.1).
+// (docs/protocols/http.md §5.1).
 type XMLInfo struct {
 	Root         string // local name of the root element: "userCheck", "DeviceInfo"
 	Namespace    string // "http://www.hikvision.com/ver20/XMLSchema"

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The Amcrest reply quoted in a Greenbone NASL plugin (PROTOCOLS.md §5.2,
+// The Amcrest reply quoted in a Greenbone NASL plugin (docs/protocols/http.md §5.2,
 // index id 7424599864), byte for byte.
 const amcrestRPC2 = `{"error":{"code":268632079,"message":"Component error: login challenge!"},"id":1,"params":{"authorization":"3339eaa9152eebff56a720c2f4dd0a62203a51dc","encryption":"Default","mac":"3CEF8C6101C0","random":"3734299","realm":"Login to AMC000N49SSV0M2U46"},"result":false,"session":1005027323}`
 
@@ -116,7 +116,7 @@ func TestParseXMLInfo(t *testing.T) {
 }
 
 // TestParseXMLInfo_deviceInfoFixture: the real DS-2CD2032F-I DeviceInfo
-// (pyHik issue #51) as PROTOCOLS.md §5.1 quotes it.
+// (pyHik issue #51) as docs/protocols/http.md §5.1 quotes it.
 func TestParseXMLInfo_deviceInfoFixture(t *testing.T) {
 	x, err := ParseXMLInfo(readFixture(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 // RPC2LoginChallenge is the body of the Dahua login's first step with an
-// empty password (PROTOCOLS.md §5.2). The device answers it with a
+// empty password (docs/protocols/http.md §5.2). The device answers it with a
 // challenge, never a session: it is not a password guess.
 const RPC2LoginChallenge = `{"method":"global.login","params":{"userName":"admin","password":"","clientType":"Web3.0","loginType":"Direct"},"id":1}`
 
@@ -66,7 +66,7 @@ const AxisBasicDeviceInfo = `{"apiVersion":"1.0","method":"getAllUnrestrictedPro
 // DefaultFollowUps are the requests that real web servers of camera makers
 // answer without credentials on some firmware, each read-only:
 //
-//   - Hikvision (PROTOCOLS.md §5.1): the ISAPI deviceInfo (a 401 with its
+//   - Hikvision (docs/protocols/http.md §5.1): the ISAPI deviceInfo (a 401 with its
 //     userCheck XML on newer firmware) and /SDK/webLanguage;
 //   - Dahua (§5.2): the RPC2_Login challenge that names the serial and MAC,
 //     then, only when the root page names Dahua, magicBox.cgi's system

@@ -268,7 +268,7 @@ func TestNew_followUps(t *testing.T) {
 		t.Errorf("default follow-ups %v", fs)
 	}
 	// Every default is read-only and anonymous; the maker-specific CGIs
-	// beyond PROTOCOLS.md §5.1-5.2 are asked only when the root page
+	// beyond docs/protocols/http.md §5.1-5.2 are asked only when the root page
 	// names their maker.
 	for _, f := range fs {
 		if (f.Method != "GET" && f.Method != "POST") || strings.Contains(strings.ToLower(f.Path+f.Body), "password=") ||

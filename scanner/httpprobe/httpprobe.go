@@ -5,7 +5,7 @@
 // "Connection: close", over TLS on the TLS ports (certificates not checked,
 // no SNI). When that answer is HTTP, the follow-ups of Config.FollowUps
 // (by default GET /ISAPI/System/deviceInfo, GET /SDK/webLanguage and the
-// Dahua POST /RPC2_Login challenge with an empty password, PROTOCOLS.md
+// Dahua POST /RPC2_Login challenge with an empty password, docs/protocols/http.md
 // §5.1–5.2; only when the root page names their maker, Dahua magicBox.cgi,
 // Axis basicdeviceinfo.cgi and param.cgi, AVTECH Machine.cgi and Vivotek
 // getparam.cgi, see DefaultFollowUps for the request budget; then GET
@@ -26,7 +26,7 @@
 // The parser follows RFC 9112 loosely, because camera web servers do not:
 // it keeps header names' case and order and the protocol of the status line
 // exactly as sent — Hikvision's HTTP/1.0 status lines and UTF-8 BOMs and
-// Dahua's CONNECTION/CONTENT-LENGTH headers (PROTOCOLS.md §5.1, §5.2) are
+// Dahua's CONNECTION/CONTENT-LENGTH headers (docs/protocols/http.md §5.1, §5.2) are
 // fingerprints that net/http would erase. Fixtures in testdata/http are real
 // replies from §5 with their provenance in testdata/README.md.
 //

@@ -11,7 +11,7 @@
 // address live; silence on all of them makes it not worth the discovery
 // salvo and the service probes (scanner.Config.Liveness).
 //
-// Why 80 and 554: every camera and recorder platform in VENDORS.md serves
+// Why 80 and 554: every camera and recorder platform in docs/vendors.md serves
 // its web interface on 80 or RTSP on 554 (tcpprobe's liveness rule already
 // relies on 80, 443 and 554), and a host that listens on neither still
 // answers a SYN to them with a RST unless a firewall drops it. Two ports,

@@ -13,7 +13,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/mdns from the record listings below")
 
 // The fixtures are wire bytes built from record listings, because the
-// sources (PROTOCOLS.md §7.1) give the records, not a pcap. testdata/README.md
+// sources (docs/protocols/mdns.md §7.1) give the records, not a pcap. testdata/README.md
 // says where each listing comes from.
 
 const flush = 1 << 15 // cache-flush bit in the class of a response record
@@ -45,7 +45,7 @@ func hikvisionCGI() *dns.Msg {
 	return m
 }
 
-// axisVideo follows UniversalScanner's Axis.selftest shape (PROTOCOLS.md
+// axisVideo follows UniversalScanner's Axis.selftest shape (docs/protocols/mdns.md
 // §7.1) with the real-looking M5014 name: PTR _axis-video._tcp, a second
 // PTR _rtsp._tcp for the H.264 stream, TXT macaddress, SRV and a
 // cache-flush A record.

@@ -1,5 +1,5 @@
 // Package mdns finds devices by multicast DNS and DNS-SD (RFC 6762, RFC
-// 6763), the way PROTOCOLS.md §7.1 records cameras advertising themselves.
+// 6763), the way docs/protocols/mdns.md §7.1 records cameras advertising themselves.
 //
 // Sent: one DNS query (ID 0, no recursion) with a PTR question for the
 // service type enumeration _services._dns-sd._udp.local and one for each
@@ -77,7 +77,7 @@ var Group6 = netip.MustParseAddr("ff02::fb")
 const HopLimit6 = 255
 
 // DefaultServices are the service types asked for besides the enumeration:
-// the camera types of PROTOCOLS.md §7.1 and the printer types, so that a
+// the camera types of docs/protocols/mdns.md §7.1 and the printer types, so that a
 // printer says what it is.
 var DefaultServices = []string{
 	"_CGI._tcp",        // Hikvision

@@ -231,7 +231,7 @@ func PasswordDigest(nonce []byte, created, password string) string {
 }
 
 // SecureRequest is Request(op) with a WS-Security UsernameToken header in
-// the shape of PROTOCOLS.md §2.2; created is the device's clock, not ours.
+// the shape of docs/protocols/wsd-onvif.md §2.2; created is the device's clock, not ours.
 func SecureRequest(op string, c Credential, nonce []byte, created time.Time) []byte {
 	return secureRequest(op, "", c, nonce, created)
 }

@@ -1,7 +1,7 @@
 // Package onvif asks the ONVIF device service of a camera who it is, what
 // it offers and where else it is connected.
 //
-// Sent, to POST /onvif/device_service (PROTOCOLS.md §2.1) as SOAP 1.2 with
+// Sent, to POST /onvif/device_service (docs/protocols/wsd-onvif.md §2.1) as SOAP 1.2 with
 // the action in the Content-Type, at most MaxRequests requests per device
 // over all its ports, each through the engine's per-host pacer:
 //
@@ -497,7 +497,7 @@ func (p *Prober) call(ctx context.Context, ap netip.AddrPort, pace scanner.Pacer
 }
 
 // Request is the SOAP 1.2 envelope of a bodiless device-service operation
-// ("GetDeviceInformation"), in the minimal form of PROTOCOLS.md §2.1.
+// ("GetDeviceInformation"), in the minimal form of docs/protocols/wsd-onvif.md §2.1.
 func Request(op string) []byte { return soapRequest("", op, "") }
 
 // soapRequest is the request of op with inner as its body element's content

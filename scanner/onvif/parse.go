@@ -13,7 +13,7 @@ import (
 	"github.com/camsweep/camsweep/scanner"
 )
 
-// Namespaces of the device service (PROTOCOLS.md §2.1).
+// Namespaces of the device service (docs/protocols/wsd-onvif.md §2.1).
 const (
 	NSSOAP12  = "http://www.w3.org/2003/05/soap-envelope"
 	NSSOAP11  = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -57,7 +57,7 @@ type Services struct {
 	Hints    []string
 }
 
-// ParseGetServices parses a GetServices answer (PROTOCOLS.md §2.1; sent
+// ParseGetServices parses a GetServices answer (docs/protocols/wsd-onvif.md §2.1; sent
 // with IncludeCapability false, so no capabilities are read).
 func ParseGetServices(b []byte) (*Services, error) {
 	env, err := parseEnvelope(b)
@@ -173,7 +173,7 @@ type ScopeList struct {
 	Hints  []string
 }
 
-// ParseGetScopes parses a GetScopes answer (PROTOCOLS.md §2.5: one
+// ParseGetScopes parses a GetScopes answer (docs/protocols/wsd-onvif.md §2.5: one
 // tds:Scopes per scope, ScopeDef and ScopeItem). The split is
 // wsd.ParseScopes', so onvif.scope.* and wsd.scope.* mean the same.
 func ParseGetScopes(b []byte) (*ScopeList, error) {
@@ -232,7 +232,7 @@ func ParseGetHostname(b []byte) (*Hostname, error) {
 }
 
 // NetworkInterface is one tds:NetworkInterfaces of a
-// GetNetworkInterfacesResponse (PROTOCOLS.md §2.4).
+// GetNetworkInterfacesResponse (docs/protocols/wsd-onvif.md §2.4).
 type NetworkInterface struct {
 	Enabled bool
 	Name    string // Info/Name ("eth0")

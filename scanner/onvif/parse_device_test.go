@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/parse.golden")
 
 // TestParseGetNetworkInterfaces_hikvision: the real Hikvision reply of
-// PROTOCOLS.md §2.4, envelope and all.
+// docs/protocols/wsd-onvif.md §2.4, envelope and all.
 func TestParseGetNetworkInterfaces_hikvision(t *testing.T) {
 	got, err := ParseGetNetworkInterfaces(fixture(t, "hikvision-getnetworkinterfaces.xml"))
 	if err != nil {

@@ -20,7 +20,7 @@ func fixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// TestParseGetDeviceInformation_realValues: every row of PROTOCOLS.md §2.3.
+// TestParseGetDeviceInformation_realValues: every row of docs/protocols/wsd-onvif.md §2.3.
 func TestParseGetDeviceInformation_realValues(t *testing.T) {
 	for _, tc := range []struct {
 		file  string

@@ -108,7 +108,7 @@ func TestParseResponse_fixtures(t *testing.T) {
 }
 
 // TestParseResponse_transcriptQuirks: what the field list leaves out of
-// the real transcripts (PROTOCOLS.md §6.1, §6.2) but a parser must keep:
+// the real transcripts (docs/protocols/rtsp.md §6.1, §6.2) but a parser must keep:
 // the SDP bodies exactly as long as the recorded Content-Length with CRLF
 // lines, and Hikvision's Session value padded with eight spaces.
 func TestParseResponse_transcriptQuirks(t *testing.T) {

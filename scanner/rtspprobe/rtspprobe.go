@@ -6,7 +6,7 @@
 // "DESCRIBE rtsp://<ip>:<port>/ RTSP/1.0" with CSeq 2 and
 // "Accept: application/sdp". Credentials are never sent. Hikvision cameras
 // answer OPTIONS 200 and reveal their "IP Camera(C2875)" digest realm only to
-// DESCRIBE; Dahua challenges OPTIONS already (PROTOCOLS.md §6.1, §6.2, real
+// DESCRIBE; Dahua challenges OPTIONS already (docs/protocols/rtsp.md §6.1, §6.2, real
 // transcripts, stored in testdata/rtsp).
 //
 // Read: each response's header block and a body bounded by Content-Length

@@ -20,7 +20,7 @@ var ErrNotSADP = errors.New("sadp: not a SADP ProbeMatch")
 // maxMessage bounds what ParseProbeMatch reads; a reply is ~1.5 KiB.
 const maxMessage = 64 << 10
 
-// ProbeMatch is a device's answer to an inquiry (PROTOCOLS.md §3.3). Text
+// ProbeMatch is a device's answer to an inquiry (docs/protocols/sadp.md §3.3). Text
 // values are kept as sent (trimmed); booleans stay strings because real
 // firmware spells them "flase". Addresses that do not parse are left
 // invalid, ports that do not parse are 0.
@@ -209,7 +209,7 @@ func (m ProbeMatch) Fields() map[string]string {
 	return f
 }
 
-// Inquiry is the probe of PROTOCOLS.md §3.2 with uuid echoed back by every
+// Inquiry is the probe of docs/protocols/sadp.md §3.2 with uuid echoed back by every
 // device that answers.
 func Inquiry(uuid string) []byte {
 	var b strings.Builder

@@ -1,5 +1,5 @@
 // Package sadp speaks Hikvision's Search Active Devices Protocol
-// (PROTOCOLS.md §3): XML over UDP port 37020.
+// (docs/protocols/sadp.md §3): XML over UDP port 37020.
 //
 // Sent: one <Probe> inquiry with a fresh Uuid (§3.2) to 239.255.255.250:37020
 // on each interface and by unicast to every in-scope target, because a

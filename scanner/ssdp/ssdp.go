@@ -1,5 +1,5 @@
 // Package ssdp finds UPnP devices by SSDP (UPnP Device Architecture 2.0 §1)
-// and reads their device descriptions (§2), following PROTOCOLS.md §7.2.
+// and reads their device descriptions (§2), following docs/protocols/ssdp-upnp.md §7.2.
 //
 // Sent: M-SEARCH * HTTP/1.1 with ST ssdp:all to 239.255.255.250:1900 on each
 // interface and by unicast to UDP 1900 of every in-scope target, and a

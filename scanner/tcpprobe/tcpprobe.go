@@ -7,7 +7,7 @@
 // an Evidence with tcp.state "closed": a RST proves a host is there (issue
 // 16: a routed camera listening on none of the ports is still a live host
 // and gets a record). Filtered ports give nothing. The default port list is
-// the quick sweep of PROTOCOLS.md §10.
+// the quick sweep of docs/protocols/ports.md §10.
 //
 // Connects to one host run at most Config.Parallel at a time: embedded
 // cameras fall over under bursts.
@@ -28,7 +28,7 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/netquiet"
 )
 
-// DefaultPorts is the quick sweep of PROTOCOLS.md §10: web, RTSP, the
+// DefaultPorts is the quick sweep of docs/protocols/ports.md §10: web, RTSP, the
 // Hikvision SDK port, Dahua's DVRIP and DHIP ports and Xiongmai's Sofia port.
 // New copies it; it is exported for help texts.
 var DefaultPorts = []uint16{80, 443, 554, 8000, 8080, 8443, 37777, 34567, 5000}

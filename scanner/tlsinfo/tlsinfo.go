@@ -8,7 +8,7 @@
 // completed handshake with a leaf certificate; a port that does not speak
 // TLS gives ErrNotTLS. Nothing is sent over the secured connection.
 //
-// Cameras ship with vendor default certificates (PROTOCOLS.md §8): Hikvision
+// Cameras ship with vendor default certificates (docs/protocols/tls.md §8): Hikvision
 // "CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION", Dahua issuers "Dahua Device
 // XVR CA" and "O=ZheJiang Dahua Technology CO.,LTD.", Axis "CN=axis-<mac>".
 // The package knows nothing about vendors: it reports subject, issuer,

@@ -22,7 +22,7 @@ import (
 
 type countingPacer = scantest.Pacer
 
-// Subjects and issuers of PROTOCOLS.md §8, generated fresh for each test:
+// Subjects and issuers of docs/protocols/tls.md §8, generated fresh for each test:
 // the shapes are from recog x509_subjects.xml and real curl/field notes,
 // the keys and serials are ours.
 var (

@@ -13,7 +13,7 @@ import (
 )
 
 // Namespaces and actions of WS-Discovery 2005/04 as ONVIF devices speak it
-// (PROTOCOLS.md §1.1).
+// (docs/protocols/wsd-onvif.md §1.1).
 const (
 	NSDiscovery  = "http://schemas.xmlsoap.org/ws/2005/04/discovery"
 	NSAddressing = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -339,7 +339,7 @@ func ParseScopes(v string) Scopes {
 
 // Hints are the vendor marks of a scope list, sorted:
 // "dahua-unique-identifier" for the extension/unique_identifier scope of the
-// Dahua platform (PROTOCOLS.md §1.3). The ONVIF device service's GetScopes
+// Dahua platform (docs/protocols/wsd-onvif.md §1.3). The ONVIF device service's GetScopes
 // returns the same list, so scanner/onvif reads it with this too.
 func (s Scopes) Hints() []string {
 	for _, o := range s.Other {
@@ -393,7 +393,7 @@ func hexOnly(mac string) string {
 
 // EPRMAC returns the node field of a time-based (version 1) UUID address as
 // a lower-case colon MAC: Hikvision builds its endpoint address that way
-// (PROTOCOLS.md §1.3). Anything else gives "".
+// (docs/protocols/wsd-onvif.md §1.3). Anything else gives "".
 func EPRMAC(epr string) string {
 	u := strings.ToLower(epr)
 	u = strings.TrimPrefix(u, "urn:")

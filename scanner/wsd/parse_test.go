@@ -20,7 +20,7 @@ func fixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// TestParse_realReplies parses each real reply of PROTOCOLS.md §1.3 to the
+// TestParse_realReplies parses each real reply of docs/protocols/wsd-onvif.md §1.3 to the
 // evidence fields the rules read.
 func TestParse_realReplies(t *testing.T) {
 	tests := []struct {

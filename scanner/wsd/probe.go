@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Probe types of ONVIF devices (PROTOCOLS.md §1.1): video transmitters
+// Probe types of ONVIF devices (docs/protocols/wsd-onvif.md §1.1): video transmitters
 // (cameras, encoders) and any device service (NVRs answer only this one).
 const (
 	TypeNVT    = "dn:NetworkVideoTransmitter"
@@ -14,7 +14,7 @@ const (
 
 // ProbeMessage is a WS-Discovery 2005/04 Probe with the given message id
 // ("urn:uuid:…") for one type QName (dn: or tds:), or untyped when typ is
-// empty: the shape of the probes ONVIF clients send (PROTOCOLS.md §1.2).
+// empty: the shape of the probes ONVIF clients send (docs/protocols/wsd-onvif.md §1.2).
 func ProbeMessage(id, typ string) []byte {
 	types := "<d:Types/>"
 	if typ != "" {

@@ -1,4 +1,4 @@
-// Package wsd finds ONVIF devices with WS-Discovery 2005/04 (PROTOCOLS.md
+// Package wsd finds ONVIF devices with WS-Discovery 2005/04 (docs/protocols/wsd-onvif.md
 // §1), the draft ONVIF devices speak rather than the OASIS 2009 standard.
 //
 // What is sent: SOAP 1.2 Probe messages typed dn:NetworkVideoTransmitter and
@@ -42,7 +42,7 @@ import (
 	"github.com/camsweep/camsweep/scanner"
 )
 
-// Port and Group are where WS-Discovery listens (PROTOCOLS.md §1.1).
+// Port and Group are where WS-Discovery listens (docs/protocols/wsd-onvif.md §1.1).
 var (
 	Port  uint16 = 3702
 	Group        = netip.AddrPortFrom(netip.AddrFrom4([4]byte{239, 255, 255, 250}), 3702)

@@ -17,7 +17,7 @@ import (
 // ErrNotXMEye is returned for bytes that are not an XMEye discovery reply.
 var ErrNotXMEye = errors.New("xmeye: not an XMEye discovery reply")
 
-// HeaderSize is the fixed DVRIP header (PROTOCOLS.md §10).
+// HeaderSize is the fixed DVRIP header (docs/protocols/xmeye.md §10).
 const HeaderSize = 20
 
 // Message ids of §10: the discovery request and its reply.
@@ -57,7 +57,7 @@ func Frame(msgid uint16, body []byte) []byte {
 	return append(b, body...)
 }
 
-// Reply is the NetWork.NetCommon object of a 1531 reply (PROTOCOLS.md
+// Reply is the NetWork.NetCommon object of a 1531 reply (docs/protocols/xmeye.md
 // §10). Values are kept as sent, numbers as their decimal text; absent
 // values are empty.
 type Reply struct {

@@ -206,7 +206,7 @@ func TestParse_notXMEye(t *testing.T) {
 
 func TestSearch_bytes(t *testing.T) {
 	// python-dvr SearchXM: struct.pack("BBHIIHHI", 255, 0, 0, 0, 0, 0, 1530, 0);
-	// PROTOCOLS.md §10: ff 00 00 00 00000000 00000000 0000 fa05 00000000.
+	// docs/protocols/xmeye.md §10: ff 00 00 00 00000000 00000000 0000 fa05 00000000.
 	want, _ := hex.DecodeString("ff00000000000000000000000000fa0500000000")
 	if got := Search(); !bytes.Equal(got, want) {
 		t.Errorf("search % x\nwant   % x", got, want)

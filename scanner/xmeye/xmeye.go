@@ -1,5 +1,5 @@
 // Package xmeye speaks the discovery of Xiongmai's NETSurveillance/XMEye
-// ("Sofia", DVRIP-Web) firmware (PROTOCOLS.md §7.3, §10): a 20-byte
+// ("Sofia", DVRIP-Web) firmware (docs/protocols/udp-discovery.md §7.3, docs/protocols/xmeye.md §10): a 20-byte
 // little-endian DVRIP header and a JSON body over UDP port 34569.
 //
 // Sent: python-dvr's SearchXM request (msgid 1530, no body) to
@@ -21,7 +21,7 @@
 // head and msgid 1531 whose body holds a NetWork.NetCommon object; the
 // header's length field is never trusted.
 //
-// There is no real capture in PROTOCOLS.md: the parser (Parse) is pure and
+// There is no real capture in docs/protocols: the parser (Parse) is pure and
 // follows the documented layout and the key sets that python-dvr, go2rtc
 // (internal/dvrip) and sol-vin/xet read; its fixture (testdata/xmeye) is
 // SYNTH. The package knows nothing about vendors: its fields are listed in

@@ -18,7 +18,7 @@ func mustBuiltin(t testing.TB) *Table {
 	return tbl
 }
 
-// PROTOCOLS.md §9: registry assignments of the makers camsweep cares about,
+// docs/protocols/arp-oui.md §9: registry assignments of the makers camsweep cares about,
 // including MA-M and MA-S blocks whose MA-L parent is the IEEE RA.
 func TestBuiltin_Lookup_protocolsPrefixes(t *testing.T) {
 	tbl := mustBuiltin(t)
@@ -56,7 +56,7 @@ func TestBuiltin_Lookup_protocolsPrefixes(t *testing.T) {
 	}
 }
 
-// VENDORS.md §3.4: prefixes that community tables attribute to camera
+// docs/vendors.md §3.4: prefixes that community tables attribute to camera
 // makers belong to someone else.
 func TestBuiltin_Lookup_communityTablesWrong(t *testing.T) {
 	tbl := mustBuiltin(t)

@@ -150,7 +150,7 @@ func Run(ctx context.Context, cfg Config, scope scanner.Scope, pace scanner.Pace
 	}
 
 	var wg sync.WaitGroup
-	// Closing the sockets is what unblocks the readers (STYLE.md §5); it
+	// Closing the sockets is what unblocks the readers (docs/ARCHITECTURE.md §Style 5); it
 	// happens when ctx ends or when the window is over.
 	var closeOnce sync.Once
 	closeAll := func() {
