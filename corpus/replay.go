@@ -62,10 +62,7 @@ func containsStr(list []string, s string) bool {
 
 // The replayed device's address: TEST-NET-1, never dialled (every
 // connection is an in-memory pipe) and never on a wire.
-var (
-	replayAddr = netip.MustParseAddr("192.0.2.10")
-	replayFrom = netip.AddrPortFrom(replayAddr, 0)
-)
+var replayAddr = netip.MustParseAddr("192.0.2.10")
 
 // Probers are the TCP probers a replay drives, built as a scan builds them.
 type Probers struct {
