@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"text/tabwriter"
-	"time"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/camsweep/camsweep/internal/exitcode"
+	"github.com/camsweep/camsweep/report"
 	"github.com/camsweep/camsweep/store"
 	"github.com/camsweep/camsweep/sweep"
 )
@@ -35,40 +34,15 @@ $XDG_STATE_HOME/camsweep/history.db, else ~/.local/state/camsweep/history.db.`,
 			if err != nil {
 				return err
 			}
-			switch format {
-			case "json":
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				for _, r := range runs {
-					if err := enc.Encode(r.Summary()); err != nil {
-						return err
-					}
-				}
-				return nil
-			case "table":
-			default:
-				return usageErr("--format %q: history writes table or json", format)
+			if !slices.Contains(report.HistoryFormats, format) {
+				return usageErr("--format %q: history writes %s", format, strings.Join(report.HistoryFormats, ", "))
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSTARTED\tDURATION\tDEVICES\tFLAGGED\tSTATUS\tSWEEP\tSITE\tSHARD")
-			for _, r := range runs {
-				dur, flagged, status := "-", "-", "running or crashed"
-				if r.Record != nil {
-					dur = (time.Duration(r.Record.DurationMS) * time.Millisecond).String()
-					flagged = fmt.Sprint(r.Record.Flagged)
-					status = fmt.Sprint(r.ExitStatus)
-					if r.Interrupted {
-						status += " (interrupted)"
-					}
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Started.Local().Format(time.DateTime), dur, r.Devices, flagged, status,
-					dash(r.Sweep), dash(r.Site), dash(r.Shard))
-			}
-			return tw.Flush()
+			return report.WriteHistory(cmd.OutOrStdout(), format, runs)
 		},
 	}
 	hf.register(cmd, "history database `PATH` or postgres:// connection string (default: see above)")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many runs (0: all)")
-	cmd.Flags().StringVar(&format, "format", "table", "table, or json (one camsweep.history/v1 object per run)")
+	cmd.Flags().StringVar(&format, "format", "table", "table, report (Markdown), json or csv (one camsweep.history/v1 object or row per run), or ecs, ocsf or cef (each finished run's run event, to back-fill a SIEM)")
 	return cmd
 }
 
