@@ -18,14 +18,8 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "dhip", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/dhip/<name>.
+var readFixture = scantest.Fixtures("dhip")
 
 func TestParseDHIP_realCapture(t *testing.T) {
 	// The header says 0x2ef bytes of body; the body is 0x2ee: lengths lie.

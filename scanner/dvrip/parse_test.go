@@ -6,21 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "dvrip", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/dvrip/<name>.
+var readFixture = scantest.Fixtures("dvrip")
 
 func TestRealmRequest_bytes(t *testing.T) {
 	// DahuaConsole: p32(0xa0010000, big) + 20×p8(0) + p64(0x050201010000a1aa, big).

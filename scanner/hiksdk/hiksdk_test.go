@@ -7,8 +7,6 @@ import (
 	"maps"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +16,8 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "hiksdk", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/hiksdk/<name>.
+var readFixture = scantest.Fixtures("hiksdk")
 
 type countPacer = scantest.Pacer
 

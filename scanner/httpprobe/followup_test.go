@@ -6,8 +6,6 @@ import (
 	"maps"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -366,10 +364,7 @@ func TestDefaultFollowUps_budget(t *testing.T) {
 // 200 as the corpus replays it.
 func realHTTP(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "http", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scantest.Testdata(t, "real", "http", name)
 	return b
 }
 

@@ -1,11 +1,11 @@
 package httpprobe_test
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/fingerprint"
@@ -72,10 +72,7 @@ func TestFollowUpBodies_identify(t *testing.T) {
 		t.Run(tc.device, func(t *testing.T) {
 			h := &device.Host{}
 			for _, a := range tc.answers {
-				body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "http", a.file))
-				if err != nil {
-					t.Fatal(err)
-				}
+				body := scantest.Testdata(t, "real", "http", a.file)
 				r, err := httpprobe.ParseResponse(append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...))
 				if err != nil {
 					t.Fatal(err)

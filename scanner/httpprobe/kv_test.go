@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // TestParseKeyValues_shapes: the list shapes of real answers (quotes, CRLF,
@@ -68,10 +70,7 @@ func TestKVFields_identityOnly(t *testing.T) {
 // TestBodyFields_propertyList: Axis basicdeviceinfo's JSON (real, corpus)
 // and JSON that is neither a property list nor JSON-RPC.
 func TestBodyFields_propertyList(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "http", "axis-m3058-plve-basicdeviceinfo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scantest.Testdata(t, "real", "http", "axis-m3058-plve-basicdeviceinfo.json")
 	f := BodyFields(b)
 	if f["http.kv.prodnbr"] != "M3058" || f["http.kv.version"] != "10.12.228" || f["http.kv.serialnumber"] != "ACCC8EC5E602" || f["http.kv.architecture"] != "" {
 		t.Errorf("basicdeviceinfo: %q", f)

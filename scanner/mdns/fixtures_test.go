@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
+
 	"github.com/miekg/dns"
 )
 
@@ -73,14 +75,8 @@ var fixtures = map[string]func() *dns.Msg{
 	"axis-m5014.bin":                  axisVideo,
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mdns", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/mdns/<name>.
+var readFixture = scantest.Fixtures("mdns")
 
 func TestFixtures_upToDate(t *testing.T) {
 	for name, mk := range fixtures {

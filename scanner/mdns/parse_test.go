@@ -5,10 +5,10 @@ import (
 	"errors"
 	"maps"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 
 	"github.com/miekg/dns"
 )
@@ -209,10 +209,7 @@ func TestTXTText(t *testing.T) {
 	if got := TXTText([]string{"flag", "k=v"}); got != "" {
 		t.Errorf("keys only: got %q", got)
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "mdns", "edimax-ic-3115w-http-1.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scantest.Testdata(t, "real", "mdns", "edimax-ic-3115w-http-1.bin")
 	m, err := Parse(b)
 	if err != nil {
 		t.Fatal(err)

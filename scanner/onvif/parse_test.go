@@ -2,23 +2,17 @@ package onvif
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "onvif", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// fixture reads testdata/onvif/<name>.
+var fixture = scantest.Fixtures("onvif")
 
 // TestParseGetDeviceInformation_realValues: every row of docs/protocols/wsd-onvif.md §2.3.
 func TestParseGetDeviceInformation_realValues(t *testing.T) {
@@ -134,10 +128,7 @@ func TestParseGetSystemDateAndTime_impossibleClock(t *testing.T) {
 // a NotAuthorized fault, device information; a Hikvision envelope does not.
 func TestHints_axisVapix(t *testing.T) {
 	real := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "onvif", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := scantest.Testdata(t, "real", "onvif", name)
 		return b
 	}
 	dt, err := ParseGetSystemDateAndTime(real("axis-getsystemdateandtime-hammeraj.xml"))
@@ -176,10 +167,7 @@ func TestHints_axisVapix(t *testing.T) {
 // Header), TVT (empty Header, thirty-one namespaces) and Axis do not.
 func TestHints_bareEnvelope(t *testing.T) {
 	real := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "onvif", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := scantest.Testdata(t, "real", "onvif", name)
 		return b
 	}
 	caps, err := ParseGetCapabilities(real("dahua-getcapabilities-go2rtc.xml"))

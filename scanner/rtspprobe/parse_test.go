@@ -6,16 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rtsp", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/rtsp/<name>.
+var readFixture = scantest.Fixtures("rtsp")
 
 func TestParseResponse_fixtures(t *testing.T) {
 	tests := []struct {

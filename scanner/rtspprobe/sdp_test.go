@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 func ownFixture(t testing.TB, name string) []byte {
@@ -122,10 +124,7 @@ func TestParseSDP_bounds(t *testing.T) {
 
 func realSDP(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "rtsp", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scantest.Testdata(t, "real", "rtsp", name)
 	return b
 }
 

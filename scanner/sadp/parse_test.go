@@ -3,20 +3,14 @@ package sadp
 import (
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sadp", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/sadp/<name>.
+var readFixture = scantest.Fixtures("sadp")
 
 func TestParseProbeMatch_realCapture(t *testing.T) {
 	m, err := ParseProbeMatch(readFixture(t, "hikvision-ds-2cd2385g1-i.xml"))

@@ -7,16 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ssdp", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/ssdp/<name>.
+var readFixture = scantest.Fixtures("ssdp")
 
 func TestParse_axisResponse(t *testing.T) {
 	m, err := Parse(readFixture(t, "axis-msearch-response.txt"))
@@ -144,10 +140,7 @@ func FuzzParse(f *testing.F) {
 // device's children read whole before the cut are kept, the document is
 // said to be truncated, and a value cut in the middle is not kept.
 func TestParseDescription_truncated(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real", "upnp", "belkin-netcam-hd-v1-setup-xml.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := scantest.Testdata(t, "real", "upnp", "belkin-netcam-hd-v1-setup-xml.xml")
 	d, err := ParseDescription(b)
 	if err != nil {
 		t.Fatal(err)

@@ -4,21 +4,15 @@ import (
 	"errors"
 	"maps"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wsd", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// fixture reads testdata/wsd/<name>.
+var fixture = scantest.Fixtures("wsd")
 
 // TestParse_realReplies parses each real reply of docs/protocols/wsd-onvif.md §1.3 to the
 // evidence fields the rules read.

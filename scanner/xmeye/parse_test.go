@@ -13,18 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xmeye", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFixture reads testdata/xmeye/<name>.
+var readFixture = scantest.Fixtures("xmeye")
 
 var fixtures = []string{"synth-python-dvr-netcommon.bin", "synth-go2rtc-dvr.bin"}
 

@@ -7,6 +7,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -189,5 +191,38 @@ func BenchFields[R interface{ Fields() map[string]string }](b *testing.B, names 
 				_ = r.Fields()
 			}
 		})
+	}
+}
+
+// Testdata reads a file below the repository's testdata/ folder, named by
+// its path there; every scanner package sits two levels below the root, so
+// the one relative path serves them all. A missing file fails the test.
+func Testdata(t testing.TB, elem ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Fixtures is Testdata for one folder below testdata/: a package's
+// readFixture.
+func Fixtures(dir string) func(t testing.TB, name string) []byte {
+	return func(t testing.TB, name string) []byte {
+		t.Helper()
+		return Testdata(t, dir, name)
+	}
+}
+
+// WantFields reports each key of want whose value in got differs, a
+// missing key reading as "": a subset check, for parsers whose other fields
+// another test pins.
+func WantFields(t testing.TB, got, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
 	}
 }
