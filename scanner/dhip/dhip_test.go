@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -23,10 +22,7 @@ var readFixture = scantest.Fixtures("dhip")
 
 func TestParseDHIP_realCapture(t *testing.T) {
 	// The header says 0x2ef bytes of body; the body is 0x2ee: lengths lie.
-	d, err := ParseDHIP(readFixture(t, "dahua-ipc-hdw1431t1-s4.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := scantest.MustParse(t, ParseDHIP, readFixture(t, "dahua-ipc-hdw1431t1-s4.bin"))
 	want := map[string]string{
 		"dhip.method":                      "client.notifyDevInfo",
 		"dhip.mac":                         "08:ed:ed:87:42:7a",
@@ -50,26 +46,17 @@ func TestParseDHIP_realCapture(t *testing.T) {
 		"dhip.remote_video_input_channels": "0",
 		"dhip.video_output_channels":       "0",
 	}
-	if got := d.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.EqualFields(t, d.Fields(), want)
 }
 
 func TestParseDHIP_generalNVR(t *testing.T) {
-	d, err := ParseDHIP(readFixture(t, "universalscanner-general-nvr.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := scantest.MustParse(t, ParseDHIP, readFixture(t, "universalscanner-general-nvr.bin"))
 	f := d.Fields()
-	for k, v := range map[string]string{
+	scantest.WantFields(t, f, map[string]string{
 		"dhip.vendor": "General", "dhip.device_class": "NVR", "dhip.serial_no": "123456789",
 		"dhip.ipv6_address": "fe80::1/64", "dhip.ipv4_dhcp": "false", "dhip.version": "3.216.0000000.0",
 		"dhip.remote_video_input_channels": "0", "dhip.video_output_channels": "1",
-	} {
-		if f[k] != v {
-			t.Errorf("%s = %q, want %q", k, f[k], v)
-		}
-	}
+	})
 	if _, ok := f["dhip.manufacturer"]; ok {
 		t.Error("absent Manufacturer emitted")
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -41,19 +40,14 @@ func TestSearchRequest_bytes(t *testing.T) {
 func TestParseRealm_fixture(t *testing.T) {
 	// b0 01 00 00 33 00 00 00 (0x33 = 51 bytes of text), 24 zero bytes,
 	// "Realm:Login to 4K01FD2PAJ6E3FF\r\nRandom:1430327297\r\n".
-	r, err := ParseRealm(readFixture(t, "dahua-realm-reply.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseRealm, readFixture(t, "dahua-realm-reply.bin"))
 	want := map[string]string{
 		"dvrip.reply":  "b001",
 		"dvrip.realm":  "Login to 4K01FD2PAJ6E3FF",
 		"dvrip.serial": "4K01FD2PAJ6E3FF",
 		"dvrip.keys":   "Realm,Random",
 	}
-	if got := r.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.EqualFields(t, r.Fields(), want)
 	if r.Length != 51 {
 		t.Errorf("length %d", r.Length)
 	}
@@ -132,10 +126,7 @@ func TestParseSearch_universalScannerSelftest(t *testing.T) {
 	// b3 00 18 00 58 00 00 00 … (section 2 is 0x18 bytes), version 2 at 16,
 	// section 3 length 0x58 at 20, 192.0.2.20/24 via 192.0.2.1 at 0x38;
 	// then "00:11:22:33:44:55Virtual" and the Key:Value lines.
-	r, err := ParseSearch(readFixture(t, "universalscanner-dahua1.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseSearch, readFixture(t, "universalscanner-dahua1.bin"))
 	want := map[string]string{
 		"dvrip5050.version":          "2",
 		"dvrip5050.ipv4_address":     "192.0.2.20",
@@ -149,9 +140,7 @@ func TestParseSearch_universalScannerSelftest(t *testing.T) {
 		"dvrip5050.ipv6":             "fe80::1/64;gateway:fe80::",
 		"dvrip5050.keys":             "Name,Device,IPv6Addr,SerialNo",
 	}
-	if got := r.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.EqualFields(t, r.Fields(), want)
 }
 
 func TestParseSearch_lengthsAreNotTrusted(t *testing.T) {

@@ -32,10 +32,7 @@ func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 func TestParseReply_nmapSignature(t *testing.T) {
 	// 00 00 00 10  00 00 00 1e  00 00 00 1e  00 00 00 00 (nmap "Hikvision
 	// IPCam control port"): the first word is the length, 16.
-	r, err := ParseReply(readFixture(t, "nmap-ipcam-reply.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseReply, readFixture(t, "nmap-ipcam-reply.bin"))
 	want := map[string]string{
 		"hiksdk.length":  "16",
 		"hiksdk.frame":   "000000100000001e0000001e00000000",

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"maps"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // The Amcrest reply quoted in a Greenbone NASL plugin (docs/protocols/http.md §5.2,
@@ -118,10 +120,7 @@ func TestParseXMLInfo(t *testing.T) {
 // TestParseXMLInfo_deviceInfoFixture: the real DS-2CD2032F-I DeviceInfo
 // (pyHik issue #51) as docs/protocols/http.md §5.1 quotes it.
 func TestParseXMLInfo_deviceInfoFixture(t *testing.T) {
-	x, err := ParseXMLInfo(readFixture(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := scantest.MustParse(t, ParseXMLInfo, readFixture(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
 	want := map[string]string{
 		"http.xml_root":       "DeviceInfo",
 		"http.xml_ns":         "http://www.hikvision.com/ver20/XMLSchema",

@@ -130,10 +130,7 @@ func TestParseResponse_fixtures(t *testing.T) {
 }
 
 func TestParseResponse_dahuaBodyFramedByUpperCaseLength(t *testing.T) {
-	r, err := ParseResponse(readFixture(t, "dahua-nvr-200-uppercase.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseResponse, readFixture(t, "dahua-nvr-200-uppercase.txt"))
 	if !r.Complete || len(r.Body) != 192 {
 		t.Errorf("Complete=%v len(Body)=%d, want true 192", r.Complete, len(r.Body))
 	}
@@ -252,11 +249,7 @@ func TestParseResponse_quirks(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := r.Fields()
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q", k, got[k], v)
-				}
-			}
+			scantest.WantFields(t, got, tt.want)
 			if tt.body != "" && string(r.Body) != tt.body {
 				t.Errorf("Body = %q, want %q", r.Body, tt.body)
 			}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/parse.golden")
@@ -18,10 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/parse.golden")
 // TestParseGetNetworkInterfaces_hikvision: the real Hikvision reply of
 // docs/protocols/wsd-onvif.md §2.4, envelope and all.
 func TestParseGetNetworkInterfaces_hikvision(t *testing.T) {
-	got, err := ParseGetNetworkInterfaces(fixture(t, "hikvision-getnetworkinterfaces.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, ParseGetNetworkInterfaces, fixture(t, "hikvision-getnetworkinterfaces.xml"))
 	if h := strings.Join(got.Hints, ","); h != "hikvision-ns,onvifext-ns" {
 		t.Errorf("hints %q", h)
 	}
@@ -40,10 +39,7 @@ func TestParseGetNetworkInterfaces_hikvision(t *testing.T) {
 }
 
 func TestParseGetServices_gsoap(t *testing.T) {
-	got, err := ParseGetServices(fixture(t, "gsoap-getservices.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, ParseGetServices, fixture(t, "gsoap-getservices.xml"))
 	var names []string
 	for _, s := range got.Services {
 		names = append(names, s.Name()+":"+s.Version)
@@ -57,10 +53,7 @@ func TestParseGetServices_gsoap(t *testing.T) {
 }
 
 func TestParseGetCapabilities_gsoap(t *testing.T) {
-	got, err := ParseGetCapabilities(fixture(t, "gsoap-getcapabilities.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, ParseGetCapabilities, fixture(t, "gsoap-getcapabilities.xml"))
 	var names []string
 	for _, s := range got.Services {
 		names = append(names, s.Name())
@@ -74,10 +67,7 @@ func TestParseGetCapabilities_gsoap(t *testing.T) {
 }
 
 func TestParseGetScopes_gsoap(t *testing.T) {
-	got, err := ParseGetScopes(fixture(t, "gsoap-getscopes.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, ParseGetScopes, fixture(t, "gsoap-getscopes.xml"))
 	sc := got.Scopes
 	if len(got.Items) != 7 || !slices.Equal(got.Fixed, []bool{true, true, true, true, true, false, false}) {
 		t.Errorf("items %v fixed %v", got.Items, got.Fixed)

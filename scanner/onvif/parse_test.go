@@ -43,10 +43,7 @@ func TestParseGetDeviceInformation_realValues(t *testing.T) {
 }
 
 func TestParseGetSystemDateAndTime_gsoap(t *testing.T) {
-	got, err := ParseGetSystemDateAndTime(fixture(t, "gsoap-getsystemdateandtime.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, ParseGetSystemDateAndTime, fixture(t, "gsoap-getsystemdateandtime.xml"))
 	want := time.Date(2014, 12, 24, 19, 14, 37, 0, time.UTC)
 	if !got.UTC.Equal(want) || got.TZ != "MoroccoStandardTime0" || got.DateTimeType != "Manual" || !got.DaylightSavings || !got.Local.IsZero() {
 		t.Errorf("got %+v", got)
@@ -148,10 +145,7 @@ func TestHints_axisVapix(t *testing.T) {
 			t.Errorf("%s: hints %q, want axis-vapix-ns", name, h)
 		}
 	}
-	hik, err := ParseGetDeviceInformation(fixture(t, "hikvision-ds-2df7286-a-getdeviceinformation.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	hik := scantest.MustParse(t, ParseGetDeviceInformation, fixture(t, "hikvision-ds-2df7286-a-getdeviceinformation.xml"))
 	if slices.Contains(hik.Hints, "axis-vapix-ns") {
 		t.Errorf("hikvision hints %q", hik.Hints)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
+
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
 )
@@ -43,11 +45,7 @@ func probe(t *testing.T, p *Prober, ap netip.AddrPort) (map[string]string, error
 
 func wantFields(t *testing.T, f map[string]string, want map[string]string) {
 	t.Helper()
-	for k, v := range want {
-		if f[k] != v {
-			t.Errorf("%s = %q, want %q", k, f[k], v)
-		}
-	}
+	scantest.WantFields(t, f, want)
 }
 
 func wantLog(t *testing.T, d *fakeDevice, want ...string) {

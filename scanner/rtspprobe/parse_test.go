@@ -117,20 +117,14 @@ func TestParseResponse_transcriptQuirks(t *testing.T) {
 			t.Errorf("%s: Complete %v, body %d bytes, Content-Length %d; want %d", file, r.Complete, len(r.Body), r.ContentLength(), n)
 		}
 	}
-	r, err := ParseResponse(readFixture(t, "hikvision-setup-200.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseResponse, readFixture(t, "hikvision-setup-200.txt"))
 	if got := r.Get("Session"); got != "708732579;timeout=60" {
 		t.Errorf("Session %q", got)
 	}
 	if h := r.header("Session"); h == nil || h.Raw != "        708732579;timeout=60" {
 		t.Errorf("Session header as sent %+v, want the eight-space padding", h)
 	}
-	r, err = ParseResponse(readFixture(t, "dahua-setup-200.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r = scantest.MustParse(t, ParseResponse, readFixture(t, "dahua-setup-200.txt"))
 	if got := r.Get("Transport"); got != "RTP/AVP/UDP;unicast;client_port=61246-61247;server_port=41490-41491;ssrc=039FB573" {
 		t.Errorf("Transport %q", got)
 	}
@@ -161,11 +155,7 @@ func TestParseResponse_quirks(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := r.Fields()
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q", k, got[k], v)
-				}
-			}
+			scantest.WantFields(t, got, tt.want)
 			if r.Complete != tt.complete {
 				t.Errorf("Complete = %v, want %v", r.Complete, tt.complete)
 			}

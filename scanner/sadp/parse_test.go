@@ -2,7 +2,6 @@ package sadp
 
 import (
 	"errors"
-	"maps"
 	"strings"
 	"testing"
 
@@ -13,10 +12,7 @@ import (
 var readFixture = scantest.Fixtures("sadp")
 
 func TestParseProbeMatch_realCapture(t *testing.T) {
-	m, err := ParseProbeMatch(readFixture(t, "hikvision-ds-2cd2385g1-i.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, ParseProbeMatch, readFixture(t, "hikvision-ds-2cd2385g1-i.xml"))
 	if m.UUID != "e8ecfe09-90e4-44c0-842b-703f46b58c81" {
 		t.Errorf("UUID %q", m.UUID)
 	}
@@ -44,21 +40,16 @@ func TestParseProbeMatch_realCapture(t *testing.T) {
 		"sadp.disk_number":        "0",
 		"sadp.detail_oem_code":    "1",
 	}
-	if got := m.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.EqualFields(t, m.Fields(), want)
 	if !m.IPv6Address.IsUnspecified() || m.IPv6MaskLen != "64" {
 		t.Errorf("IPv6 %v /%s, want :: /64", m.IPv6Address, m.IPv6MaskLen)
 	}
 }
 
 func TestParseProbeMatch_crlfSanitised(t *testing.T) {
-	m, err := ParseProbeMatch(readFixture(t, "universalscanner-virtual-crlf.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, ParseProbeMatch, readFixture(t, "universalscanner-virtual-crlf.xml"))
 	f := m.Fields()
-	for k, v := range map[string]string{
+	scantest.WantFields(t, f, map[string]string{
 		"sadp.device_description": "Virtual",
 		"sadp.device_sn":          "Virtual-123456789",
 		"sadp.mac":                "00:11:22:33:44:55",
@@ -67,11 +58,7 @@ func TestParseProbeMatch_crlfSanitised(t *testing.T) {
 		"sadp.dsp_version":        "V1.0build 200101",
 		"sadp.ipv4_gateway":       "192.0.2.1",
 		"sadp.dhcp":               "false",
-	} {
-		if f[k] != v {
-			t.Errorf("%s = %q, want %q", k, f[k], v)
-		}
-	}
+	})
 	if _, ok := f["sadp.sdk_over_tls_port"]; ok {
 		t.Error("older firmware has no SDKOverTLSPort")
 	}

@@ -15,10 +15,7 @@ import (
 var readFixture = scantest.Fixtures("ssdp")
 
 func TestParse_axisResponse(t *testing.T) {
-	m, err := Parse(readFixture(t, "axis-msearch-response.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, Parse, readFixture(t, "axis-msearch-response.txt"))
 	want := Message{
 		Kind: KindResponse, Status: 200,
 		Server:       "Linux/4.9.94-axis5, UPnP/1.0, Portable SDK for UPnP devices/1.6.22",
@@ -33,10 +30,7 @@ func TestParse_axisResponse(t *testing.T) {
 }
 
 func TestParse_notify(t *testing.T) {
-	m, err := Parse(readFixture(t, "universalscanner-notify.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, Parse, readFixture(t, "universalscanner-notify.txt"))
 	if m.Kind != KindNotify || m.NTS != "ssdp:alive" || m.ST != "uuid:00000000-0000-0000-0000-000000000000" ||
 		m.Location != "http://192.0.2.10:49152/rootDesc.xml" || m.CacheControl != "max-age=1810" {
 		t.Errorf("got %+v", m)
@@ -67,10 +61,7 @@ func TestParse_badInput(t *testing.T) {
 }
 
 func TestParseDescription_axis(t *testing.T) {
-	d, err := ParseDescription(readFixture(t, "axis-rootdesc.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := scantest.MustParse(t, ParseDescription, readFixture(t, "axis-rootdesc.xml"))
 	want := map[string]string{
 		"ssdp.device_type":       "urn:schemas-upnp-org:device:Basic:1",
 		"ssdp.friendly_name":     "AXIS M3106-L Mk II - ACCC8E4A2C1F",

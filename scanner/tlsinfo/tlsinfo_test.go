@@ -148,11 +148,7 @@ func TestProber_ProbePort_vendorCertificates(t *testing.T) {
 				t.Fatalf("evidence %v", ev)
 			}
 			f := ev[0].Fields
-			for k, v := range tt.want {
-				if f[k] != v {
-					t.Errorf("%s = %q, want %q", k, f[k], v)
-				}
-			}
+			scantest.WantFields(t, f, tt.want)
 			if len(f["tls.sha256"]) != 64 || f["tls.version"] == "" || f["tls.cipher"] == "" {
 				t.Errorf("fields %q", f)
 			}

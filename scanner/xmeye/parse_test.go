@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,10 +55,7 @@ func TestParse_golden(t *testing.T) {
 }
 
 func TestParse_pythonDVRKeys(t *testing.T) {
-	r, err := Parse(readFixture(t, "synth-python-dvr-netcommon.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, Parse, readFixture(t, "synth-python-dvr-netcommon.bin"))
 	want := map[string]string{
 		"xmeye.msg_id":            "1531",
 		"xmeye.ret":               "100",
@@ -79,29 +75,20 @@ func TestParse_pythonDVRKeys(t *testing.T) {
 		"xmeye.raw.TransferPlan":  "Quality",
 		"xmeye.raw.UseHSDownLoad": "false",
 	}
-	if got := r.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.EqualFields(t, r.Fields(), want)
 }
 
 func TestParse_go2rtcKeys(t *testing.T) {
 	// Header ff 01 00 01 with length 0 and six NULs after the JSON.
-	r, err := Parse(readFixture(t, "synth-go2rtc-dvr.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, Parse, readFixture(t, "synth-go2rtc-dvr.bin"))
 	f := r.Fields()
-	for k, v := range map[string]string{
+	scantest.WantFields(t, f, map[string]string{
 		"xmeye.ipv4_address": "198.18.20.70", "xmeye.ipv4_gateway": "198.18.20.1",
 		"xmeye.device_type": "0", "xmeye.channels": "8", "xmeye.build_date": "2019-06-17 10:25:06",
 		"xmeye.firmware":            "V4.02.R12.A6420029.12201.142300.00000",
 		"xmeye.other_function":      "D=2019-06-17 10:25:06 V=c81a720f25e258c",
 		"xmeye.raw.NetConnectState": "0", "xmeye.serial": "8d3e61b0f4a29c57",
-	} {
-		if f[k] != v {
-			t.Errorf("%s = %q, want %q", k, f[k], v)
-		}
-	}
+	})
 }
 
 func TestParse_variants(t *testing.T) {

@@ -5,6 +5,7 @@ package scantest
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -212,6 +213,27 @@ func Fixtures(dir string) func(t testing.TB, name string) []byte {
 	return func(t testing.TB, name string) []byte {
 		t.Helper()
 		return Testdata(t, dir, name)
+	}
+}
+
+// MustParse runs a pure parser on b and fails the test on an error: for
+// the fixtures that must parse, so that what a test goes on to check is
+// the parse's result.
+func MustParse[R any](t testing.TB, parse func([]byte) (R, error), b []byte) R {
+	t.Helper()
+	r, err := parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// EqualFields fails the test unless got is want exactly: no field missing,
+// none extra.
+func EqualFields(t testing.TB, got, want map[string]string) {
+	t.Helper()
+	if !maps.Equal(got, want) {
+		t.Errorf("fields\n got %v\nwant %v", got, want)
 	}
 }
 
