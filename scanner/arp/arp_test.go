@@ -86,11 +86,9 @@ func (f *fakeConn) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error
 
 func (f *fakeConn) Close() error { f.closeMu.Do(func() { close(f.closed) }); return nil }
 
-type listScope = scantest.Scope
-
 func (nopPacer) Wait(ctx context.Context) error { return ctx.Err() }
-func rangeScope(prefix string, from, to int) listScope {
-	var s listScope
+func rangeScope(prefix string, from, to int) scantest.Scope {
+	var s scantest.Scope
 	base := netip.MustParseAddr(prefix).As4()
 	for i := from; i <= to; i++ {
 		base[3] = byte(i)

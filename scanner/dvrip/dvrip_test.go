@@ -15,13 +15,9 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countPacer = scantest.Pacer
-
-var serve = scantest.ServeTCP
-
 // device answers a 32-byte request with reply, recording the request.
 func device32(t *testing.T, reply []byte, got chan<- []byte) netip.AddrPort {
-	return serve(t, func(c net.Conn, done <-chan struct{}) {
+	return scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		req := make([]byte, HeaderSize)
 		if _, err := io.ReadFull(c, req); err != nil {
 			return
@@ -42,7 +38,7 @@ func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 func TestProber_ProbePort_realm(t *testing.T) {
 	reqs := make(chan []byte, 1)
 	ap := device32(t, readFixture(t, "dahua-realm-reply.bin"), reqs)
-	pace := &countPacer{}
+	pace := &scantest.Pacer{}
 	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +58,9 @@ func TestProber_ProbePort_realm(t *testing.T) {
 }
 
 func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
-	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
-	closes := serve(t, func(net.Conn, <-chan struct{}) {})
-	web := serve(t, func(c net.Conn, done <-chan struct{}) {
+	stall := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	closes := scantest.ServeTCP(t, func(net.Conn, <-chan struct{}) {})
+	web := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
 	})
 	refused := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1)
@@ -82,7 +78,7 @@ func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
 		"cut text": {cut, 1, ErrTruncated},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &scantest.Pacer{})
 		if len(ev) != tc.evs || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %d evidence %+v, err %v; want %d, %v", name, len(ev), ev, err, tc.evs, tc.wantErr)
 		}
@@ -93,10 +89,10 @@ func TestProber_ProbePort_silenceAndStrangers(t *testing.T) {
 }
 
 func TestProber_ProbePort_cancelled(t *testing.T) {
-	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	stall := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}}, stall.Port()).ProbePort(ctx, scanner.At(stall), &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}}, stall.Port()).ProbePort(ctx, scanner.At(stall), &scantest.Pacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}
@@ -119,8 +115,6 @@ func TestNew_validates(t *testing.T) {
 
 // --- the 5050 sweeper against UDP responders on loopback ---
 
-type listScope = scantest.Scope
-
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	real := readFixture(t, "universalscanner-dahua1.bin")
 	port := scantest.ServeUDP(t, "127.0.0.2", 0, func(req []byte) [][]byte {
@@ -137,8 +131,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
-	var pace countPacer
+	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
+	var pace scantest.Pacer
 	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != 2 {
 		t.Errorf("pace.Wait called %d times, want 2 (IPv4 targets only)", n)

@@ -19,10 +19,6 @@ import (
 // readFixture reads testdata/hiksdk/<name>.
 var readFixture = scantest.Fixtures("hiksdk")
 
-type countPacer = scantest.Pacer
-
-var serve = scantest.ServeTCP
-
 func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 	t.Helper()
 	cfg.Ports = []uint16{port}
@@ -87,7 +83,7 @@ func FuzzParseReply(f *testing.F) {
 func TestProber_ProbePort_answersGetRequest(t *testing.T) {
 	sig := readFixture(t, "nmap-ipcam-reply.bin")
 	got := make(chan string, 1)
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		req := make([]byte, len(Probe))
 		if _, err := io.ReadFull(c, req); err != nil {
 			return
@@ -95,7 +91,7 @@ func TestProber_ProbePort_answersGetRequest(t *testing.T) {
 		got <- string(req)
 		c.Write(sig)
 	})
-	pace := &countPacer{}
+	pace := &scantest.Pacer{}
 	ev, err := newProber(t, Config{BannerWait: 100 * time.Millisecond}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +110,7 @@ func TestProber_ProbePort_answersGetRequest(t *testing.T) {
 func TestProber_ProbePort_bannerIsReadNotAnswered(t *testing.T) {
 	sig := readFixture(t, "nmap-ipcam-reply.bin")
 	sent := make(chan int, 1)
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		c.Write(sig[:6])
 		time.Sleep(20 * time.Millisecond)
 		c.Write(sig[6:])
@@ -122,7 +118,7 @@ func TestProber_ProbePort_bannerIsReadNotAnswered(t *testing.T) {
 		n, _ := c.Read(make([]byte, 64))
 		sent <- n
 	})
-	ev, err := newProber(t, Config{BannerWait: time.Second}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &countPacer{})
+	ev, err := newProber(t, Config{BannerWait: time.Second}, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["hiksdk.trigger"] != "banner" {
 		t.Fatalf("evidence %+v, %v", ev, err)
 	}
@@ -132,12 +128,12 @@ func TestProber_ProbePort_bannerIsReadNotAnswered(t *testing.T) {
 }
 
 func TestProber_ProbePort_notSDK(t *testing.T) {
-	web := serve(t, func(c net.Conn, done <-chan struct{}) {
+	web := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		io.ReadFull(c, make([]byte, len(Probe)))
 		c.Write([]byte("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11\r\n\r\n<html>"))
 	})
-	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
-	closes := serve(t, func(c net.Conn, done <-chan struct{}) { io.ReadFull(c, make([]byte, len(Probe))) })
+	stall := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	closes := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { io.ReadFull(c, make([]byte, len(Probe))) })
 	refused := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1)
 	for name, tc := range map[string]struct {
 		ap      netip.AddrPort
@@ -149,7 +145,7 @@ func TestProber_ProbePort_notSDK(t *testing.T) {
 		"refused": {refused, nil},
 	} {
 		start := time.Now()
-		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 500 * time.Millisecond}, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &countPacer{})
+		ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 500 * time.Millisecond}, BannerWait: 50 * time.Millisecond}, tc.ap.Port()).ProbePort(t.Context(), scanner.At(tc.ap), &scantest.Pacer{})
 		if len(ev) != 0 || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 			t.Errorf("%s: %+v, %v; want no evidence, %v", name, ev, err, tc.wantErr)
 		}
@@ -160,10 +156,10 @@ func TestProber_ProbePort_notSDK(t *testing.T) {
 }
 
 func TestProber_ProbePort_cancelled(t *testing.T) {
-	stall := serve(t, func(c net.Conn, done <-chan struct{}) { <-done })
+	stall := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) { <-done })
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, scanner.At(stall), &countPacer{})
+	_, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Hour}, BannerWait: time.Minute}, stall.Port()).ProbePort(ctx, scanner.At(stall), &scantest.Pacer{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err %v, want the context's", err)
 	}

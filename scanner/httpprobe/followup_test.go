@@ -34,7 +34,7 @@ type httpServer struct {
 }
 
 func (s *httpServer) start(t *testing.T, answer func(r req) ([]byte, bool)) netip.AddrPort {
-	return serve(t, func(c net.Conn, done <-chan struct{}) {
+	return scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		n := int(s.conns.Add(1))
 		br := bufio.NewReader(c)
 		for {
@@ -109,7 +109,7 @@ func TestProber_ProbePort_followUps_hikvisionKeepAlive(t *testing.T) {
 	})
 	// Without the favicon, so the POST is the last request.
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps[:3]}, ap.Port())
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	ev, err := p.ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestProber_ProbePort_followUps_dahuaRPC2(t *testing.T) {
 		return ""
 	}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps[:3], Guess: guess}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestProber_ProbePort_followUps_stopAtSilence(t *testing.T) {
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}, FollowUps: DefaultFollowUps}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestProber_ProbePort_followUps_redialAfterQuietClose(t *testing.T) {
 	})
 	fs := []FollowUp{{Method: "GET", Path: "/a"}, {Method: "GET", Path: "/b"}}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 2 * time.Second}, FollowUps: fs}, ap.Port())
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	ev, err := p.ProbePort(t.Context(), scanner.At(ap), pace)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestProber_ProbePort_followUps_notAfterGarbage(t *testing.T) {
 	var s httpServer
 	ap := s.start(t, func(r req) ([]byte, bool) { return []byte("SSH-2.0-dropbear\r\n"), true })
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Second}, FollowUps: DefaultFollowUps}, ap.Port())
-	if _, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{}); err == nil {
+	if _, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{}); err == nil {
 		t.Error("no error for a non-HTTP port")
 	}
 	if n := len(s.requests()); n != 1 {
@@ -305,7 +305,7 @@ func TestProber_ProbePort_favicon(t *testing.T) {
 			})
 			fs := []FollowUp{{Method: "GET", Path: FaviconPath, Maker: AnyMaker, Icon: true}}
 			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: time.Second}, FollowUps: fs}, ap.Port())
-			ev, _ := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+			ev, _ := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 			if len(ev) != 2 || ev[1].Fields["http.path"] != FaviconPath {
 				t.Fatalf("evidence %+v", ev)
 			}
@@ -392,7 +392,7 @@ func TestProber_ProbePort_followUps_axisReal(t *testing.T) {
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "axis" }}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestProber_ProbePort_followUps_groupRefused(t *testing.T) {
 		return []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), false
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 3 * time.Second}, FollowUps: DefaultFollowUps, Guess: func(map[string]string) string { return "dahua" }}, ap.Port())
-	if _, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{}); err != nil {
+	if _, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -18,12 +18,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer = scantest.Pacer
-
-// serve runs handle for every connection to a listener on 127.0.0.1:0
-// (scantest.ServeTCP).
-var serve = scantest.ServeTCP
-
 // readRequest consumes one request head and returns it.
 func readRequest(c net.Conn) string {
 	br := bufio.NewReader(c)
@@ -64,7 +58,7 @@ func TestProber_ProbePort_fixtures(t *testing.T) {
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			fixture := readFixture(t, tt.file)
-			ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+			ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 				readRequest(c)
 				c.Write(fixture)
 				// DNVRS-Webs keeps the connection alive despite our
@@ -74,7 +68,7 @@ func TestProber_ProbePort_fixtures(t *testing.T) {
 			})
 			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second}}, ap.Port())
 			start := time.Now()
-			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,11 +91,11 @@ func TestProber_ProbePort_fixtures(t *testing.T) {
 
 func TestProber_ProbePort_request(t *testing.T) {
 	got := make(chan string, 1)
-	ap := serve(t, func(c net.Conn, _ <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) {
 		got <- readRequest(c)
 		io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n")
 	})
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{UserAgent: "camsweep/1.2.3"}}, ap.Port())
 	if _, err := p.ProbePort(t.Context(), scanner.At(ap), pace); err != nil {
 		t.Fatal(err)
@@ -130,7 +124,7 @@ func TestProber_ProbePort_tls(t *testing.T) {
 	if !p.Accepts(ap.Port()) {
 		t.Fatal("TLS port not accepted")
 	}
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,14 +134,14 @@ func TestProber_ProbePort_tls(t *testing.T) {
 }
 
 func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.0 200 OK\r\nServer: App-webs/\r\nContent-Le")
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v, want about the 300ms timeout", d)
 	}
@@ -160,13 +154,13 @@ func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
 }
 
 func TestProber_ProbePort_shortBodyThenStall(t *testing.T) {
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<title>half")
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("error = %v, want a timeout", err)
@@ -177,33 +171,33 @@ func TestProber_ProbePort_shortBodyThenStall(t *testing.T) {
 }
 
 func TestProber_ProbePort_silent(t *testing.T) {
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond}}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
 }
 
 func TestProber_ProbePort_closesWithoutAnswer(t *testing.T) {
-	ap := serve(t, func(c net.Conn, _ <-chan struct{}) { readRequest(c) })
+	ap := scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) { readRequest(c) })
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
 }
 
 func TestProber_ProbePort_garbage(t *testing.T) {
-	ap := serve(t, func(c net.Conn, _ <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) {
 		readRequest(c)
 		c.Write([]byte("\x00\x00\x00\x10\x00\x00\x00\x1e\x00\x00\x00\x1e\x00\x00\x00\x00"))
 	})
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || !errors.Is(err, ErrNotHTTP) {
 		t.Errorf("got %v, %v; want ErrNotHTTP", ev, err)
 	}
@@ -212,14 +206,14 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 func TestProber_ProbePort_refused(t *testing.T) {
 	ap := scantest.ClosedAddr(t)
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
 }
 
 func TestProber_ProbePort_cancelled(t *testing.T) {
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		<-done
 	})
@@ -227,7 +221,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := p.ProbePort(ctx, scanner.At(ap), &countingPacer{})
+	_, err := p.ProbePort(ctx, scanner.At(ap), &scantest.Pacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v after cancel", d)
 	}
@@ -237,7 +231,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 }
 
 func TestProber_ProbePort_maxBytes(t *testing.T) {
-	ap := serve(t, func(c net.Conn, done <-chan struct{}) {
+	ap := scantest.ServeTCP(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n<title>x</title>")
 		for range 100 {
@@ -249,7 +243,7 @@ func TestProber_ProbePort_maxBytes(t *testing.T) {
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{MaxBytes: 4096, Timeout: 5 * time.Second}}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 || ev[0].Fields["http.title"] != "x" {
 		t.Errorf("got %+v, %v", ev, err)
 	}

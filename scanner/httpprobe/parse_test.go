@@ -3,8 +3,6 @@ package httpprobe
 import (
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
@@ -244,12 +242,8 @@ func TestParseResponse_quirks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := ParseResponse([]byte(tt.in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := r.Fields()
-			scantest.WantFields(t, got, tt.want)
+			r := scantest.MustParse(t, ParseResponse, []byte(tt.in))
+			scantest.WantFields(t, r.Fields(), tt.want)
 			if tt.body != "" && string(r.Body) != tt.body {
 				t.Errorf("Body = %q, want %q", r.Body, tt.body)
 			}
@@ -261,7 +255,7 @@ func TestParseResponse_quirks(t *testing.T) {
 }
 
 func TestParseResponse_notHTTP(t *testing.T) {
-	for _, in := range []string{
+	scantest.Rejects(t, ParseResponse, ErrNotHTTP,
 		"",
 		"SSH-2.0-OpenSSH_8.9\r\n",
 		"RTSP/1.0 405 Method Not Allowed\r\nServer: Dahua Rtsp Server\r\n\r\n",
@@ -269,11 +263,7 @@ func TestParseResponse_notHTTP(t *testing.T) {
 		"HTTP/x 200 OK\r\n\r\n",
 		"HTTP/1.1 2000 OK\r\n\r\n",
 		"\x00\x00\x00\x10\x00\x00\x00\x1e\x00\x00\x00\x1e\x00\x00\x00\x00",
-	} {
-		if _, err := ParseResponse([]byte(in)); !errors.Is(err, ErrNotHTTP) {
-			t.Errorf("ParseResponse(%q) error = %v, want ErrNotHTTP", in, err)
-		}
-	}
+	)
 }
 
 func TestParseResponse_incompleteHead(t *testing.T) {
@@ -288,13 +278,7 @@ func TestParseResponse_incompleteHead(t *testing.T) {
 }
 
 func FuzzParseResponse(f *testing.F) {
-	entries, err := os.ReadDir(filepath.Join("..", "..", "testdata", "http"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		f.Add(readFixture(f, e.Name()))
-	}
+	scantest.SeedDir(f, "http")
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseResponse(b)
@@ -311,10 +295,6 @@ func FuzzParseResponse(f *testing.F) {
 		if len(f["http.title"]) > MaxTitle {
 			t.Fatalf("title of %d bytes", len(f["http.title"]))
 		}
-		for k, v := range f {
-			if v == "" {
-				t.Fatalf("empty field %s", k)
-			}
-		}
+		scantest.NoEmptyFields(t, f)
 	})
 }

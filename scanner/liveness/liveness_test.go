@@ -26,8 +26,6 @@ import (
 
 func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
-type listScope = scantest.Scope
-
 // countPacer counts WaitNew per address and Wait calls.
 type countPacer struct {
 	mu    sync.Mutex
@@ -151,7 +149,7 @@ func TestSweep_connect(t *testing.T) {
 	open, closed := scantest.OpenPort(t), scantest.ClosedPort(t)
 	s := scantest.Build(t, New, Config{Ports: []uint16{open, closed}})
 	pace, c := &countPacer{}, &collector{}
-	if err := s.Sweep(t.Context(), listScope{ip("127.0.0.1")}, pace, c.emit); err != nil {
+	if err := s.Sweep(t.Context(), scantest.Scope{ip("127.0.0.1")}, pace, c.emit); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"127.0.0.1 tcp " + itoa(closed) + " closed", "127.0.0.1 tcp " + itoa(open) + " open"}
@@ -173,7 +171,7 @@ func TestSweep_connectSilence(t *testing.T) {
 	}
 	s := scantest.Build(t, New, Config{Dial: dial, Wait: 20 * time.Millisecond})
 	c := &collector{}
-	if err := s.Sweep(t.Context(), listScope{ip("198.18.0.1"), ip("198.18.0.2")}, &countPacer{}, c.emit); err != nil {
+	if err := s.Sweep(t.Context(), scantest.Scope{ip("198.18.0.1"), ip("198.18.0.2")}, &countPacer{}, c.emit); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.got) != 0 {
@@ -268,7 +266,7 @@ func TestSweep_raw(t *testing.T) {
 		return rawConns{icmp: ic, tcp: tc, source: func(netip.Addr) (netip.Addr, error) { sources.Add(1); return src, nil }}, nil
 	}
 	pace, c := &countPacer{}, &collector{}
-	if err := s.Sweep(t.Context(), listScope{a1, a2, a3}, pace, c.emit); err != nil {
+	if err := s.Sweep(t.Context(), scantest.Scope{a1, a2, a3}, pace, c.emit); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"198.18.0.1 icmp reply", "198.18.0.1 tcp 554 closed", "198.18.0.2 tcp 80 open"}
@@ -296,7 +294,7 @@ func TestSweep_rawFallsBackToConnect(t *testing.T) {
 	s := scantest.Build(t, New, Config{Raw: true, Ports: []uint16{closed}})
 	s.raw = func(context.Context) (rawConns, error) { return rawConns{}, syscall.EPERM }
 	c := &collector{}
-	if err := s.Sweep(t.Context(), listScope{ip("127.0.0.1")}, &countPacer{}, c.emit); err != nil {
+	if err := s.Sweep(t.Context(), scantest.Scope{ip("127.0.0.1")}, &countPacer{}, c.emit); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.got) != 1 || !errors.Is(s.Fallback(), syscall.EPERM) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
+
 	"github.com/miekg/dns"
 	"github.com/rs/zerolog"
 
@@ -27,7 +29,7 @@ func addrs(ss ...string) []netip.Addr {
 }
 
 func TestAttribute6(t *testing.T) {
-	scope := listScope(addrs("198.18.10.30", "198.18.10.31", "198.18.10.32"))
+	scope := scantest.Scope(addrs("198.18.10.30", "198.18.10.31", "198.18.10.32"))
 	for _, tc := range []struct {
 		name  string
 		addrs string
@@ -108,7 +110,7 @@ func avahiDefault(v4 bool) *dns.Msg {
 // scope. The same answer over IPv4 stays evidence of its own.
 func TestSweep_handle_ipv6(t *testing.T) {
 	c := &collector{}
-	w := &sweep{scope: listScope(addrs("10.0.1.164", "10.0.1.165")), emit: c.emit, f: newFollow(DefaultServices)}
+	w := &sweep{scope: scantest.Scope(addrs("10.0.1.164", "10.0.1.165")), emit: c.emit, f: newFollow(DefaultServices)}
 	const hikInstance = "HIKVISION DS-2CD2722FWD-IZS - 733050075"
 
 	w.handle(reply(t, "[fe80::1a68:cbff:fe15:b284%eth0]:5353", hikvisionCGI()))
@@ -150,7 +152,7 @@ func TestSweep_handle_ipv6(t *testing.T) {
 // IPv4 address by its A record is asked the follow-up at that address.
 func TestSweep_handle_ipv6FollowUp(t *testing.T) {
 	c := &collector{}
-	w := &sweep{scope: listScope(addrs("10.0.1.164")), emit: c.emit, f: newFollow(DefaultServices)}
+	w := &sweep{scope: scantest.Scope(addrs("10.0.1.164")), emit: c.emit, f: newFollow(DefaultServices)}
 	m := &dns.Msg{MsgHdr: dns.MsgHdr{Response: true, Authoritative: true}}
 	m.Answer = []dns.RR{&dns.PTR{Hdr: hdr(servicesName+".local.", dns.TypePTR, false, 4500), Ptr: "_device-info._tcp.local."}}
 	m.Extra = []dns.RR{&dns.A{Hdr: hdr("cam.local.", dns.TypeA, true, 120), A: net.ParseIP("10.0.1.164")}}
@@ -218,7 +220,7 @@ func TestSweeper_Sweep_ipv6Group(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &collector{}
-	err = s.Sweep(t.Context(), listScope(addrs("127.0.0.1")), &countPacer{}, c.emit)
+	err = s.Sweep(t.Context(), scantest.Scope(addrs("127.0.0.1")), &scantest.Pacer{}, c.emit)
 	close(stop)
 	<-done
 	if err != nil {
@@ -258,7 +260,7 @@ func TestSweep_handle_ipv6ClaimsBounded(t *testing.T) {
 	for i := 1; i <= 20; i++ {
 		scope = append(scope, netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}))
 	}
-	w := &sweep{scope: listScope(scope), emit: c.emit, f: newFollow(DefaultServices)}
+	w := &sweep{scope: scantest.Scope(scope), emit: c.emit, f: newFollow(DefaultServices)}
 	cam := hikvisionCGI() // A 10.0.1.164: outside this scope
 	for i := range cam.Extra {
 		if a, ok := cam.Extra[i].(*dns.A); ok {

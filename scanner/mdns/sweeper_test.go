@@ -15,10 +15,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type listScope = scantest.Scope
-
-type countPacer = scantest.Pacer
-
 // responder answers a query that asks for _CGI._tcp with the real
 // Hikvision reply, the ID echoed as legacy unicast requires, twice.
 func responder(t *testing.T) (uint16, *atomic.Int64) {
@@ -53,8 +49,8 @@ func TestSweeper_Sweep_unicastReply(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var got []device.Evidence
-	pace := &countPacer{}
-	scope := listScope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}
+	pace := &scantest.Pacer{}
+	scope := scantest.Scope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}
 	err = s.Sweep(t.Context(), scope, pace, func(ev device.Evidence) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -87,7 +83,7 @@ func TestSweeper_Sweep_ctxEnds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_ = s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.1")}, &countPacer{}, func(device.Evidence) {})
+	_ = s.Sweep(ctx, scantest.Scope{netip.MustParseAddr("127.0.0.1")}, &scantest.Pacer{}, func(device.Evidence) {})
 	if time.Since(start) > 2*time.Second {
 		t.Errorf("sweep outlived its context")
 	}
@@ -170,7 +166,7 @@ func TestSweeper_Sweep_followUp(t *testing.T) {
 	}
 	var mu sync.Mutex
 	instances := map[string]map[string]string{}
-	err = s.Sweep(t.Context(), listScope{netip.MustParseAddr("127.0.0.1")}, &countPacer{}, func(ev device.Evidence) {
+	err = s.Sweep(t.Context(), scantest.Scope{netip.MustParseAddr("127.0.0.1")}, &scantest.Pacer{}, func(ev device.Evidence) {
 		mu.Lock()
 		defer mu.Unlock()
 		if n := ev.Fields["mdns.instance"]; n != "" {

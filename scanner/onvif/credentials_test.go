@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
+
 	"github.com/camsweep/camsweep/scanner"
 )
 
@@ -82,13 +84,13 @@ func TestProber_credentialsOnlyInsideCIDR(t *testing.T) {
 	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
 
 	outside, _ := NewCredential([]netip.Prefix{netip.MustParsePrefix("198.18.0.0/15")}, "admin", secret)
-	ev, err := newProber(t, Config{Credentials: Credentials{outside}}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, Config{Credentials: Credentials{outside}}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 || tokens != 0 || ev[0].Fields["onvif.login"] != "" {
 		t.Fatalf("outside the CIDR: tokens %d, %v %v", tokens, ev, err)
 	}
 
 	inside, _ := NewCredential([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "admin", secret)
-	var pace countingPacer
+	var pace scantest.Pacer
 	ev, err = newProber(t, Config{Credentials: Credentials{outside, inside}}).ProbePort(t.Context(), scanner.At(ap), &pace)
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)

@@ -16,8 +16,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer = scantest.Pacer
-
 // soapServer answers the device service with one body per operation,
 // picked from the action in the Content-Type; status 0 means 200.
 type op struct {
@@ -65,7 +63,7 @@ func TestProber_ProbePort_notAuthorized(t *testing.T) {
 		"GetSystemDateAndTime": {body: fixture(t, "gsoap-getsystemdateandtime.xml")},
 		"GetDeviceInformation": {status: http.StatusUnauthorized, body: fixture(t, "hikvision-notauthorized-fault.xml")},
 	})
-	var pace countingPacer
+	var pace scantest.Pacer
 	ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &pace)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +102,7 @@ func TestProber_ProbePort_anonymous(t *testing.T) {
 		"GetSystemDateAndTime": {body: fixture(t, "gsoap-getsystemdateandtime.xml")},
 		"GetDeviceInformation": {body: fixture(t, "dahua-ipc-hfw2231s-s-s2-getdeviceinformation.xml")},
 	})
-	ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
@@ -125,7 +123,7 @@ func TestProber_ProbePort_anonymous(t *testing.T) {
 // device services answer when they fail the clock.
 func TestProber_ProbePort_notONVIF(t *testing.T) {
 	ap, n := soapServer(t, nil)
-	ev, err := newProber(t, Config{Path: "/elsewhere"}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, Config{Path: "/elsewhere"}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("404: %v %v", ev, err)
 	}
@@ -134,7 +132,7 @@ func TestProber_ProbePort_notONVIF(t *testing.T) {
 	}
 
 	closing := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), scantest.OpenPort(t))
-	ev, err = newProber(t, Config{}).ProbePort(t.Context(), scanner.At(closing), &countingPacer{})
+	ev, err = newProber(t, Config{}).ProbePort(t.Context(), scanner.At(closing), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("closing port: %v %v", ev, err)
 	}
@@ -166,7 +164,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
 
 	start := time.Now()
-	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond, MaxBytes: 1 << 30}}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("trickle: %v %v", ev, err)
 	}
@@ -174,7 +172,7 @@ func TestProber_ProbePort_neverEnds(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 
-	ev, err = newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second, MaxBytes: 4 << 10}}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err = newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 5 * time.Second, MaxBytes: 4 << 10}}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || !errors.Is(err, errTooLarge) {
 		t.Errorf("oversized: %v %v", ev, err)
 	}
@@ -184,7 +182,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ap, n := soapServer(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	ev, err := newProber(t, Config{}).ProbePort(ctx, scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, Config{}).ProbePort(ctx, scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("%v %v", ev, err)
 	}

@@ -36,7 +36,7 @@ func hikLike(t *testing.T, password string) *fakeDevice {
 
 func probe(t *testing.T, p *Prober, ap netip.AddrPort) (map[string]string, error) {
 	t.Helper()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if len(ev) != 1 {
 		t.Fatalf("%d evidence, err %v", len(ev), err)
 	}
@@ -176,7 +176,7 @@ func TestProber_login_digestFallback(t *testing.T) {
 	d := hikLike(t, secret)
 	d.wsse = false
 	cred, _ := NewCredential([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "admin", secret)
-	ev, err := newProber(t, Config{Credentials: Credentials{cred}}).ProbePort(t.Context(), scanner.At(d.start()), &countingPacer{})
+	ev, err := newProber(t, Config{Credentials: Credentials{cred}}).ProbePort(t.Context(), scanner.At(d.start()), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
@@ -233,7 +233,7 @@ func TestProber_budgetPerDevice(t *testing.T) {
 	}
 	onv := d.start()
 	p := newProber(t, Config{Path: "/"})
-	if ev, err := p.ProbePort(t.Context(), scanner.At(web), &countingPacer{}); ev != nil || err != nil {
+	if ev, err := p.ProbePort(t.Context(), scanner.At(web), &scantest.Pacer{}); ev != nil || err != nil {
 		t.Fatalf("web port: %v %v", ev, err)
 	}
 	p.cfg.Path = DefaultPath
@@ -246,7 +246,7 @@ func TestProber_budgetPerDevice(t *testing.T) {
 	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetDeviceInformation/", "GetNetworkInterfaces/")
 	wantFields(t, f, map[string]string{"onvif.access.get_hostname": "skipped", "onvif.access.get_scopes": "skipped"})
 	// Spent: a third port gets nothing at all.
-	if ev, err := p.ProbePort(t.Context(), scanner.At(onv), &countingPacer{}); ev != nil || err != nil || len(d.log()) != 4 {
+	if ev, err := p.ProbePort(t.Context(), scanner.At(onv), &scantest.Pacer{}); ev != nil || err != nil || len(d.log()) != 4 {
 		t.Errorf("after the budget: %v %v, %d requests", ev, err, len(d.log()))
 	}
 }
@@ -277,13 +277,13 @@ func TestProber_xaddrFromDiscovery(t *testing.T) {
 	if got := p.HintPorts(scanner.Target{Addr: netip.MustParseAddr("198.18.0.9"), Swept: swept}); got != nil {
 		t.Errorf("hinted %v for an address that announced nothing", got)
 	}
-	ev, err := p.ProbePort(t.Context(), tg, &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), tg, &scantest.Pacer{})
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("%v %v", ev, err)
 	}
 	wantFields(t, ev[0].Fields, map[string]string{"onvif.path": d.path, "onvif.access.get_services": "none", "onvif.tz": "MoroccoStandardTime0"})
 	// Without the hint the default path is a 404: no ONVIF there.
-	if ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &countingPacer{}); ev != nil || err != nil {
+	if ev, err := newProber(t, Config{}).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{}); ev != nil || err != nil {
 		t.Errorf("default path: %v %v", ev, err)
 	}
 }

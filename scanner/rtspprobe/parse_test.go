@@ -3,8 +3,6 @@ package rtspprobe
 import (
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
@@ -150,12 +148,8 @@ func TestParseResponse_quirks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := ParseResponse([]byte(tt.in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := r.Fields()
-			scantest.WantFields(t, got, tt.want)
+			r := scantest.MustParse(t, ParseResponse, []byte(tt.in))
+			scantest.WantFields(t, r.Fields(), tt.want)
 			if r.Complete != tt.complete {
 				t.Errorf("Complete = %v, want %v", r.Complete, tt.complete)
 			}
@@ -164,17 +158,13 @@ func TestParseResponse_quirks(t *testing.T) {
 }
 
 func TestParseResponse_notRTSP(t *testing.T) {
-	for _, in := range []string{
+	scantest.Rejects(t, ParseResponse, ErrNotRTSP,
 		"",
 		"HTTP/1.1 400 Bad Request\r\n\r\n",
 		"RTSP/1.0 OK\r\n\r\n",
 		"RTSP/one 200 OK\r\n\r\n",
 		"\xff\x00\x00\x00garbage",
-	} {
-		if _, err := ParseResponse([]byte(in)); !errors.Is(err, ErrNotRTSP) {
-			t.Errorf("ParseResponse(%q) error = %v, want ErrNotRTSP", in, err)
-		}
-	}
+	)
 }
 
 func TestParseResponse_incompleteHead(t *testing.T) {
@@ -188,13 +178,7 @@ func TestParseResponse_incompleteHead(t *testing.T) {
 }
 
 func FuzzParseResponse(f *testing.F) {
-	entries, err := os.ReadDir(filepath.Join("..", "..", "testdata", "rtsp"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		f.Add(readFixture(f, e.Name()))
-	}
+	scantest.SeedDir(f, "rtsp")
 	f.Add(ownFixture(f, "axis-describe-200-sdp.txt"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseResponse(b)
@@ -207,10 +191,6 @@ func FuzzParseResponse(f *testing.F) {
 		if n := r.ContentLength(); r.Complete && n >= 0 && len(r.Body) != n {
 			t.Fatalf("complete body of %d bytes, Content-Length %d", len(r.Body), n)
 		}
-		for k, v := range r.Fields() {
-			if v == "" {
-				t.Fatalf("empty field %s", k)
-			}
-		}
+		scantest.NoEmptyFields(t, r.Fields())
 	})
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer = scantest.Pacer
-
 // serve runs handle for every connection to a listener on 127.0.0.1:0;
 // done closes when the test ends, for handlers that stall.
 func serve(t *testing.T, handle func(c net.Conn, br *bufio.Reader, done <-chan struct{})) netip.AddrPort {
@@ -58,7 +56,7 @@ func newProber(t *testing.T, cfg Config, port uint16) *Prober {
 
 func TestProber_ProbePort_hikvisionDescribeRealm(t *testing.T) {
 	ap, reqs := scripted(t, readFixture(t, "hikvision-options-200.txt"), readFixture(t, "hikvision-describe-401.txt"))
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{UserAgent: "camsweep/1.2.3", Timeout: 5 * time.Second}}, ap.Port())
 	start := time.Now()
 	ev, err := p.ProbePort(t.Context(), scanner.At(ap), pace)
@@ -101,7 +99,7 @@ func TestProber_ProbePort_challengeOnOptionsSkipsDescribe(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			ap, reqs := scripted(t, readFixture(t, file))
 			p := newProber(t, Config{}, ap.Port())
-			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +119,7 @@ func TestProber_ProbePort_challengeOnOptionsSkipsDescribe(t *testing.T) {
 func TestProber_ProbePort_dahuaOptionsThenDescribe(t *testing.T) {
 	ap, _ := scripted(t, readFixture(t, "dahua-options-200.txt"), readFixture(t, "dahua-describe-401.txt"))
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +131,7 @@ func TestProber_ProbePort_dahuaOptionsThenDescribe(t *testing.T) {
 func TestProber_ProbePort_describeSDP(t *testing.T) {
 	ap, _ := scripted(t, readFixture(t, "hikvision-options-200.txt"), readFixture(t, "hikvision-describe-200-sdp.txt"))
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +147,7 @@ func TestProber_ProbePort_closeAfterOptions(t *testing.T) {
 		c.Write(opts)
 	})
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if err != nil || len(ev) != 1 {
 		t.Errorf("got %+v, %v; want the OPTIONS evidence and no error", ev, err)
 	}
@@ -163,7 +161,7 @@ func TestProber_ProbePort_halfResponseThenStall(t *testing.T) {
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 300 * time.Millisecond}}, ap.Port())
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v, want about the 300ms timeout", d)
 	}
@@ -181,7 +179,7 @@ func TestProber_ProbePort_silent(t *testing.T) {
 		<-done
 	})
 	p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 200 * time.Millisecond}}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -199,7 +197,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 				<-done
 			})
 			p := newProber(t, Config{PortConfig: scanner.PortConfig{Timeout: 2 * time.Second}}, ap.Port())
-			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+			ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 			if ev != nil || !errors.Is(err, ErrNotRTSP) {
 				t.Errorf("got %v, %v; want ErrNotRTSP", ev, err)
 			}
@@ -210,7 +208,7 @@ func TestProber_ProbePort_garbage(t *testing.T) {
 func TestProber_ProbePort_refused(t *testing.T) {
 	ap := scantest.ClosedAddr(t)
 	p := newProber(t, Config{}, ap.Port())
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -225,7 +223,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := p.ProbePort(ctx, scanner.At(ap), &countingPacer{})
+	_, err := p.ProbePort(ctx, scanner.At(ap), &scantest.Pacer{})
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v after cancel", d)
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type listScope = scantest.Scope
-
-type countPacer = scantest.Pacer
-
 // echoUUID renders the real capture with the inquiry's Uuid and the given
 // serial.
 func echoUUID(t *testing.T, serial string) func([]byte) [][]byte {
@@ -46,8 +42,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	scantest.ServeUDP(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
 
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
-	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
-	var pace countPacer
+	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
+	var pace scantest.Pacer
 	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != int64(len(scope)) {
 		t.Errorf("pace.Wait called %d times, want %d (one per packet)", n, len(scope))

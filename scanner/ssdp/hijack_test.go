@@ -20,7 +20,7 @@ import (
 
 // hostPacer counts its waits and the hosts it was asked to pace for.
 type hostPacer struct {
-	countPacer
+	scantest.Pacer
 	mu    sync.Mutex
 	hosts []netip.Addr
 }
@@ -29,7 +29,7 @@ func (p *hostPacer) ForHost(a netip.Addr) scanner.Pacer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.hosts = append(p.hosts, a)
-	return &p.countPacer
+	return &p.Pacer
 }
 
 // responders answers M-SEARCH on each of addrs (127.0.0.x, one UDP port
@@ -106,7 +106,7 @@ func TestSweeper_Sweep_locationHijack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fetches.Store(0)
 			port := responders(t, tc.addrs, loc)
-			scope := listScope{}
+			scope := scantest.Scope{}
 			for _, a := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"} {
 				scope = append(scope, netip.MustParseAddr(a))
 			}

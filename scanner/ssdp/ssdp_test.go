@@ -16,10 +16,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type listScope = scantest.Scope
-
-type countPacer = scantest.Pacer
-
 func noIfs() ([]net.Interface, error) { return nil, nil }
 
 // device answers M-SEARCH on 127.0.0.1 with the Axis reply pointing at
@@ -43,7 +39,7 @@ func sweep(t *testing.T, port uint16, scope scanner.Scope, fetch time.Duration) 
 	s := scantest.Build(t, New, Config{Port: port, NoMulticast: true, Window: 300 * time.Millisecond, FetchTimeout: fetch, Interfaces: noIfs})
 	var mu sync.Mutex
 	var got []device.Evidence
-	pace := &countPacer{}
+	pace := &scantest.Pacer{}
 	if err := s.Sweep(t.Context(), scope, pace, func(ev device.Evidence) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -62,7 +58,7 @@ func TestSweeper_Sweep_fetchesDescription(t *testing.T) {
 		}
 		w.Write(readFixture(t, "axis-rootdesc.xml"))
 	})
-	got, waits := sweep(t, port, listScope{netip.MustParseAddr("127.0.0.1")}, time.Second)
+	got, waits := sweep(t, port, scantest.Scope{netip.MustParseAddr("127.0.0.1")}, time.Second)
 	if waits != 2 {
 		t.Errorf("pace.Wait %d times, want 2 (one M-SEARCH, one fetch)", waits)
 	}
@@ -97,7 +93,7 @@ func TestSweeper_Sweep_badDescriptions(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			port := fakeDevice(t, h)
 			start := time.Now()
-			got, _ := sweep(t, port, listScope{netip.MustParseAddr("127.0.0.1")}, 300*time.Millisecond)
+			got, _ := sweep(t, port, scantest.Scope{netip.MustParseAddr("127.0.0.1")}, 300*time.Millisecond)
 			if len(got) != 1 || got[0].Fields["ssdp.server"] == "" {
 				t.Errorf("got %v", got)
 			}
@@ -113,7 +109,7 @@ func TestSweeper_Sweep_outOfScopeLocationNotFetched(t *testing.T) {
 	port := fakeDevice(t, func(w http.ResponseWriter, r *http.Request) { fetched.Store(true) })
 	// The responder (127.0.0.1) is asked, but the scope check is on the
 	// LOCATION host; a scope without it forbids the fetch.
-	scope := onlyIter{listScope{netip.MustParseAddr("127.0.0.1")}}
+	scope := onlyIter{scantest.Scope{netip.MustParseAddr("127.0.0.1")}}
 	got, _ := sweep(t, port, scope, time.Second)
 	if fetched.Load() || len(got) != 1 {
 		t.Errorf("fetched %v, got %v", fetched.Load(), got)
@@ -121,6 +117,6 @@ func TestSweeper_Sweep_outOfScopeLocationNotFetched(t *testing.T) {
 }
 
 // onlyIter iterates its list but contains nothing.
-type onlyIter struct{ listScope }
+type onlyIter struct{ scantest.Scope }
 
 func (onlyIter) Contains(netip.Addr) bool { return false }

@@ -17,13 +17,11 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer = scantest.Pacer
-
 var localhost = netip.MustParseAddr("127.0.0.1")
 
 func TestProber_ProbeHost_openAndClosed(t *testing.T) {
 	a, b, closed := scantest.OpenPort(t), scantest.OpenPort(t), scantest.ClosedPort(t)
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	p := scantest.Build(t, New, Config{Ports: []uint16{b, closed, a}})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
@@ -79,7 +77,7 @@ func (f *fakeDial) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 func TestProber_ProbeHost_parallelBound(t *testing.T) {
 	fd := &fakeDial{hold: 20 * time.Millisecond}
 	ports := []uint16{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	p := scantest.Build(t, New, Config{Ports: ports, Parallel: 2, Dial: fd.dial})
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, pace)
 	if err != nil {
@@ -99,7 +97,7 @@ func TestProber_ProbeHost_parallelBound(t *testing.T) {
 func TestProber_ProbeHost_defaultParallel(t *testing.T) {
 	fd := &fakeDial{hold: 10 * time.Millisecond}
 	p := scantest.Build(t, New, Config{Dial: fd.dial})
-	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{}); err != nil {
+	if _, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &scantest.Pacer{}); err != nil {
 		t.Fatal(err)
 	}
 	if peak := fd.peak.Load(); peak != DefaultParallel {
@@ -113,7 +111,7 @@ func TestProber_ProbeHost_defaultParallel(t *testing.T) {
 func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
 	fd := &fakeDial{hold: time.Hour}
 	p := scantest.Build(t, New, Config{Ports: []uint16{80, 554}, Timeout: 50 * time.Millisecond, Dial: fd.dial})
-	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("got %v, %v; want no evidence, no error", ev, err)
 	}
@@ -122,7 +120,7 @@ func TestProber_ProbeHost_timeoutIsFiltered(t *testing.T) {
 func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 	p := scantest.Build(t, New, Config{Ports: []uint16{80}, Dial: fd.dial})
-	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
+	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &scantest.Pacer{})
 	if err != nil || len(ev) != 1 || ev[0].Port != 80 || ev[0].Fields["tcp.state"] != "closed" {
 		t.Errorf("got %v, %v; want one tcp.state=closed evidence on 80, no error", ev, err)
 	}
@@ -131,7 +129,7 @@ func TestProber_ProbeHost_refusedIsClosed(t *testing.T) {
 func TestProber_ProbeHost_otherErrorsReported(t *testing.T) {
 	fd := &fakeDial{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.EACCES}}
 	p := scantest.Build(t, New, Config{Ports: []uint16{80, 443}, Dial: fd.dial})
-	_, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &countingPacer{})
+	_, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost}, &scantest.Pacer{})
 	if !errors.Is(err, syscall.EACCES) {
 		t.Errorf("error = %v, want EACCES", err)
 	}
@@ -143,7 +141,7 @@ func TestProber_ProbeHost_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := p.ProbeHost(ctx, scanner.Target{Addr: localhost}, &countingPacer{})
+	_, err := p.ProbeHost(ctx, scanner.Target{Addr: localhost}, &scantest.Pacer{})
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("took %v after cancel", d)
 	}
@@ -230,7 +228,7 @@ func TestProber_ProbeHost_liveness(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := scantest.Build(t, New, Config{Dial: tc.d.dial, Timeout: 20 * time.Millisecond, Liveness: tc.liveness})
-			ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: tc.knownAlive}, &countingPacer{})
+			ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: tc.knownAlive}, &scantest.Pacer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +257,7 @@ func TestProber_ProbeHost_knownStatesNotAskedAgain(t *testing.T) {
 		{Source: device.SourceTCP, Addr: localhost, Port: 554, Fields: map[string]string{"tcp.state": "closed"}},
 		{Source: device.SourceTCP, Addr: netip.MustParseAddr("127.0.0.2"), Port: 8000, Fields: map[string]string{"tcp.state": "closed"}},
 	}
-	pace := &countingPacer{}
+	pace := &scantest.Pacer{}
 	ev, err := p.ProbeHost(t.Context(), scanner.Target{Addr: localhost, KnownAlive: true, Swept: swept}, pace)
 	if err != nil {
 		t.Fatal(err)

@@ -20,8 +20,6 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-type countingPacer = scantest.Pacer
-
 // Subjects and issuers of docs/protocols/tls.md §8, generated fresh for each test:
 // the shapes are from recog x509_subjects.xml and real curl/field notes,
 // the keys and serials are ours.
@@ -139,7 +137,7 @@ func TestProber_ProbePort_vendorCertificates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cert := makeCert(t, tt.spec)
 			ap := tlsServer(t, cert)
-			pace := &countingPacer{}
+			pace := &scantest.Pacer{}
 			ev, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), pace)
 			if err != nil {
 				t.Fatal(err)
@@ -178,7 +176,7 @@ func TestProber_ProbePort_noSNI(t *testing.T) {
 		}
 	}()
 	ap := netip.MustParseAddrPort(ln.Addr().String())
-	if _, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &countingPacer{}); err != nil {
+	if _, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{}); err != nil {
 		t.Fatal(err)
 	}
 	if s := <-sni; s != "" {
@@ -201,7 +199,7 @@ func TestProber_ProbePort_notTLS(t *testing.T) {
 		}
 	}()
 	ap := netip.MustParseAddrPort(ln.Addr().String())
-	ev, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if !errors.Is(err, ErrNotTLS) || ev != nil {
 		t.Errorf("ev %v err %v, want ErrNotTLS", ev, err)
 	}
@@ -224,12 +222,12 @@ func TestProber_ProbePort_silentAndRefused(t *testing.T) {
 	ap := netip.MustParseAddrPort(ln.Addr().String())
 	p, _ := New(Config{PortConfig: scanner.PortConfig{Ports: []uint16{ap.Port()}, Timeout: 200 * time.Millisecond}})
 	start := time.Now()
-	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err := p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil || time.Since(start) > 2*time.Second {
 		t.Errorf("silent: ev %v err %v after %v", ev, err, time.Since(start))
 	}
 	ln.Close()
-	ev, err = p.ProbePort(t.Context(), scanner.At(ap), &countingPacer{})
+	ev, err = p.ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if ev != nil || err != nil {
 		t.Errorf("refused: ev %v err %v", ev, err)
 	}
@@ -239,7 +237,7 @@ func TestProber_ProbePort_cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	p, _ := New(Config{})
-	_, err := p.ProbePort(ctx, scanner.At(netip.MustParseAddrPort("127.0.0.1:1")), &countingPacer{})
+	_, err := p.ProbePort(ctx, scanner.At(netip.MustParseAddrPort("127.0.0.1:1")), &scantest.Pacer{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v", err)
 	}

@@ -18,8 +18,6 @@ type noPace struct{ n int }
 
 func (p *noPace) Wait(ctx context.Context) error { p.n++; return ctx.Err() }
 
-type listScope = scantest.Scope
-
 // responder answers each probe whose Types ask for an NVT (or nothing) with
 // the real Hikvision reply, RelatesTo set to the probe's id, and then with
 // a reply to a probe nobody sent.
@@ -64,7 +62,7 @@ func TestSweeper_Sweep_unicastReply(t *testing.T) {
 	s := scantest.Build(t, New, Config{NoMulticast: true, UnicastPort: ap.Port(), Window: 300 * time.Millisecond})
 	emit, evs := collect()
 	pace := &noPace{}
-	scope := listScope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
+	scope := scantest.Scope{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
 	if err := s.Sweep(t.Context(), scope, pace, emit); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +157,7 @@ func TestSweeper_Sweep_ctxEndsEarly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := s.Sweep(ctx, listScope{netip.MustParseAddr("127.0.0.1")}, &noPace{}, func(device.Evidence) {})
+	err := s.Sweep(ctx, scantest.Scope{netip.MustParseAddr("127.0.0.1")}, &noPace{}, func(device.Evidence) {})
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("Sweep = %v after %v; want the ctx error promptly", err, time.Since(start))
 	}

@@ -16,10 +16,6 @@ import (
 // --- the sweeper against UDP responders on loopback; no interface is
 // handed to it, so nothing is broadcast from the test's namespace ---
 
-type listScope = scantest.Scope
-
-type countPacer = scantest.Pacer
-
 func noInterfaces() ([]net.Interface, error) { return nil, nil }
 
 func TestSweeper_Sweep_unicastReplies(t *testing.T) {
@@ -36,8 +32,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	})
 	scantest.ServeUDPTo(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
-	scope := listScope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
-	var pace countPacer
+	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
+	var pace scantest.Pacer
 	got := scantest.Collect(t, s, scope, &pace)
 	if n := pace.N.Load(); n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only, no interface to broadcast on)", n)
@@ -80,7 +76,7 @@ func TestSweeper_Sweep_replyToDiscoveryPort(t *testing.T) {
 		return lc.ListenPacket(ctx, network, address)
 	}
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, ListenPacket: listen})
-	got := scantest.Collect(t, s, listScope{netip.MustParseAddr("127.0.0.2")}, &countPacer{})
+	got := scantest.Collect(t, s, scantest.Scope{netip.MustParseAddr("127.0.0.2")}, &scantest.Pacer{})
 	if len(got) != 1 || got[netip.MustParseAddr("127.0.0.2")][0].Fields["xmeye.serial"] != "c5f2a8e91d7b3046" {
 		t.Errorf("evidence %v; sockets asked for %v", got, asked)
 	}

@@ -5,6 +5,7 @@ package scantest
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net"
 	"net/netip"
@@ -213,6 +214,54 @@ func Fixtures(dir string) func(t testing.TB, name string) []byte {
 	return func(t testing.TB, name string) []byte {
 		t.Helper()
 		return Testdata(t, dir, name)
+	}
+}
+
+// SeedDir adds every file of testdata/<elem...> to a fuzz corpus; an empty
+// or missing folder fails, since a fuzz target without its real seeds
+// starts from nothing.
+func SeedDir(f *testing.F, elem ...string) {
+	f.Helper()
+	dir := filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+			n++
+		}
+	}
+	if n == 0 {
+		f.Fatalf("no seeds in %s", dir)
+	}
+}
+
+// Rejects checks that parse refuses each input with an error that is
+// want (errors.Is).
+func Rejects[R any](t testing.TB, parse func([]byte) (R, error), want error, inputs ...string) {
+	t.Helper()
+	for _, in := range inputs {
+		if _, err := parse([]byte(in)); !errors.Is(err, want) {
+			t.Errorf("parse(%q) error = %v, want %v", in, err, want)
+		}
+	}
+}
+
+// NoEmptyFields fails the test on a field with an empty value: the
+// parsers leave a field out rather than emit it empty.
+func NoEmptyFields(t testing.TB, fields map[string]string) {
+	t.Helper()
+	for k, v := range fields {
+		if v == "" {
+			t.Fatalf("empty field %s", k)
+		}
 	}
 }
 
