@@ -41,13 +41,7 @@ func TestParseRealm_fixture(t *testing.T) {
 	// b0 01 00 00 33 00 00 00 (0x33 = 51 bytes of text), 24 zero bytes,
 	// "Realm:Login to 4K01FD2PAJ6E3FF\r\nRandom:1430327297\r\n".
 	r := scantest.MustParse(t, ParseRealm, readFixture(t, "dahua-realm-reply.bin"))
-	want := map[string]string{
-		"dvrip.reply":  "b001",
-		"dvrip.realm":  "Login to 4K01FD2PAJ6E3FF",
-		"dvrip.serial": "4K01FD2PAJ6E3FF",
-		"dvrip.keys":   "Realm,Random",
-	}
-	scantest.EqualFields(t, r.Fields(), want)
+	scantest.GoldenFields(t, "dahua-realm-reply.bin", r.Fields())
 	if r.Length != 51 {
 		t.Errorf("length %d", r.Length)
 	}
@@ -127,20 +121,7 @@ func TestParseSearch_universalScannerSelftest(t *testing.T) {
 	// section 3 length 0x58 at 20, 192.0.2.20/24 via 192.0.2.1 at 0x38;
 	// then "00:11:22:33:44:55Virtual" and the Key:Value lines.
 	r := scantest.MustParse(t, ParseSearch, readFixture(t, "universalscanner-dahua1.bin"))
-	want := map[string]string{
-		"dvrip5050.version":          "2",
-		"dvrip5050.ipv4_address":     "192.0.2.20",
-		"dvrip5050.ipv4_subnet_mask": "255.255.255.0",
-		"dvrip5050.ipv4_gateway":     "192.0.2.1",
-		"dvrip5050.mac":              "00:11:22:33:44:55",
-		"dvrip5050.model":            "Virtual",
-		"dvrip5050.serial_no":        "123456789",
-		"dvrip5050.name":             "Dahua",
-		"dvrip5050.device":           "Virtual",
-		"dvrip5050.ipv6":             "fe80::1/64;gateway:fe80::",
-		"dvrip5050.keys":             "Name,Device,IPv6Addr,SerialNo",
-	}
-	scantest.EqualFields(t, r.Fields(), want)
+	scantest.GoldenFields(t, "universalscanner-dahua1.bin", r.Fields())
 }
 
 func TestParseSearch_lengthsAreNotTrusted(t *testing.T) {

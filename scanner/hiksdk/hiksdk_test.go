@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"maps"
 	"net"
 	"net/netip"
 	"strings"
@@ -29,14 +28,7 @@ func TestParseReply_nmapSignature(t *testing.T) {
 	// 00 00 00 10  00 00 00 1e  00 00 00 1e  00 00 00 00 (nmap "Hikvision
 	// IPCam control port"): the first word is the length, 16.
 	r := scantest.MustParse(t, ParseReply, readFixture(t, "nmap-ipcam-reply.bin"))
-	want := map[string]string{
-		"hiksdk.length":  "16",
-		"hiksdk.frame":   "000000100000001e0000001e00000000",
-		"hiksdk.trigger": "get-request",
-	}
-	if got := r.Fields("get-request"); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
+	scantest.GoldenFields(t, "nmap-ipcam-reply.bin", r.Fields("get-request"))
 }
 
 func TestParseReply_frames(t *testing.T) {

@@ -121,17 +121,7 @@ func TestParseXMLInfo(t *testing.T) {
 // (pyHik issue #51) as docs/protocols/http.md §5.1 quotes it.
 func TestParseXMLInfo_deviceInfoFixture(t *testing.T) {
 	x := scantest.MustParse(t, ParseXMLInfo, readFixture(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml"))
-	want := map[string]string{
-		"http.xml_root":       "DeviceInfo",
-		"http.xml_ns":         "http://www.hikvision.com/ver20/XMLSchema",
-		"http.isapi.model":    "DS-2CD2032F-I",
-		"http.isapi.serial":   "DS-2CD2032F-I20150615CCWR523830719",
-		"http.isapi.mac":      "c4:2f:90:42:5f:1a",
-		"http.isapi.firmware": "V5.4.5",
-	}
-	if got := x.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %q\nwant %q", got, want)
-	}
+	scantest.GoldenFields(t, "hikvision-ds-2cd2032f-i-deviceinfo.xml", x.Fields())
 }
 
 // TestBodyFields_fixtures: the bodies of the real replies in testdata/http

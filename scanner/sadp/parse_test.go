@@ -16,31 +16,7 @@ func TestParseProbeMatch_realCapture(t *testing.T) {
 	if m.UUID != "e8ecfe09-90e4-44c0-842b-703f46b58c81" {
 		t.Errorf("UUID %q", m.UUID)
 	}
-	want := map[string]string{
-		"sadp.types":              "inquiry",
-		"sadp.device_type":        "141945",
-		"sadp.device_description": "DS-2CD2385G1-I",
-		"sadp.device_sn":          "DS-2CD2385G1-I20200414AAWRE33842150",
-		"sadp.mac":                "58:50:ed:1f:e3:85",
-		"sadp.ipv4_address":       "192.168.124.40",
-		"sadp.ipv4_subnet_mask":   "255.255.255.0",
-		"sadp.ipv4_gateway":       "192.168.124.1",
-		"sadp.dhcp":               "true",
-		"sadp.command_port":       "8000",
-		"sadp.http_port":          "80",
-		"sadp.sdk_over_tls_port":  "8443",
-		"sadp.software_version":   "V5.6.2build 190701",
-		"sadp.firmware":           "V5.6.2",
-		"sadp.firmware_build":     "190701",
-		"sadp.dsp_version":        "V7.3 build 190626",
-		"sadp.boot_time":          "1970-01-15 02:44:11",
-		"sadp.activated":          "true",
-		"sadp.analog_channels":    "0",
-		"sadp.digital_channels":   "1",
-		"sadp.disk_number":        "0",
-		"sadp.detail_oem_code":    "1",
-	}
-	scantest.EqualFields(t, m.Fields(), want)
+	scantest.GoldenFields(t, "hikvision-ds-2cd2385g1-i.xml", m.Fields())
 	if !m.IPv6Address.IsUnspecified() || m.IPv6MaskLen != "64" {
 		t.Errorf("IPv6 %v /%s, want :: /64", m.IPv6Address, m.IPv6MaskLen)
 	}

@@ -62,22 +62,7 @@ func TestParse_badInput(t *testing.T) {
 
 func TestParseDescription_axis(t *testing.T) {
 	d := scantest.MustParse(t, ParseDescription, readFixture(t, "axis-rootdesc.xml"))
-	want := map[string]string{
-		"ssdp.device_type":       "urn:schemas-upnp-org:device:Basic:1",
-		"ssdp.friendly_name":     "AXIS M3106-L Mk II - ACCC8E4A2C1F",
-		"ssdp.manufacturer":      "AXIS",
-		"ssdp.manufacturer_url":  "http://www.axis.com/",
-		"ssdp.model_description": "AXIS M3106-L Mk II Network Camera",
-		"ssdp.model_name":        "AXIS M3106-L Mk II",
-		"ssdp.model_number":      "M3106-L Mk II",
-		"ssdp.model_url":         "http://www.axis.com/",
-		"ssdp.serial_number":     "ACCC8E4A2C1F",
-		"ssdp.udn":               "uuid:Upnp-BasicDevice-1_0-ACCC8E4A2C1F",
-		"ssdp.presentation_url":  "http://192.0.2.23:80/",
-	}
-	if got := d.Fields(); !maps.Equal(got, want) {
-		t.Errorf("got %v\nwant %v", got, want)
-	}
+	scantest.GoldenFields(t, "axis-rootdesc.xml", d.Fields())
 }
 
 func TestParseDescription_badInput(t *testing.T) {

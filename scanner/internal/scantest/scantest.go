@@ -4,14 +4,18 @@
 package scantest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -263,6 +267,44 @@ func NoEmptyFields(t testing.TB, fields map[string]string) {
 			t.Fatalf("empty field %s", k)
 		}
 	}
+}
+
+// GoldenFields compares fields, as indented JSON, with the golden file
+// testdata/<fixture without its extension>.fields.json of the package under
+// test: the full field set a real reply gives, kept beside the package
+// rather than as a map literal in each test. CAMSWEEP_GOLDEN=update, or a
+// package's own -update flag, rewrites the file instead.
+func GoldenFields(t testing.TB, fixture string, fields map[string]string) {
+	t.Helper()
+	got, err := json.MarshalIndent(fields, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", strings.TrimSuffix(fixture, filepath.Ext(fixture))+".fields.json")
+	if updateGolden() {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (CAMSWEEP_GOLDEN=update go test creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("fields differ from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+func updateGolden() bool {
+	if os.Getenv("CAMSWEEP_GOLDEN") == "update" {
+		return true
+	}
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
 }
 
 // MustParse runs a pure parser on b and fails the test on an error: for
