@@ -172,7 +172,7 @@ func TestSweep_handle_ipv6FollowUp(t *testing.T) {
 // so the query to [ff02::fb%lo] is refused (a debug line) and the
 // announcement is sent to [::1]:port, where the group socket listens.
 func TestSweeper_Sweep_ipv6Group(t *testing.T) {
-	lo := loopbackIface(t)
+	lo := scantest.Loopback(t)
 	probe, err := net.ListenPacket("udp6", "[::1]:0")
 	if err != nil {
 		t.Skipf("no IPv6 on this host: %v", err)
@@ -233,21 +233,6 @@ func TestSweeper_Sweep_ipv6Group(t *testing.T) {
 		t.Errorf("evidence %+v, want one item of 127.0.0.1 via ipv6; log %s", c.evs, logs.String())
 	}
 	t.Logf("sweep log: %s", logs.String())
-}
-
-func loopbackIface(t *testing.T) net.Interface {
-	t.Helper()
-	ifs, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifs {
-		if ifi.Flags&net.FlagLoopback != 0 {
-			return ifi
-		}
-	}
-	t.Skip("no loopback interface")
-	return net.Interface{}
 }
 
 // TestSweep_handle_ipv6ClaimsBounded: A records cost nothing to forge. An

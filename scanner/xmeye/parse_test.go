@@ -3,11 +3,8 @@ package xmeye
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +13,9 @@ import (
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+// -update rewrites the golden files in testdata/ (scantest.GoldenFields
+// reads the flag).
+var _ = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // readFixture reads testdata/xmeye/<name>.
 var readFixture = scantest.Fixtures("xmeye")
@@ -28,28 +27,7 @@ var fixtures = []string{"synth-python-dvr-netcommon.bin", "synth-go2rtc-dvr.bin"
 func TestParse_golden(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
-			r, err := Parse(readFixture(t, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.MarshalIndent(r.Fields(), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", strings.TrimSuffix(name, ".bin")+".fields.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./scanner/xmeye -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("fields differ from %s:\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			scantest.GoldenFields(t, name, scantest.MustParse(t, Parse, readFixture(t, name)).Fields())
 		})
 	}
 }

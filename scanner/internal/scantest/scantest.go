@@ -1,24 +1,20 @@
 // Package scantest holds the small fakes the scanner packages' tests share:
 // a Scope over a fixed list of addresses, a Pacer that counts, TCP and UDP
-// responders on loopback, and a collector of a sweeper's evidence.
+// responders on loopback, and a collector of a sweeper's evidence
+// (scantest.go); fixture readers, golden field files and the pure parsers'
+// common checks (fields.go).
 package scantest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
-	"maps"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/fingerprint"
@@ -130,6 +126,37 @@ func Collect(t testing.TB, s scanner.Sweeper, scope scanner.Scope, pace scanner.
 	return got
 }
 
+// Loopback is the machine's loopback interface, for the IPv6 multicast
+// paths that send per interface; the test is skipped where there is none.
+func Loopback(t testing.TB) net.Interface {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagLoopback != 0 {
+			return ifi
+		}
+	}
+	t.Skip("no loopback interface")
+	return net.Interface{}
+}
+
+// StallCancels serves a port that accepts and then says nothing until the
+// test ends, runs probe against it under a context that expires after
+// 100ms, and fails unless probe returns that context's error: a prober
+// with long timeouts must still give way to its caller.
+func StallCancels(t testing.TB, probe func(ctx context.Context, ap netip.AddrPort) error) {
+	t.Helper()
+	stall := ServeTCP(t, func(_ net.Conn, done <-chan struct{}) { <-done })
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := probe(ctx, stall); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want the context's", err)
+	}
+}
+
 // OpenPort is a port of 127.0.0.1 that accepts every connection and
 // closes it at once, until the test ends.
 func OpenPort(t testing.TB) uint16 {
@@ -179,163 +206,4 @@ func Identifier(t testing.TB) *fingerprint.Engine {
 		t.Fatal(err)
 	}
 	return eng
-}
-
-// BenchFields benchmarks a pure parser and its field extraction on each
-// named fixture, read with read (make bench).
-func BenchFields[R interface{ Fields() map[string]string }](b *testing.B, names []string, read func(testing.TB, string) []byte, parse func([]byte) (R, error)) {
-	for _, name := range names {
-		raw := read(b, name)
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(raw)))
-			for b.Loop() {
-				r, err := parse(raw)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_ = r.Fields()
-			}
-		})
-	}
-}
-
-// Testdata reads a file below the repository's testdata/ folder, named by
-// its path there; every scanner package sits two levels below the root, so
-// the one relative path serves them all. A missing file fails the test.
-func Testdata(t testing.TB, elem ...string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// Fixtures is Testdata for one folder below testdata/: a package's
-// readFixture.
-func Fixtures(dir string) func(t testing.TB, name string) []byte {
-	return func(t testing.TB, name string) []byte {
-		t.Helper()
-		return Testdata(t, dir, name)
-	}
-}
-
-// SeedDir adds every file of testdata/<elem...> to a fuzz corpus; an empty
-// or missing folder fails, since a fuzz target without its real seeds
-// starts from nothing.
-func SeedDir(f *testing.F, elem ...string) {
-	f.Helper()
-	dir := filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
-	n := 0
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-			n++
-		}
-	}
-	if n == 0 {
-		f.Fatalf("no seeds in %s", dir)
-	}
-}
-
-// Rejects checks that parse refuses each input with an error that is
-// want (errors.Is).
-func Rejects[R any](t testing.TB, parse func([]byte) (R, error), want error, inputs ...string) {
-	t.Helper()
-	for _, in := range inputs {
-		if _, err := parse([]byte(in)); !errors.Is(err, want) {
-			t.Errorf("parse(%q) error = %v, want %v", in, err, want)
-		}
-	}
-}
-
-// NoEmptyFields fails the test on a field with an empty value: the
-// parsers leave a field out rather than emit it empty.
-func NoEmptyFields(t testing.TB, fields map[string]string) {
-	t.Helper()
-	for k, v := range fields {
-		if v == "" {
-			t.Fatalf("empty field %s", k)
-		}
-	}
-}
-
-// GoldenFields compares fields, as indented JSON, with the golden file
-// testdata/<fixture without its extension>.fields.json of the package under
-// test: the full field set a real reply gives, kept beside the package
-// rather than as a map literal in each test. CAMSWEEP_GOLDEN=update, or a
-// package's own -update flag, rewrites the file instead.
-func GoldenFields(t testing.TB, fixture string, fields map[string]string) {
-	t.Helper()
-	got, err := json.MarshalIndent(fields, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", strings.TrimSuffix(fixture, filepath.Ext(fixture))+".fields.json")
-	if updateGolden() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (CAMSWEEP_GOLDEN=update go test creates it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("fields differ from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
-func updateGolden() bool {
-	if os.Getenv("CAMSWEEP_GOLDEN") == "update" {
-		return true
-	}
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// MustParse runs a pure parser on b and fails the test on an error: for
-// the fixtures that must parse, so that what a test goes on to check is
-// the parse's result.
-func MustParse[R any](t testing.TB, parse func([]byte) (R, error), b []byte) R {
-	t.Helper()
-	r, err := parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// EqualFields fails the test unless got is want exactly: no field missing,
-// none extra.
-func EqualFields(t testing.TB, got, want map[string]string) {
-	t.Helper()
-	if !maps.Equal(got, want) {
-		t.Errorf("fields\n got %v\nwant %v", got, want)
-	}
-}
-
-// WantFields reports each key of want whose value in got differs, a
-// missing key reading as "": a subset check, for parsers whose other fields
-// another test pins.
-func WantFields(t testing.TB, got, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
-		}
-	}
 }

@@ -64,21 +64,6 @@ func echo(t *testing.T, network, address string) uint16 {
 	return uint16(pc.LocalAddr().(*net.UDPAddr).Port)
 }
 
-func loopback(t *testing.T) net.Interface {
-	t.Helper()
-	ifs, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifs {
-		if ifi.Flags&net.FlagLoopback != 0 {
-			return ifi
-		}
-	}
-	t.Skip("no loopback interface")
-	return net.Interface{}
-}
-
 func collect(mu *sync.Mutex, got *[]Reply) func(Reply) {
 	return func(r Reply) {
 		mu.Lock()
@@ -112,7 +97,7 @@ func TestRun_noGroup6_udp4Only(t *testing.T) {
 // ff02::fb%lo is "network is unreachable"), so ::1 stands in for the group;
 // the multicast itself is checked in the lab (e2e/mdns6_test.go).
 func TestRun_group6_loopback(t *testing.T) {
-	lo := loopback(t)
+	lo := scantest.Loopback(t)
 	port := echo(t, "udp6", "[::1]:0")
 	l := &recordListen{}
 	pace := &scantest.Pacer{}
@@ -139,7 +124,7 @@ func TestRun_group6_loopback(t *testing.T) {
 // TestRun_group6_off: a host without IPv6 sweeps by IPv4 as before; the
 // refusal is a debug message, not an error of the sweep.
 func TestRun_group6_off(t *testing.T) {
-	lo := loopback(t)
+	lo := scantest.Loopback(t)
 	port := echo(t, "udp4", "127.0.0.1:0")
 	l := &recordListen{refuse: map[string]error{"udp6": &net.OpError{Op: "listen", Net: "udp6", Err: syscall.EAFNOSUPPORT}}}
 	var logs bytes.Buffer
@@ -177,7 +162,7 @@ func TestRun_group6_noInterface(t *testing.T) {
 
 func TestHasLinkLocal6_loopback(t *testing.T) {
 	// lo has ::1 and 127.0.0.1, never a link-local address.
-	if hasLinkLocal6(loopback(t)) {
+	if hasLinkLocal6(scantest.Loopback(t)) {
 		t.Error("loopback has a link-local IPv6 address?")
 	}
 }
