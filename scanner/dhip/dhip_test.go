@@ -134,10 +134,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	scantest.ServeUDP(t, "127.0.0.3", port, func([]byte) [][]byte { return [][]byte{readFixture(t, "universalscanner-general-nvr.bin")} })
 	scantest.ServeUDP(t, "127.0.0.4", port, func(req []byte) [][]byte { return [][]byte{req} }) // an echo is not a reply
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: func() ([]net.Interface, error) { return nil, nil }})
-	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
-	var pace scantest.Pacer
-	got := scantest.Collect(t, s, scope, &pace)
-	if n := pace.N.Load(); n != 3 {
+	got, n := scantest.SweepAddrs(t, s, "127.0.0.2", "127.0.0.3", "127.0.0.4", "::1")
+	if n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only)", n)
 	}
 	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {

@@ -128,10 +128,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
-	var pace scantest.Pacer
-	got := scantest.Collect(t, s, scope, &pace)
-	if n := pace.N.Load(); n != 2 {
+	got, n := scantest.SweepAddrs(t, s, "127.0.0.2", "127.0.0.3", "::1")
+	if n != 2 {
 		t.Errorf("pace.Wait called %d times, want 2 (IPv4 targets only)", n)
 	}
 	evs := got[netip.MustParseAddr("127.0.0.2")]

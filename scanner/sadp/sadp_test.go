@@ -42,11 +42,9 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	scantest.ServeUDP(t, "127.0.0.5", port, func([]byte) [][]byte { return [][]byte{[]byte("garbage")} })
 
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces, NewUUID: func() string { return "test-uuid-1" }})
-	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("127.0.0.5"), netip.MustParseAddr("127.0.0.6")}
-	var pace scantest.Pacer
-	got := scantest.Collect(t, s, scope, &pace)
-	if n := pace.N.Load(); n != int64(len(scope)) {
-		t.Errorf("pace.Wait called %d times, want %d (one per packet)", n, len(scope))
+	got, n := scantest.SweepAddrs(t, s, "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6")
+	if n != 5 {
+		t.Errorf("pace.Wait called %d times, want 5 (one per packet)", n)
 	}
 	if len(got) != 2 {
 		t.Fatalf("evidence from %d addresses, want 2: %v", len(got), got)

@@ -76,27 +76,14 @@ func makeCert(t testing.TB, s certSpec) tls.Certificate {
 // tlsServer serves cert on 127.0.0.1:0 and completes handshakes.
 func tlsServer(t *testing.T, cert tls.Certificate) netip.AddrPort {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-				var b [1]byte
-				c.Read(b[:])
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	return scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		tc := tls.Server(c, cfg)
+		_ = tc.Handshake()
+		var b [1]byte
+		tc.Read(b[:])
+	})
 }
 
 func newProber(t *testing.T, port uint16) *Prober {
@@ -160,22 +147,16 @@ func TestProber_ProbePort_vendorCertificates(t *testing.T) {
 func TestProber_ProbePort_noSNI(t *testing.T) {
 	cert := makeCert(t, certSpec{subject: axisName, issuer: axisName, notBefore: time.Now(), years: 1})
 	sni := make(chan string, 1)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		sni <- h.ServerName
-		return &cert, nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			c.(*tls.Conn).Handshake()
-			c.Close()
+	cfg := &tls.Config{GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		select {
+		case sni <- h.ServerName:
+		default: // only the first handshake's is checked
 		}
-	}()
-	ap := netip.MustParseAddrPort(ln.Addr().String())
+		return &cert, nil
+	}}
+	ap := scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) {
+		tls.Server(c, cfg).Handshake()
+	})
 	if _, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{}); err != nil {
 		t.Fatal(err)
 	}
@@ -185,20 +166,10 @@ func TestProber_ProbePort_noSNI(t *testing.T) {
 }
 
 func TestProber_ProbePort_notTLS(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
-			time.Sleep(100 * time.Millisecond)
-			c.Close()
-		}
-	}()
-	ap := netip.MustParseAddrPort(ln.Addr().String())
+	ap := scantest.ServeTCP(t, func(c net.Conn, _ <-chan struct{}) {
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+		time.Sleep(100 * time.Millisecond)
+	})
 	ev, err := newProber(t, ap.Port()).ProbePort(t.Context(), scanner.At(ap), &scantest.Pacer{})
 	if !errors.Is(err, ErrNotTLS) || ev != nil {
 		t.Errorf("ev %v err %v, want ErrNotTLS", ev, err)

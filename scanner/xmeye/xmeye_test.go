@@ -32,10 +32,8 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 	})
 	scantest.ServeUDPTo(t, "127.0.0.4", port, func(req []byte, _ *net.UDPAddr) ([][]byte, *net.UDPAddr) { return [][]byte{req}, nil }) // an echo is no reply
 	s := scantest.Build(t, New, Config{Port: uint16(port), Window: 300 * time.Millisecond, Interfaces: noInterfaces})
-	scope := scantest.Scope{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.4"), netip.MustParseAddr("::1")}
-	var pace scantest.Pacer
-	got := scantest.Collect(t, s, scope, &pace)
-	if n := pace.N.Load(); n != 3 {
+	got, n := scantest.SweepAddrs(t, s, "127.0.0.2", "127.0.0.3", "127.0.0.4", "::1")
+	if n != 3 {
 		t.Errorf("pace.Wait called %d times, want 3 (IPv4 targets only, no interface to broadcast on)", n)
 	}
 	if len(got) != 2 || len(got[netip.MustParseAddr("127.0.0.2")]) != 1 {

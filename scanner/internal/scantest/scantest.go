@@ -126,6 +126,19 @@ func Collect(t testing.TB, s scanner.Sweeper, scope scanner.Scope, pace scanner.
 	return got
 }
 
+// SweepAddrs runs one sweep over the named addresses, in order, and
+// returns what it emitted by address and how often it asked the pacer.
+func SweepAddrs(t testing.TB, s scanner.Sweeper, addrs ...string) (map[netip.Addr][]device.Evidence, int64) {
+	t.Helper()
+	scope := make(Scope, len(addrs))
+	for i, a := range addrs {
+		scope[i] = netip.MustParseAddr(a)
+	}
+	var pace Pacer
+	got := Collect(t, s, scope, &pace)
+	return got, pace.N.Load()
+}
+
 // Loopback is the machine's loopback interface, for the IPv6 multicast
 // paths that send per interface; the test is skipped where there is none.
 func Loopback(t testing.TB) net.Interface {
