@@ -362,11 +362,7 @@ func TestDefaultFollowUps_budget(t *testing.T) {
 // realHTTP is a body recorded from a real device (testdata/real/http,
 // provenance in testdata/real/rtsp-http.yaml), served whole behind a bare
 // 200 as the corpus replays it.
-func realHTTP(t testing.TB, name string) []byte {
-	t.Helper()
-	b := scantest.Testdata(t, "real", "http", name)
-	return b
-}
+var realHTTP = scantest.Fixtures("real/http")
 
 func ok200(body []byte) []byte {
 	return append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)

@@ -17,10 +17,7 @@ var from = netip.MustParseAddrPort("198.18.10.21:5353")
 
 func fieldsOf(t *testing.T, b []byte) []map[string]string {
 	t.Helper()
-	m, err := Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, Parse, b)
 	var out []map[string]string
 	for _, ev := range m.Evidence(from) {
 		if ev.Source != "mdns" || ev.Addr != from.Addr() || ev.Port != 5353 {
@@ -109,10 +106,7 @@ func TestParse_queryIsNoEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Parse(q)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, Parse, q)
 	if m.Response || len(m.Evidence(from)) != 0 || len(m.Questions) != len(DefaultServices)+1 {
 		t.Errorf("query parsed as %+v", m)
 	}
@@ -183,10 +177,7 @@ func TestParse_bounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := scantest.MustParse(t, Parse, b)
 	if len(got.Instances) != 1 || len(got.Instances[0].TXT) > maxTXT || len(got.Hosts[0].Addrs) > maxAddrs || !got.Partial {
 		t.Errorf("bounds not applied: %d txt, %d addrs, partial %v", len(got.Instances[0].TXT), len(got.Hosts[0].Addrs), got.Partial)
 	}
@@ -210,10 +201,7 @@ func TestTXTText(t *testing.T) {
 		t.Errorf("keys only: got %q", got)
 	}
 	b := scantest.Testdata(t, "real", "mdns", "edimax-ic-3115w-http-1.bin")
-	m, err := Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := scantest.MustParse(t, Parse, b)
 	found := false
 	for _, e := range m.Evidence(netip.MustParseAddrPort("192.0.2.1:5353")) {
 		if e.Fields["mdns.txt_text"] == "IC-3115W Network Camera" {

@@ -14,6 +14,9 @@ import (
 // fixture reads testdata/onvif/<name>.
 var fixture = scantest.Fixtures("onvif")
 
+// realOnvif reads testdata/real/onvif/<name>.
+var realOnvif = scantest.Fixtures("real/onvif")
+
 // TestParseGetDeviceInformation_realValues: every row of docs/protocols/wsd-onvif.md §2.3.
 func TestParseGetDeviceInformation_realValues(t *testing.T) {
 	for _, tc := range []struct {
@@ -56,10 +59,7 @@ func TestParseFault_notAuthorized(t *testing.T) {
 		{"hikvision-locked-fault.xml", "The device is locked because of entering wrong username/password many times.Please try it after 30 minutes!"},
 	} {
 		b := fixture(t, tc.file)
-		f, err := ParseFault(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := scantest.MustParse(t, ParseFault, b)
 		if f.Code != "env:Sender" || f.Subcode() != "ter:NotAuthorized" || f.Reason != tc.reason {
 			t.Errorf("%s: %+v", tc.file, f)
 		}
@@ -124,22 +124,9 @@ func TestParseGetSystemDateAndTime_impossibleClock(t *testing.T) {
 // in onvif.yaml) carry the axis-vapix-ns mark whatever the answer: the clock,
 // a NotAuthorized fault, device information; a Hikvision envelope does not.
 func TestHints_axisVapix(t *testing.T) {
-	real := func(name string) []byte {
-		b := scantest.Testdata(t, "real", "onvif", name)
-		return b
-	}
-	dt, err := ParseGetSystemDateAndTime(real("axis-getsystemdateandtime-hammeraj.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := ParseFault(real("axis-notauthorized-fault-getdeviceinformation.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	di, err := ParseGetDeviceInformation(real("axis-p3818-pve-getdeviceinformation.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dt := scantest.MustParse(t, ParseGetSystemDateAndTime, realOnvif(t, "axis-getsystemdateandtime-hammeraj.xml"))
+	f := scantest.MustParse(t, ParseFault, realOnvif(t, "axis-notauthorized-fault-getdeviceinformation.xml"))
+	di := scantest.MustParse(t, ParseGetDeviceInformation, realOnvif(t, "axis-p3818-pve-getdeviceinformation.xml"))
 	for name, h := range map[string][]string{"clock": dt.Hints, "fault": f.Hints, "device information": di.Hints} {
 		if !slices.Contains(h, "axis-vapix-ns") {
 			t.Errorf("%s: hints %q, want axis-vapix-ns", name, h)
@@ -160,19 +147,12 @@ func TestHints_axisVapix(t *testing.T) {
 // GetCapabilities) gives bare-envelope; Bosch (two namespaces, no empty
 // Header), TVT (empty Header, thirty-one namespaces) and Axis do not.
 func TestHints_bareEnvelope(t *testing.T) {
-	real := func(name string) []byte {
-		b := scantest.Testdata(t, "real", "onvif", name)
-		return b
-	}
-	caps, err := ParseGetCapabilities(real("dahua-getcapabilities-go2rtc.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	caps := scantest.MustParse(t, ParseGetCapabilities, realOnvif(t, "dahua-getcapabilities-go2rtc.xml"))
 	if !slices.Contains(caps.Hints, "bare-envelope") {
 		t.Errorf("dahua hints %q", caps.Hints)
 	}
 	for _, name := range []string{"bosch-flexidome-ip-starlight-8000i-getdeviceinformation.xml", "tvt-dvc-drn-3282r-getdeviceinformation.xml", "axis-p3818-pve-getdeviceinformation.xml"} {
-		di, err := ParseGetDeviceInformation(real(name))
+		di, err := ParseGetDeviceInformation(realOnvif(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,10 +83,7 @@ func body(t *testing.T, b []byte) []byte {
 // TestParseResponse_sdpFields: a DESCRIBE answer's evidence carries the
 // SDP fields beside the headers.
 func TestParseResponse_sdpFields(t *testing.T) {
-	r, err := ParseResponse(ownFixture(t, "axis-describe-200-sdp.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := scantest.MustParse(t, ParseResponse, ownFixture(t, "axis-describe-200-sdp.txt"))
 	f := r.Fields()
 	for k, want := range map[string]string{"rtsp.server": "GStreamer RTSP server", "rtsp.sdp.tool": "GStreamer", "rtsp.sdp.info": "rtsp-server"} {
 		if f[k] != want {
@@ -122,11 +119,7 @@ func TestParseSDP_bounds(t *testing.T) {
 	}
 }
 
-func realSDP(t testing.TB, name string) []byte {
-	t.Helper()
-	b := scantest.Testdata(t, "real", "rtsp", name)
-	return b
-}
+var realSDP = scantest.Fixtures("real/rtsp")
 
 // TestParseSDP_paramsAndControl: the corpus SDPs that state the device in
 // fmtp parameters (Sanyo VCC-HD2300P: Model=, FirmVer=) and in control

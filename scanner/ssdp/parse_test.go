@@ -117,10 +117,7 @@ func FuzzParse(f *testing.F) {
 // said to be truncated, and a value cut in the middle is not kept.
 func TestParseDescription_truncated(t *testing.T) {
 	b := scantest.Testdata(t, "real", "upnp", "belkin-netcam-hd-v1-setup-xml.xml")
-	d, err := ParseDescription(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := scantest.MustParse(t, ParseDescription, b)
 	want := map[string]string{
 		"ssdp.device_type":       "urn:Belkin:device:NetCamSensor:1",
 		"ssdp.friendly_name":     "Porch",
@@ -139,7 +136,7 @@ func TestParseDescription_truncated(t *testing.T) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
 
-	d, err = ParseDescription([]byte("<root><device><manufacturer>Acme</manufacturer><modelName>Cam-1"))
+	d, err := ParseDescription([]byte("<root><device><manufacturer>Acme</manufacturer><modelName>Cam-1"))
 	if err != nil || !d.Truncated || d.Manufacturer != "Acme" || d.ModelName != "" {
 		t.Errorf("cut in a value: %+v %v", d, err)
 	}

@@ -133,10 +133,7 @@ func TestParse_realReplies(t *testing.T) {
 			if tt.kind == KindHello {
 				parse = ParseHello
 			}
-			m, err := parse(b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := scantest.MustParse(t, parse, b)
 			if m.Kind != tt.kind || m.RelatesTo != tt.rel {
 				t.Errorf("kind %q relatesTo %q, want %q %q", m.Kind, m.RelatesTo, tt.kind, tt.rel)
 			}
