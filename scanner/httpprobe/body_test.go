@@ -28,22 +28,20 @@ const deviceInfo = `<?xml version="1.0" encoding="UTF-8"?>
 <firmwareReleasedDate>build 170123</firmwareReleasedDate>
 </DeviceInfo>`
 
+// amcrestRPC2Fields are the fields of amcrestRPC2, which is also the body
+// of testdata/http/dahua-amcrest-rpc2-login.txt.
+var amcrestRPC2Fields = map[string]string{
+	"http.rpc2.result":        "false",
+	"http.rpc2.error_code":    "268632079",
+	"http.rpc2.error_message": "Component error: login challenge!",
+	"http.rpc2.realm":         "Login to AMC000N49SSV0M2U46",
+	"http.rpc2.mac":           "3c:ef:8c:61:01:c0",
+	"http.rpc2.encryption":    "Default",
+}
+
 func TestParseRPC2Login_amcrest(t *testing.T) {
-	r, err := ParseRPC2Login([]byte(amcrestRPC2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{
-		"http.rpc2.result":        "false",
-		"http.rpc2.error_code":    "268632079",
-		"http.rpc2.error_message": "Component error: login challenge!",
-		"http.rpc2.realm":         "Login to AMC000N49SSV0M2U46",
-		"http.rpc2.mac":           "3c:ef:8c:61:01:c0",
-		"http.rpc2.encryption":    "Default",
-	}
-	if got := r.Fields(); !maps.Equal(got, want) {
-		t.Errorf("fields\n got %q\nwant %q", got, want)
-	}
+	r := scantest.MustParse(t, ParseRPC2Login, []byte(amcrestRPC2))
+	scantest.EqualFields(t, r.Fields(), amcrestRPC2Fields)
 }
 
 func TestParseRPC2Login_odd(t *testing.T) {
@@ -128,23 +126,13 @@ func TestParseXMLInfo_deviceInfoFixture(t *testing.T) {
 // that carry a JSON-RPC or XML answer, read as a follow-up reads them.
 func TestBodyFields_fixtures(t *testing.T) {
 	for file, want := range map[string]map[string]string{
-		"dahua-amcrest-rpc2-login.txt": {
-			"http.rpc2.result":        "false",
-			"http.rpc2.error_code":    "268632079",
-			"http.rpc2.error_message": "Component error: login challenge!",
-			"http.rpc2.realm":         "Login to AMC000N49SSV0M2U46",
-			"http.rpc2.mac":           "3c:ef:8c:61:01:c0",
-			"http.rpc2.encryption":    "Default",
-		},
+		"dahua-amcrest-rpc2-login.txt": amcrestRPC2Fields,
 		"hikvision-dnvrs-401-usercheck.txt": {
 			"http.xml_root": "userCheck", "http.isapi.status": "401", "http.isapi.status_string": "Unauthorized",
 		},
 		"hikvision-goahead-404.txt": {},
 	} {
-		r, err := ParseResponse(readFixture(t, file))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := scantest.MustParse(t, ParseResponse, readFixture(t, file))
 		if got := BodyFields(r.Body); !maps.Equal(got, want) {
 			t.Errorf("%s: BodyFields\n got %q\nwant %q", file, got, want)
 		}
