@@ -3,25 +3,16 @@ package onvif
 import (
 	"errors"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 
 	"github.com/camsweep/camsweep/scanner/wsd"
 )
 
 func seeds(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "onvif", "*.xml"))
-	if len(files) == 0 {
-		f.Fatal("no fixtures")
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	scantest.SeedFiles(f, filepath.Join("..", "..", "testdata", "onvif", "*.xml"))
 }
 
 // FuzzParseGetDeviceInformation: mutations of the real replies give a

@@ -2,28 +2,21 @@ package wsd
 
 import (
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
 // FuzzParse feeds the parser mutations of the real replies: it must return
 // a value or an error, within its bounds, never panic.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "wsd", "*.xml"))
-	own, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
-	files = append(files, own...)
-	// Real replies of the corpus with the TVT Extension element.
-	real, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "real", "wsd", "tvt-*.xml"))
-	files = append(files, real...)
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	scantest.SeedFiles(f,
+		filepath.Join("..", "..", "testdata", "wsd", "*.xml"),
+		filepath.Join("testdata", "*.xml"),
+		// Real replies of the corpus with the TVT Extension element.
+		filepath.Join("..", "..", "testdata", "real", "wsd", "tvt-*.xml"))
 	f.Add([]byte(probeTemplateForFuzz))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Parse(b)

@@ -55,20 +55,26 @@ func Fixtures(dir string) func(t testing.TB, name string) []byte {
 	}
 }
 
-// SeedDir adds every file of testdata/<elem...> to a fuzz corpus; an empty
-// or missing folder fails, since a fuzz target without its real seeds
-// starts from nothing.
+// SeedDir adds every file of testdata/<elem...> to a fuzz corpus
+// (SeedFiles; the folders it is used on hold files only).
 func SeedDir(f *testing.F, elem ...string) {
 	f.Helper()
-	dir := filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
+	SeedFiles(f, filepath.Join(append(append([]string{"..", "..", "testdata"}, elem...), "*")...))
+}
+
+// SeedFiles adds every file the glob patterns match, relative to the
+// package under test, to a fuzz corpus; if none matches at all the target
+// would start from nothing, and that fails.
+func SeedFiles(f *testing.F, patterns ...string) {
+	f.Helper()
 	n := 0
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	for _, pat := range patterns {
+		files, err := filepath.Glob(pat)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range files {
+			b, err := os.ReadFile(p)
 			if err != nil {
 				f.Fatal(err)
 			}
@@ -77,7 +83,7 @@ func SeedDir(f *testing.F, elem ...string) {
 		}
 	}
 	if n == 0 {
-		f.Fatalf("no seeds in %s", dir)
+		f.Fatalf("no seeds in %q", patterns)
 	}
 }
 
