@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/camsweep/camsweep/device"
@@ -127,4 +128,27 @@ func (l *ledger) truncated() *device.Truncated {
 	}
 	t := l.trunc
 	return &t
+}
+
+// carry returns a ledger for the sweep evidence that arrives after a host's
+// probes began (pipelined phases): it counts what the sweeps filed before,
+// so the sweeps' share of the budget (found.budget) holds across both, and
+// starts with nothing truncated, so that merging its Truncated into the
+// host's ledger counts each refusal once.
+func (l *ledger) carry() ledger {
+	return ledger{items: l.items, bytes: l.bytes, perSource: maps.Clone(l.perSource),
+		macs: slices.Clone(l.macs), refused: slices.Clone(l.refused)}
+}
+
+// addTrunc adds what another ledger refused to this one's Truncated.
+func (l *ledger) addTrunc(t device.Truncated) {
+	l.trunc.EvidenceItems += t.EvidenceItems
+	l.trunc.EvidenceBytes += t.EvidenceBytes
+	l.trunc.MACs += t.MACs
+	for s, n := range t.BySource {
+		if l.trunc.BySource == nil {
+			l.trunc.BySource = map[device.Source]int{}
+		}
+		l.trunc.BySource[s] += n
+	}
 }

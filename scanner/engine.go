@@ -128,9 +128,11 @@ type Engine struct {
 	phases map[string]time.Duration
 	// limits are the per-host limiters handed out during the sweeps
 	// (HostPacer.ForHost), kept for the host's own probes.
-	limits   map[netip.Addr]*rate.Limiter
-	demoted  int // addresses whose ARP claim reviewARP demoted
-	unproven int // addresses silent to ARP whose sweep replies were dropped
+	limits  map[netip.Addr]*rate.Limiter
+	demoted int // addresses whose ARP claim reviewARP demoted
+	// sweepsEnd is when the discovery sweeps ended (for hosts_tail).
+	sweepsEnd time.Time
+	unproven  int // addresses silent to ARP whose sweep replies were dropped
 
 	liveChecked, liveAnswered atomic.Uint64
 }
@@ -251,46 +253,132 @@ func (e *Engine) timePhase(name string, start time.Time) {
 // flight is still sent with what was learnt so far (marked Partial): the
 // caller must keep receiving until out is closed. Run returns ctx's error
 // when it was interrupted.
+//
+// The phases are pipelined (issue 16 item 4): the ARP sweep and the
+// liveness stage run first, then the discovery sweeps and the per-host
+// phase run together. The sweeps' listening windows (3-4.6 s) are mostly
+// waiting, so a host that already proved it is there (its ARP reply or
+// liveness answer) starts its probes at once; its record is held until
+// the sweeps end, so whatever they hear from it later still joins it, and
+// the probes that follow a sweep's word (PortHinter) run after. An address
+// not known alive yet waits for the sweeps: a discovery reply may be the
+// only thing that names it (the liveness skip rule).
 func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	defer close(out)
-	e.sweep(ctx)
-	defer e.timePhase("hosts", e.cfg.Now())
-	jobs := make(chan netip.Addr)
+	rest, scope := e.sweep(ctx)
+	now := e.cfg.Now
+	start := now()
+	sweepsDone := make(chan struct{})
+	go func() {
+		defer close(sweepsDone)
+		defer func() {
+			e.mu.Lock()
+			e.sweepsEnd = now()
+			e.mu.Unlock()
+		}()
+		if len(rest) > 0 && ctx.Err() == nil {
+			defer e.timePhase("discovery", now())
+		}
+		e.runSweepers(ctx, rest, scope, e.global)
+	}()
+	defer func() {
+		e.timePhase("hosts", start)
+		e.mu.Lock()
+		e.phases["hosts_tail"] = now().Sub(e.sweepsEnd)
+		e.mu.Unlock()
+	}()
+	// A semaphore, not a fixed pool of workers: a host whose record waits
+	// for the sweeps gives its slot back while it waits.
+	sem := make(chan struct{}, e.cfg.Concurrency)
 	var wg sync.WaitGroup
-	for range e.cfg.Concurrency {
+	launch := func(addr netip.Addr, early bool) bool {
+		if ctx.Err() != nil {
+			return false // the rest are strays' business (interrupt)
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		e.probed.Add(1)
 		wg.Go(func() {
-			for addr := range jobs {
-				h := e.probeHost(ctx, addr)
-				if h.Alive() {
-					e.alive.Add(1)
-					out <- h // the consumer drains until close, also after ctx ends
+			var hold func()
+			if early {
+				hold = func() {
+					<-sem
+					<-sweepsDone
+					sem <- struct{}{}
 				}
 			}
+			h := e.probeHost(ctx, addr, hold)
+			if h.Alive() {
+				e.alive.Add(1)
+				out <- h // the consumer drains until close, also after ctx ends
+			}
+			<-sem
 		})
+		return true
 	}
+	ended := func() bool {
+		select {
+		case <-sweepsDone:
+			return true
+		default:
+			return false
+		}
+	}
+	// deferred holds the addresses that must wait for the sweeps, in
+	// target order; past maxDeferred the feed itself waits, so memory
+	// stays bounded on a /8.
+	var deferred []netip.Addr
 feed:
 	for {
 		addr, ok := e.cfg.Targets.Next()
 		if !ok {
 			break
 		}
-		select {
-		case jobs <- addr:
-			e.probed.Add(1)
-		case <-ctx.Done():
-			break feed
+		if !ended() {
+			// On a prefix ARP covered, present or absent is decided already.
+			alive := e.found.knownAlive(addr)
+			if alive || e.absent.covers(addr) {
+				if !launch(addr, alive) {
+					break feed
+				}
+				continue
+			}
+			deferred = append(deferred, addr)
+			if len(deferred) < maxDeferred {
+				continue
+			}
+			<-sweepsDone // runSweepers returns when ctx ends
+		} else {
+			deferred = append(deferred, addr)
+		}
+		for _, a := range deferred {
+			if !launch(a, false) {
+				break feed
+			}
+		}
+		deferred = deferred[:0]
+	}
+	<-sweepsDone
+	for _, a := range deferred {
+		if !launch(a, false) {
+			break
 		}
 	}
-	close(jobs)
 	wg.Wait()
 	e.strays(ctx, out)
 	return ctx.Err()
 }
 
-// sweep runs the sweepers and keeps what they find for the per-host phase.
-// Sweepers whose silence proves absence (ARP) run first; the others then
-// run at once over a scope without the addresses those proved absent.
-func (e *Engine) sweep(ctx context.Context) {
+// maxDeferred bounds the addresses held back until the sweeps end.
+const maxDeferred = 1 << 16
+
+// sweep runs the Absence sweepers (ARP) and the liveness stage, and
+// returns the other sweepers and the scope they are to sweep: a scope
+// without the addresses those proved absent.
+func (e *Engine) sweep(ctx context.Context) ([]Sweeper, Scope) {
 	var first, rest []Sweeper
 	for _, s := range e.cfg.Sweepers {
 		if _, ok := s.(Absence); ok {
@@ -323,7 +411,7 @@ func (e *Engine) sweep(ctx context.Context) {
 		}
 		scope = ps
 	}
-	e.runSweepers(ctx, rest, scope, e.global)
+	return rest, scope
 }
 
 // live runs the liveness stage over the in-scope addresses the Absence
@@ -549,7 +637,7 @@ const maxLimits = 1 << 16
 
 // hostLimiter returns addr's per-host limiter: the one a sweeper already
 // spent from, else a new one. take removes it from the engine's keeping
-// (the host's turn has come).
+// (the host's turn has come and the sweeps are over).
 func (e *Engine) hostLimiter(addr netip.Addr, take bool) *rate.Limiter {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -573,14 +661,60 @@ func (e *Engine) hostLimiter(addr netip.Addr, take bool) *rate.Limiter {
 	return l
 }
 
-func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host {
+// keepLimiter is hostLimiter for a host whose probes start while the
+// sweeps run: the limiter stays in the engine's keeping, where a sweeper's
+// ForHost finds it, until dropLimiter. Past maxLimits it is the host's own
+// (still limiting), not kept.
+func (e *Engine) keepLimiter(addr netip.Addr) *rate.Limiter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.limits[addr]; ok {
+		return l
+	}
+	l := rate.NewLimiter(rate.Limit(e.cfg.HostRate), 1)
+	if e.limits == nil {
+		e.limits = map[netip.Addr]*rate.Limiter{}
+	}
+	if len(e.limits) < maxLimits {
+		e.limits[addr] = l
+	}
+	return l
+}
+
+// dropLimiter ends the engine's keeping of addr's limiter.
+func (e *Engine) dropLimiter(addr netip.Addr) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.limits, addr)
+}
+
+// probeHost probes one address and builds its record. hold is nil when the
+// discovery sweeps have ended; otherwise the host is known alive and its
+// probes start while they still listen: hold returns when they have ended,
+// and is called after the host and open-port probes, before the sweeps'
+// later evidence is merged and the record is built. The wait is not the
+// host's time (HostTimeout): its clock stops while it waits.
+func (e *Engine) probeHost(parent context.Context, addr netip.Addr, hold func()) device.Host {
 	h := device.Host{Addr: addr}
+	began := time.Now()
 	ctx, cancel := context.WithTimeout(parent, e.cfg.HostTimeout)
 	defer cancel()
 	dl, _ := ctx.Deadline()
-	pace := &pacer{global: e.global, host: e.hostLimiter(addr, true), hostDeadline: dl}
+	// While the sweeps run, a sweeper's connection to this host
+	// (HostPacer.ForHost) must spend the same limiter as its own probes,
+	// so the limiter stays in the engine's keeping until the record is
+	// built.
+	pace := &pacer{global: e.global, hostDeadline: dl}
+	var en *entry
+	if hold == nil {
+		pace.host = e.hostLimiter(addr, true)
+		en = e.found.take(addr)
+	} else {
+		pace.host = e.keepLimiter(addr)
+		defer e.dropLimiter(addr)
+		en = e.found.takeEarly(addr)
+	}
 	log := e.cfg.Log.With().Stringer("ip", addr).Logger()
-	en := e.found.take(addr)
 	if e.absent.covers(addr) && (en == nil || !en.arp) {
 		// Silent to ARP on its own subnet: nobody is there, and a
 		// discovery reply "from" it had a forged source.
@@ -597,7 +731,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 	// Checked by the liveness stage, silent to it, and named by no
 	// discovery reply: no probe (issue 16 item 2). The neighbour table is
 	// still read below: on-link, the kernel resolved it for the stage.
-	silent := e.checkedByLiveness(addr) && len(en.ev) == 0
+	silent := hold == nil && e.checkedByLiveness(addr) && len(en.ev) == 0
 	h.Evidence, h.AddressConflicts = en.ev, en.conflicts
 	l := &en.l
 	// done: the scan ended, the host's time is up, or a limiter refused
@@ -642,6 +776,8 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 		}
 	}
 
+	// asked reports whether the open-port pass below asked p about port.
+	var asked func(p PortProber, port uint16) bool
 	if silent {
 		goto neighbours
 	}
@@ -654,6 +790,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 		add(p.Name(), ev, err)
 	}
 	h.Ports = openPorts(h.Evidence)
+	asked = func(p PortProber, port uint16) bool { return slices.Contains(h.Ports, port) && p.Accepts(port) }
 	for _, port := range h.Ports {
 		for _, p := range e.cfg.PortProbers {
 			if !p.Accepts(port) {
@@ -667,13 +804,40 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr) device.Host 
 			add(p.Name(), ev, err)
 		}
 	}
+	if hold != nil {
+		// Wait for the sweeps, then take what they heard from the host
+		// after its probes began: the record is built once, with it.
+		early := tg
+		used, cut := time.Since(began), done()
+		hold()
+		// A --host-timeout shorter than the sweeps' window must not cut
+		// the host short for waiting: what is left of its time starts now.
+		if left := e.cfg.HostTimeout - used; left > 0 && !cut && parent.Err() == nil {
+			cancel()
+			var cancelRest context.CancelFunc
+			ctx, cancelRest = context.WithTimeout(parent, left)
+			defer cancelRest()
+			dl, _ = ctx.Deadline()
+			pace = &pacer{global: e.global, host: pace.host, hostDeadline: dl}
+		}
+		e.mergeLate(&h, l, addr)
+		if len(h.Evidence) > 0 {
+			tg.KnownAlive, tg.Swept = true, slices.Clone(h.Evidence)
+		}
+		// A port asked above without the hint the late evidence gives
+		// (an XAddr's path) is asked again with it.
+		asked = func(p PortProber, port uint16) bool {
+			hp, _ := p.(PortHinter)
+			return slices.Contains(h.Ports, port) && p.Accepts(port) && hp != nil && slices.Contains(hp.HintPorts(early), port)
+		}
+	}
 	for _, p := range e.cfg.PortProbers {
 		hp, ok := p.(PortHinter)
 		if !ok || done() {
 			continue
 		}
 		for _, port := range hp.HintPorts(tg) {
-			if port == 0 || (slices.Contains(h.Ports, port) && p.Accepts(port)) {
+			if port == 0 || asked(p, port) {
 				continue // already asked above
 			}
 			if done() {
@@ -717,6 +881,27 @@ neighbours:
 	locationConflicts(&h, e.cfg.Scope)
 	h.Truncated = l.truncated()
 	return h
+}
+
+// mergeLate adds to h the evidence the sweeps filed for addr after its
+// probes began (found.takeEarly), within the host's budget l, and what the
+// sweeps refused or dropped of it to l's Truncated.
+func (e *Engine) mergeLate(h *device.Host, l *ledger, addr netip.Addr) {
+	late := e.found.take(addr)
+	if late == nil {
+		return
+	}
+	for i := range late.ev {
+		ev := &late.ev[i]
+		if known(h.Evidence, ev) {
+			continue
+		}
+		if l.admit(&e.cfg.Budget, ev) {
+			h.Evidence = append(h.Evidence, *ev)
+		}
+	}
+	l.addTrunc(late.l.trunc)
+	stamp(h)
 }
 
 // addOUI adds the registry's word on the host's MAC as one "oui" evidence.

@@ -170,6 +170,33 @@ func (f *found) take(addr netip.Addr) *entry {
 	return en
 }
 
+// knownAlive reports whether addr already proved it is there, by its ARP
+// reply or a liveness answer: its probes may start while the discovery
+// sweeps still listen (pipelined phases).
+func (f *found) knownAlive(addr netip.Addr) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en := f.hosts[addr]
+	return en != nil && (en.arp || en.live)
+}
+
+// takeEarly is take for a host whose probes start before the sweeps end.
+// An entry with the same flags and a carried ledger (ledger.carry) stays
+// behind, empty: the sweeps still iterating the scope must keep seeing
+// the address as present (presentScope), their later replies collect
+// there under the same share of the budget, and the engine merges them
+// with take once the sweeps end.
+func (f *found) takeEarly(addr netip.Addr) *entry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en := f.hosts[addr]
+	if en == nil {
+		return nil
+	}
+	f.hosts[addr] = &entry{l: en.l.carry(), arp: en.arp, live: en.live}
+	return en
+}
+
 // rest removes and returns everything left, for the strays pass.
 func (f *found) rest() map[netip.Addr]*entry {
 	f.mu.Lock()

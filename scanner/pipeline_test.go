@@ -1,0 +1,229 @@
+package scanner
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/camsweep/camsweep/device"
+)
+
+// lateSweeper stands for a discovery sweep with a listening window: it
+// waits until the host probes of at have begun (started is closed), then
+// hears at's WS-Discovery reply. It gives up after a while, so that an
+// engine which does not start probes during the sweeps fails the test
+// instead of hanging it.
+type lateSweeper struct {
+	at      netip.Addr
+	started <-chan struct{}
+	early   bool // the probes had begun when the reply came
+}
+
+func (l *lateSweeper) Name() string { return "wsd" }
+func (l *lateSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	select {
+	case <-l.started:
+		l.early = true
+	case <-time.After(2 * time.Second):
+	}
+	emit(device.Evidence{Source: device.SourceWSD, Addr: l.at, Fields: map[string]string{"wsd.xaddrs": "8899"}})
+	return nil
+}
+
+// signalTCP is fakeTCP that closes started when it is first asked.
+type signalTCP struct {
+	fakeTCP
+	once    sync.Once
+	started chan struct{}
+}
+
+func (s *signalTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	s.once.Do(func() { close(s.started) })
+	return s.fakeTCP.ProbeHost(ctx, tg, pace)
+}
+
+// TestEngine_Run_pipelinedProbesKeepLateSweepEvidence: a host that
+// answered ARP is probed while the discovery sweep still listens, and what
+// the sweep hears from it afterwards is in its one record, with the hinted
+// port asked after the sweep ended (and port 80 asked again: the first
+// ONVIF ask lacked the XAddr). The run record shows the overlap.
+func TestEngine_Run_pipelinedProbesKeepLateSweepEvidence(t *testing.T) {
+	at := netip.MustParseAddr("198.18.0.3")
+	tcp := &signalTCP{fakeTCP: fakeTCP{ports: []uint16{80}}, started: make(chan struct{})}
+	wsd := &lateSweeper{at: at, started: tcp.started}
+	hp := &hintingProber{}
+	e, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4},
+		Sweepers:    []Sweeper{wsd, l2Sweeper{present: at, prefix: netip.MustParsePrefix("198.18.0.0/30")}},
+		HostProbers: []HostProber{tcp}, PortProbers: []PortProber{hp}, Rate: 1e6, HostRate: 1e6})
+	if !wsd.early {
+		t.Error("the host's probes did not start while the sweep listened")
+	}
+	var h *device.Host
+	for i := range hosts {
+		if hosts[i].Addr == at {
+			if h != nil {
+				t.Fatalf("two records for %s", at)
+			}
+			h = &hosts[i]
+		}
+	}
+	if h == nil {
+		t.Fatalf("no record for %s: %+v", at, hosts)
+	}
+	var srcs []device.Source
+	for _, ev := range h.Evidence {
+		srcs = append(srcs, ev.Source)
+	}
+	for _, want := range []device.Source{device.SourceARP, device.SourceTCP, device.SourceWSD} {
+		if !slices.Contains(srcs, want) {
+			t.Errorf("record of %s lacks %s evidence: %v", at, want, srcs)
+		}
+	}
+	if !slices.Equal(h.Ports, []uint16{80}) {
+		t.Errorf("ports %v, want [80]", h.Ports)
+	}
+	var got []string
+	for i, c := range hp.calls {
+		got = append(got, c.String())
+		if c.Port() == 8899 && hp.swept[i] == 0 {
+			t.Error("the hinted port was asked without the late sweep evidence")
+		}
+	}
+	if want := []string{"198.18.0.3:80", "198.18.0.3:8899", "198.18.0.3:80"}; !slices.Equal(got, want) {
+		t.Errorf("port probes %v, want %v", got, want)
+	}
+	ph := e.Stats().Phases
+	for _, name := range []string{"arp", "wsd", "discovery", "hosts", "hosts_tail"} {
+		if _, ok := ph[name]; !ok {
+			t.Errorf("no phase time for %q: %v", name, ph)
+		}
+	}
+	if ph["hosts_tail"] > ph["hosts"] {
+		t.Errorf("hosts_tail %v longer than hosts %v", ph["hosts_tail"], ph["hosts"])
+	}
+}
+
+// forHostSweeper connects to one host twice through its per-host pacer,
+// after that host's own probes began.
+type forHostSweeper struct {
+	at      netip.Addr
+	started <-chan struct{}
+}
+
+func (f forHostSweeper) Name() string { return "ssdp" }
+func (f forHostSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	<-f.started
+	hp := pace.(HostPacer).ForHost(f.at)
+	for range 2 {
+		if err := hp.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestEngine_Run_pipelinedHostRateShared: a sweeper connecting to a host
+// whose own probes run at the same time spends the same per-host budget:
+// four connections at one a second take three seconds, not one.
+func TestEngine_Run_pipelinedHostRateShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		at := netip.MustParseAddr("198.18.0.1")
+		tcp := &signalTCP{fakeTCP: fakeTCP{ports: []uint16{80, 81}}, started: make(chan struct{})}
+		start := time.Now()
+		scan(t, Config{Targets: addrs(1), Scope: listScope{1},
+			Sweepers:    []Sweeper{forHostSweeper{at: at, started: tcp.started}, l2Sweeper{present: at, prefix: netip.MustParsePrefix("198.18.0.0/31")}},
+			HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1})
+		if d := time.Since(start); d < 3*time.Second {
+			t.Errorf("4 connections to one host at 1/s took %v: the sweeper and the probes had separate budgets", d)
+		}
+	})
+}
+
+// deferSweeper hears from an address that answered neither ARP nor the
+// liveness stage, before its window ends.
+type deferSweeper struct{ at netip.Addr }
+
+func (d deferSweeper) Name() string { return "sadp" }
+func (d deferSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	time.Sleep(50 * time.Millisecond)
+	emit(device.Evidence{Source: device.SourceSADP, Addr: d.at, Fields: map[string]string{"sadp.model": "x"}})
+	return nil
+}
+
+// TestEngine_Run_unknownAddressWaitsForSweeps: an address outside the ARP
+// sweep's prefix is not known alive, so its probes wait for the sweeps and
+// start with their evidence (KnownAlive), in one record.
+func TestEngine_Run_unknownAddressWaitsForSweeps(t *testing.T) {
+	at := netip.MustParseAddr("198.18.0.4") // outside 198.18.0.0/30
+	var mu sync.Mutex
+	var swept int
+	tcp := probeFunc(func(tg Target) {
+		if tg.Addr == at {
+			mu.Lock()
+			swept = len(tg.Swept)
+			mu.Unlock()
+		}
+	})
+	_, hosts := scan(t, Config{Targets: addrs(4), Scope: listScope{4},
+		Sweepers:    []Sweeper{deferSweeper{at}, l2Sweeper{present: netip.MustParseAddr("198.18.0.1"), prefix: netip.MustParsePrefix("198.18.0.0/30")}},
+		HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6})
+	if swept != 1 {
+		t.Errorf("%s probed with %d swept evidence, want the sweep's 1", at, swept)
+	}
+	n := 0
+	for _, h := range hosts {
+		if h.Addr == at {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d records of %s, want 1: %+v", n, at, hosts)
+	}
+}
+
+type probeFunc func(Target)
+
+func (probeFunc) Name() string { return "tcp" }
+func (f probeFunc) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	f(tg)
+	return nil, nil
+}
+
+// slowSweeper hears at's WS-Discovery reply a second after at's probes
+// began.
+type slowSweeper struct {
+	at      netip.Addr
+	started <-chan struct{}
+}
+
+func (s slowSweeper) Name() string { return "wsd" }
+func (s slowSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	<-s.started
+	time.Sleep(time.Second)
+	emit(device.Evidence{Source: device.SourceWSD, Addr: s.at, Fields: map[string]string{"wsd.xaddrs": "8899"}})
+	return nil
+}
+
+// TestEngine_Run_pipelinedWaitIsNotHostTime: a host timeout shorter than
+// the sweeps' window does not cut a held host short: the hinted port is
+// still asked after the sweeps, and the record is not partial.
+func TestEngine_Run_pipelinedWaitIsNotHostTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		at := netip.MustParseAddr("198.18.0.1")
+		tcp := &signalTCP{fakeTCP: fakeTCP{ports: []uint16{80}}, started: make(chan struct{})}
+		hp := &hintingProber{}
+		_, hosts := scan(t, Config{Targets: addrs(1), Scope: listScope{1},
+			Sweepers:    []Sweeper{slowSweeper{at: at, started: tcp.started}, l2Sweeper{present: at, prefix: netip.MustParsePrefix("198.18.0.0/31")}},
+			HostProbers: []HostProber{tcp}, PortProbers: []PortProber{hp}, Rate: 1e6, HostRate: 1e6, HostTimeout: 200 * time.Millisecond})
+		if len(hosts) != 1 || hosts[0].Partial {
+			t.Fatalf("hosts %+v, want one complete record", hosts)
+		}
+		if !slices.Contains(hp.calls, netip.AddrPortFrom(at, 8899)) {
+			t.Errorf("hinted port not asked after the wait: %v", hp.calls)
+		}
+	})
+}
