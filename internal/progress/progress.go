@@ -105,7 +105,7 @@ func (p *Line) line() string {
 func sweepNames(ph map[string]time.Duration) string {
 	var done []string
 	for n := range ph {
-		if n != "hosts" {
+		if !hostPhase[n] {
 			done = append(done, n)
 		}
 	}
@@ -116,20 +116,16 @@ func sweepNames(ph map[string]time.Duration) string {
 	return " (done: " + strings.Join(done, ", ") + ")"
 }
 
-// sweepTime is how long the discovery phase took: the ARP sweep runs first
-// and alone, the others together after it.
+// hostPhase names the phases_ms entries that are not sweeps: the per-host
+// phase, its part after the sweeps ended, and the sweeps' wall time together.
+var hostPhase = map[string]bool{"hosts": true, "hosts_tail": true, "discovery": true}
+
+// sweepTime is how long the scan ran before the per-host phase began: the
+// ARP sweep and the liveness stage run first and in turn; the discovery
+// sweeps run alongside the per-host phase (the engine pipelines them), so
+// they take nothing from its time.
 func sweepTime(ph map[string]time.Duration) time.Duration {
-	var l2, rest time.Duration
-	for n, d := range ph {
-		switch n {
-		case "hosts":
-		case "arp":
-			l2 = d
-		default:
-			rest = max(rest, d)
-		}
-	}
-	return l2 + rest
+	return ph["arp"] + ph["liveness"]
 }
 
 // Finish stops the redraws and erases the line, so what follows (the

@@ -37,9 +37,12 @@ func TestProgress(t *testing.T) {
 	if err := p.WriteRecord(&device.Record{Schema: device.SchemaDevice, IP: "198.18.10.30"}); err != nil {
 		t.Fatal(err)
 	}
-	// Discovery took 2 s (ARP) + 3 s (the others); 250 addresses probed in
-	// the 5 s since: 50/s, 750 left, 15 s.
-	st = scanner.Stats{Probed: 250, Phases: map[string]time.Duration{"arp": 2 * time.Second, "wsd": 3 * time.Second, "sadp": 2 * time.Second}}
+	// ARP took 2 s and liveness 3 s before the per-host phase began; the
+	// discovery sweeps ran alongside it (the engine pipelines them) and take
+	// nothing from its time; 250 addresses probed in the 5 s since: 50/s,
+	// 750 left, 15 s.
+	st = scanner.Stats{Probed: 250, Phases: map[string]time.Duration{"arp": 2 * time.Second, "liveness": 3 * time.Second,
+		"wsd": 3 * time.Second, "sadp": 2 * time.Second, "discovery": 3 * time.Second}}
 	clock = clock.Add(7 * time.Second)
 	want := "probed 250/1000 (25.0%) · 2 up · 1 cameras · 1 flagged · 10s · 50 addr/s · ETA 15s"
 	if l := p.line(); l != want {
