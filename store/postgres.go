@@ -106,32 +106,11 @@ func ReadDSNFile(path string) (string, error) {
 // applied. They track the SQLite migrations one for one, so one version
 // number means one set of tables in both stores. Never edit one that has
 // shipped: append.
+//
+// Schema 1 is SQLite's with the one spelling PostgreSQL needs for an
+// auto-numbered key; deriving it keeps the two stores' tables one text.
 var pgMigrations = []string{
-	`CREATE TABLE runs (
-		seq         BIGSERIAL PRIMARY KEY,
-		id          TEXT NOT NULL UNIQUE,
-		started     TEXT NOT NULL,
-		finished    TEXT,
-		exit_status INTEGER,
-		interrupted INTEGER NOT NULL DEFAULT 0,
-		record      TEXT
-	);
-	CREATE TABLE observations (
-		run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-		key    TEXT NOT NULL,
-		ip     TEXT NOT NULL,
-		record TEXT NOT NULL,
-		PRIMARY KEY (run_id, key)
-	);
-	CREATE INDEX observations_key ON observations(key);
-	CREATE TABLE assets (
-		key        TEXT PRIMARY KEY,
-		first_seen TEXT NOT NULL,
-		last_seen  TEXT NOT NULL,
-		last_run   TEXT NOT NULL,
-		missed     INTEGER NOT NULL DEFAULT 0,
-		record     TEXT NOT NULL
-	);`,
+	strings.Replace(migrations[0], "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", 1),
 	migrationRunMeta,
 }
 

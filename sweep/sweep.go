@@ -91,22 +91,7 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 
 	var writeErr error
 	write := func(rec *device.Record) {
-		rr.HostsUp++
-		if rec.Camera {
-			rr.Cameras++
-		}
-		if rec.MakerUncatalogued {
-			if rr.UncataloguedMakers == nil {
-				rr.UncataloguedMakers = map[string]int{}
-			}
-			rr.UncataloguedMakers[rec.StatedMaker]++
-		}
-		if rec.Flagged {
-			rr.Flagged++
-		}
-		for _, f := range rec.Findings {
-			rr.Findings[f.Severity.String()]++
-		}
+		tally(&rr, rec)
 		if err := cfg.Writer.WriteRecord(rec); err != nil {
 			writeErr = fmt.Errorf("writing record of %s: %w", rec.IP, err)
 			stop()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,7 +53,7 @@ func (c *collector) emit(ev device.Evidence) {
 	defer c.mu.Unlock()
 	s := ev.Addr.String() + " " + string(ev.Source)
 	if ev.Source == device.SourceTCP {
-		s += " " + itoa(ev.Port) + " " + ev.Fields["tcp.state"]
+		s += " " + strconv.Itoa(int(ev.Port)) + " " + ev.Fields["tcp.state"]
 	} else {
 		s += " " + ev.Fields["icmp.echo"]
 	}
@@ -152,7 +153,7 @@ func TestSweep_connect(t *testing.T) {
 	if err := s.Sweep(t.Context(), scantest.Scope{ip("127.0.0.1")}, pace, c.emit); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"127.0.0.1 tcp " + itoa(closed) + " closed", "127.0.0.1 tcp " + itoa(open) + " open"}
+	want := []string{"127.0.0.1 tcp " + strconv.Itoa(int(closed)) + " closed", "127.0.0.1 tcp " + strconv.Itoa(int(open)) + " open"}
 	sort.Strings(want)
 	if got := c.sorted(); !slices.Equal(got, want) {
 		t.Errorf("evidence %v, want %v", got, want)

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -144,7 +145,10 @@ func (s *Sweeper) sweepRaw(ctx context.Context, scope scanner.Scope, pace scanne
 	return nil
 }
 
-func (s *Sweeper) readICMP(c net.PacketConn, r run, scope scanner.Scope, emit func(device.Evidence, string)) {
+// readFrom reads c until its deadline passes or it closes, and hands each
+// datagram from an in-scope address to judge. The raw sockets see every
+// ICMP message and TCP segment of the namespace, most of them not ours.
+func readFrom(c net.PacketConn, scope scanner.Scope, judge func(a netip.Addr, b []byte)) {
 	buf := make([]byte, 1500)
 	for {
 		n, from, err := c.ReadFrom(buf)
@@ -154,55 +158,34 @@ func (s *Sweeper) readICMP(c net.PacketConn, r run, scope scanner.Scope, emit fu
 			}
 			continue
 		}
-		a, ok := ipOf(from)
-		if !ok || !scope.Contains(a) {
-			continue
+		if a, ok := ipOf(from); ok && scope.Contains(a) {
+			judge(a, buf[:n])
 		}
-		m, err := icmp.ParseMessage(1, buf[:n])
+	}
+}
+
+func (s *Sweeper) readICMP(c net.PacketConn, r run, scope scanner.Scope, emit func(device.Evidence, string)) {
+	readFrom(c, scope, func(a netip.Addr, b []byte) {
+		m, err := icmp.ParseMessage(1, b)
 		if err != nil || m.Type != ipv4.ICMPTypeEchoReply {
-			continue
+			return
 		}
 		e, ok := m.Body.(*icmp.Echo)
 		if !ok || e.ID != int(r.id) || e.Seq != int(uint16(r.seq(a, 0))) {
-			continue // another process's ping, or no reply to ours
+			return // another process's ping, or no reply to ours
 		}
 		emit(device.Evidence{Source: SourceICMP, Addr: a, Fields: map[string]string{"icmp.echo": "reply"}}, a.String()+"/icmp")
-	}
+	})
 }
 
 func (s *Sweeper) readTCP(c net.PacketConn, r run, scope scanner.Scope, emit func(device.Evidence, string)) {
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := c.ReadFrom(buf)
-		if err != nil {
-			if isTimeout(err) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		a, ok := ipOf(from)
-		if !ok || !scope.Contains(a) {
-			continue
-		}
-		rep, err := parseReply(buf[:n])
+	readFrom(c, scope, func(a netip.Addr, b []byte) {
+		rep, err := parseReply(b)
 		if err != nil || rep.dport != r.sport || rep.ack != r.seq(a, rep.sport)+1 {
-			continue // someone else's traffic: the raw socket sees every TCP segment
+			return // someone else's traffic: the raw socket sees every TCP segment
 		}
-		emit(tcpEvidence(a, rep.sport, rep.state), a.String()+"/"+rep.state+"/"+itoa(rep.sport))
-	}
-}
-
-func itoa(p uint16) string {
-	var b [5]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + p%10)
-		p /= 10
-		if p == 0 {
-			return string(b[i:])
-		}
-	}
+		emit(tcpEvidence(a, rep.sport, rep.state), a.String()+"/"+rep.state+"/"+strconv.Itoa(int(rep.sport)))
+	})
 }
 
 func ipOf(a net.Addr) (netip.Addr, bool) {
