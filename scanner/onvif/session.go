@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 )
 
 // authMode is how a request proves who sends it.
@@ -41,7 +42,7 @@ type session struct {
 	cred    Credential
 	hasCred bool
 	mode    authMode // how later requests go once a login was accepted
-	digest  *digestAuth
+	digest  *authhdr.Digest
 }
 
 // answer is one HTTP exchange.
@@ -90,7 +91,7 @@ func (s *session) send(ctx context.Context, op, inner string, mode authMode) (an
 			return answer{}, fmt.Errorf("cnonce: %w", err)
 		}
 		soap = soapRequest("", op, inner)
-		authz = s.digest.authorization(s.cred.Username, s.cred.password, http.MethodPost, s.path, fmt.Sprintf("%x", cnonce))
+		authz = s.digest.Authorization(s.cred.Username, s.cred.password, http.MethodPost, s.path, fmt.Sprintf("%x", cnonce))
 	default:
 		soap = soapRequest("", op, inner)
 	}
@@ -260,7 +261,7 @@ func (s *session) login(ctx context.Context, op, inner string) (answer, authMode
 	if a.status != http.StatusUnauthorized {
 		return a, authWSSE, nil
 	}
-	d, ok := newDigest(a.challenges)
+	d, ok := authhdr.NewDigest(a.challenges)
 	if !ok {
 		return a, authWSSE, nil
 	}
@@ -277,7 +278,7 @@ func (s *session) sendAuthed(ctx context.Context, op, inner string) (answer, err
 	if err != nil || s.mode != authDigest || a.status != http.StatusUnauthorized {
 		return a, err
 	}
-	if d, ok := newDigest(a.challenges); ok && d.stale {
+	if d, ok := authhdr.NewDigest(a.challenges); ok && d.Stale() {
 		s.digest = d
 		return s.send(ctx, op, inner, authDigest)
 	}

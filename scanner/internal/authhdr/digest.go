@@ -1,4 +1,4 @@
-package onvif
+package authhdr
 
 import (
 	"crypto/md5"
@@ -7,19 +7,17 @@ import (
 	"fmt"
 	"hash"
 	"strings"
-
-	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 )
 
-// digestAuth answers an HTTP Digest challenge (RFC 7616, and RFC 2617's
-// form without qop) for the device service: the fallback of ONVIF Core
-// §5.9.1, where a device that wants HTTP authentication answers 401 with
-// WWW-Authenticate: Digest, and one that refuses a WS-Security token 400.
+// Digest answers an HTTP Digest challenge (RFC 7616, and RFC 2617's form
+// without qop) as cameras send it: the ONVIF device service's fallback
+// (ONVIF Core §5.9.1, a device that wants HTTP authentication answers 401
+// with WWW-Authenticate: Digest) and the makers' CGIs.
 // Only qop "auth" (or none) and the MD5 and SHA-256 algorithms are spoken;
 // "-sess" variants and auth-int, which cameras do not ask for alone, are
 // not. The nonce is reused for later requests of the same probe with the
 // count increased, as RFC 7616 §3.4 allows.
-type digestAuth struct {
+type Digest struct {
 	realm, nonce, opaque string
 	algorithm            string // as sent, "" when absent (MD5)
 	sha256               bool
@@ -28,18 +26,18 @@ type digestAuth struct {
 	nc                   int
 }
 
-// newDigest picks the challenge among WWW-Authenticate values that it can
+// NewDigest picks the challenge among WWW-Authenticate values that it can
 // answer, SHA-256 over MD5 when a device offers both (Hikvision sends two
 // challenges on newer firmware).
-func newDigest(values []string) (*digestAuth, bool) {
-	var best *digestAuth
+func NewDigest(values []string) (*Digest, bool) {
+	var best *Digest
 	for _, v := range values {
-		chs, _ := authhdr.Parse(v) // a half-read list still holds whole challenges
+		chs, _ := Parse(v) // a half-read list still holds whole challenges
 		for _, ch := range chs {
 			if !strings.EqualFold(ch.Scheme, "Digest") {
 				continue
 			}
-			d := &digestAuth{realm: ch.Realm()}
+			d := &Digest{realm: ch.Realm()}
 			d.nonce, _ = ch.Get("nonce")
 			d.opaque, _ = ch.Get("opaque")
 			d.algorithm, _ = ch.Get("algorithm")
@@ -74,7 +72,7 @@ func newDigest(values []string) (*digestAuth, bool) {
 	return best, best != nil
 }
 
-func (d *digestAuth) hash(parts ...string) string {
+func (d *Digest) hash(parts ...string) string {
 	var h hash.Hash
 	if d.sha256 {
 		h = sha256.New()
@@ -85,9 +83,16 @@ func (d *digestAuth) hash(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// authorization is the Authorization header for one request; cnonce is the
-// client's fresh random value.
-func (d *digestAuth) authorization(user, password, method, uri, cnonce string) string {
+// Stale reports the challenge's stale flag: the nonce expired, not the
+// password, and one fresh answer is due.
+func (d *Digest) Stale() bool { return d.stale }
+
+// SHA256 reports whether the SHA-256 challenge was chosen.
+func (d *Digest) SHA256() bool { return d.sha256 }
+
+// Authorization is the Authorization header for one request; cnonce is the
+// client's fresh random value. Each call counts one more use of the nonce.
+func (d *Digest) Authorization(user, password, method, uri, cnonce string) string {
 	d.nc++
 	ha1 := d.hash(user, d.realm, password)
 	ha2 := d.hash(method, uri)
@@ -114,7 +119,7 @@ func (d *digestAuth) authorization(user, password, method, uri, cnonce string) s
 }
 
 // quote makes an RFC 9110 quoted-string; header values never carry CR or
-// LF, which New and NewCredential keep out of paths and usernames.
+// LF, which the callers keep out of paths and usernames.
 func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }

@@ -1,10 +1,8 @@
-package onvif
+package authhdr
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/camsweep/camsweep/scanner/internal/authhdr"
 )
 
 // TestDigest_rfcVectors: the worked examples of RFC 2617 §3.5 (MD5, qop
@@ -21,12 +19,12 @@ func TestDigest_rfcVectors(t *testing.T) {
 			"Mufasa", "Circle of Life", "GET", "/dir/index.html", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, ok := newDigest([]string{tc.challenge})
+			d, ok := NewDigest([]string{tc.challenge})
 			if !ok {
 				t.Fatal("challenge refused")
 			}
-			h := d.authorization(tc.user, tc.password, tc.method, tc.uri, tc.cnonce)
-			chs, err := authhdr.Parse(h)
+			h := d.Authorization(tc.user, tc.password, tc.method, tc.uri, tc.cnonce)
+			chs, err := Parse(h)
 			if err != nil || len(chs) != 1 {
 				t.Fatalf("%s: %v", h, err)
 			}
@@ -35,7 +33,7 @@ func TestDigest_rfcVectors(t *testing.T) {
 					t.Errorf("%s = %q, want %q (%s)", k, v, want, h)
 				}
 			}
-			h = d.authorization(tc.user, tc.password, tc.method, tc.uri, tc.cnonce)
+			h = d.Authorization(tc.user, tc.password, tc.method, tc.uri, tc.cnonce)
 			if !strings.Contains(h, "nc=00000002") {
 				t.Errorf("second use: %s", h)
 			}
@@ -45,7 +43,7 @@ func TestDigest_rfcVectors(t *testing.T) {
 
 func TestNewDigest_choice(t *testing.T) {
 	// Hikvision's two challenges: SHA-256 is taken.
-	d, ok := newDigest([]string{
+	d, ok := NewDigest([]string{
 		`Digest qop="auth", realm="IP Camera(C2875)", nonce="a", stale="FALSE"`,
 		`Digest qop="auth", realm="IP Camera(C2875)", nonce="b", algorithm="SHA-256", stale="FALSE"`,
 	})
@@ -53,12 +51,12 @@ func TestNewDigest_choice(t *testing.T) {
 		t.Errorf("%+v", d)
 	}
 	// No qop: RFC 2069's form.
-	d, ok = newDigest([]string{`Digest realm="r", nonce="n", stale=TRUE`})
+	d, ok = NewDigest([]string{`Digest realm="r", nonce="n", stale=TRUE`})
 	if !ok || d.qop || !d.stale {
 		t.Errorf("%+v", d)
 	}
 	for _, bad := range []string{`Basic realm="x"`, `Digest realm="x", qop="auth-int", nonce="n"`, `Digest realm="x", algorithm=MD5-sess, nonce="n"`, `Digest realm="x"`, ``} {
-		if d, ok := newDigest([]string{bad}); ok {
+		if d, ok := NewDigest([]string{bad}); ok {
 			t.Errorf("%q answered: %+v", bad, d)
 		}
 	}
