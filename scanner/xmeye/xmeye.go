@@ -31,7 +31,6 @@ package xmeye
 import (
 	"time"
 
-	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
@@ -47,7 +46,7 @@ const (
 // it or broadcast the answer. There we also hear our own search (msgid
 // 1530, not a match) and other clients' replies: a reply is evidence of
 // whoever sent it.
-var Spec = udpsweep.Spec{Source: device.SourceXMEye, Port: Port, Broadcast: true, ListenGroup: true, Probe: Search, Judge: udpsweep.Fields(Parse)}
+var Spec = udpsweep.Spec{Source: Source, Port: Port, Broadcast: true, ListenGroup: true, Probe: Search, Judge: udpsweep.Fields(Parse)}
 
 // Config configures a Sweeper (udpsweep.Options; UnicastOnly sends no
 // broadcast). Zero values take the defaults.

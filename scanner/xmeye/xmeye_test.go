@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner/internal/scantest"
 )
 
@@ -40,7 +39,7 @@ func TestSweeper_Sweep_unicastReplies(t *testing.T) {
 		t.Fatalf("evidence %v", got)
 	}
 	ev := got[netip.MustParseAddr("127.0.0.2")][0]
-	if ev.Source != device.SourceXMEye || ev.Port != uint16(port) || ev.MAC != "" ||
+	if ev.Source != Source || ev.Port != uint16(port) || ev.MAC != "" ||
 		ev.Fields["xmeye.serial"] != "c5f2a8e91d7b3046" || ev.Fields["xmeye.ipv4_address"] != "192.168.1.10" {
 		t.Errorf("evidence %+v", ev)
 	}
