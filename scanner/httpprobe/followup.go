@@ -38,6 +38,8 @@ type FollowUp struct {
 	// NeedsGuess asks the follow-up only when Config.Guess names Maker
 	// from the root page, not when the root page names nobody: a request
 	// to a fragile device is spent only where it is likely to be answered.
+	// A scan with a credential for the host (Config.Login) asks it of a
+	// root page that names nobody too.
 	NeedsGuess bool
 	// Group names follow-ups that go to one CGI of one maker: after an
 	// answer 401, 403 or 404 to one of them the rest of the group is not
@@ -133,7 +135,7 @@ func isToken(s string) bool {
 	return true
 }
 
-func (p *Prober) followUpRequest(ap netip.AddrPort, overTLS bool, f FollowUp, last bool) string {
+func (p *Prober) followUpRequest(ap netip.AddrPort, overTLS bool, f FollowUp, last bool, auth *authState) string {
 	conn := "keep-alive"
 	if last {
 		conn = "close"
@@ -143,6 +145,7 @@ func (p *Prober) followUpRequest(ap netip.AddrPort, overTLS bool, f FollowUp, la
 	b.WriteString("Host: " + hostHeader(ap, overTLS) + "\r\n")
 	b.WriteString("User-Agent: " + p.cfg.UserAgent + "\r\n")
 	b.WriteString("Accept: */*\r\n")
+	b.WriteString(auth.header(f))
 	if f.Body != "" || f.Method == "POST" {
 		if f.ContentType != "" {
 			b.WriteString("Content-Type: " + f.ContentType + "\r\n")
@@ -154,8 +157,9 @@ func (p *Prober) followUpRequest(ap netip.AddrPort, overTLS bool, f FollowUp, la
 	return b.String()
 }
 
-// followUps picks the follow-ups for a root page's fields.
-func (p *Prober) followUps(root map[string]string) []FollowUp {
+// followUps picks the follow-ups for a root page's fields; credentialed
+// when the scan holds a login for the host.
+func (p *Prober) followUps(root map[string]string, credentialed bool) []FollowUp {
 	guess := ""
 	if p.cfg.Guess != nil {
 		guess = p.cfg.Guess(root)
@@ -166,7 +170,7 @@ func (p *Prober) followUps(root map[string]string) []FollowUp {
 		case f.Maker == "",
 			f.Maker == AnyMaker && guess != NotACamera,
 			f.Maker != AnyMaker && f.Maker == guess,
-			f.Maker != AnyMaker && guess == "" && !f.NeedsGuess:
+			f.Maker != AnyMaker && guess == "" && (!f.NeedsGuess || credentialed):
 			out = append(out, f)
 		}
 	}
@@ -227,8 +231,11 @@ func (c *conn) keep(r *Response, rerr error) {
 
 // askFollowUps asks fs on c, one pace.Wait per request and per redial, and
 // returns one Evidence per answer. It stops at the first silence: a device
-// that does not answer one request is not asked the next.
-func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace scanner.Pacer, ev func(path string, f map[string]string)) error {
+// that does not answer one request is not asked the next. With auth, the
+// first answer 401 whose challenge it can answer is asked again with the
+// login (when the host's one attempt is not spent yet), and the later
+// follow-ups carry it; the answers say so in http.login.
+func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace scanner.Pacer, auth *authState, ev func(path string, f map[string]string)) error {
 	var errs []error
 	refused := map[string]bool{} // groups answered 401, 403 or 404
 	for i, f := range fs {
@@ -238,17 +245,9 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 		if err := pace.Wait(ctx); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
-		req := p.followUpRequest(c.ap, c.overTLS, f, i == len(fs)-1)
-		raw, rerr, fresh, err := c.roundTrip(ctx, req)
-		if err == nil && len(raw) == 0 && !fresh && !timedOut(rerr) {
-			// The server closed the kept-alive connection between
-			// requests: ask once more on a new one.
-			c.close()
-			if err := pace.Wait(ctx); err != nil {
-				return errors.Join(append(errs, err)...)
-			}
-			raw, rerr, _, err = c.roundTrip(ctx, req)
-		}
+		last := i == len(fs)-1
+		authed := auth != nil && (auth.digest != nil || auth.basic) && !auth.failed
+		raw, rerr, err := p.ask(ctx, c, f, last, auth, pace)
 		if ctx.Err() != nil {
 			c.close()
 			return errors.Join(append(errs, ctx.Err())...)
@@ -269,10 +268,63 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 			errs = append(errs, fmt.Errorf("%s %s: %w", f.Method, f.Path, ErrNotHTTP))
 			break
 		}
+		var challenged map[string]string // the 401's own fields: its realm is evidence
+		if r.Status == 401 && !authed && auth != nil && auth.challenge(r, c.overTLS) && p.logins.spend(c.ap.Addr()) {
+			challenged = r.Fields()
+			if err := pace.Wait(ctx); err != nil {
+				ev(f.Path, challenged)
+				return errors.Join(append(errs, err)...)
+			}
+			raw, rerr, err = p.ask(ctx, c, f, last, auth, pace)
+			if err != nil || len(raw) == 0 || ctx.Err() != nil {
+				c.close()
+				ev(f.Path, challenged)
+				if err != nil && !netquiet.Silent(err) {
+					errs = append(errs, fmt.Errorf("%s %s: %w", f.Method, f.Path, err))
+				}
+				break
+			}
+			r, perr = ParseResponse(raw)
+			c.keep(r, rerr)
+			if errors.Is(perr, ErrNotHTTP) {
+				errs = append(errs, fmt.Errorf("%s %s: %w", f.Method, f.Path, ErrNotHTTP))
+				break
+			}
+			authed = true
+		}
+		if authed && r.Status == 401 && challenged == nil && auth.challenge(r, c.overTLS) && auth.digest != nil && auth.digest.Stale() {
+			// The nonce expired, not the password: answer the fresh
+			// one once.
+			if err := pace.Wait(ctx); err != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			if raw2, rerr2, err2 := p.ask(ctx, c, f, last, auth, pace); err2 == nil && len(raw2) > 0 {
+				if r2, perr2 := ParseResponse(raw2); !errors.Is(perr2, ErrNotHTTP) {
+					r, perr, rerr = r2, perr2, rerr2
+					c.keep(r, rerr)
+				}
+			}
+		}
+		if authed && r.Status == 401 {
+			auth.failed = true
+		}
 		if f.Group != "" && (r.Status == 401 || r.Status == 403 || r.Status == 404) {
 			refused[f.Group] = true
 		}
 		fields := r.Fields()
+		if challenged != nil {
+			for k, v := range challenged {
+				if _, ok := fields[k]; !ok {
+					fields[k] = v
+				}
+			}
+		}
+		if authed {
+			fields["http.login"] = LoginAccepted
+			if r.Status == 401 {
+				fields["http.login"] = LoginRefused
+			}
+		}
 		switch {
 		case !f.Icon:
 			maps.Copy(fields, BodyFields(r.Body))
@@ -285,6 +337,21 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ask sends f on c, with the login when auth holds an accepted challenge,
+// and asks once more on a new connection when the server closed the
+// kept-alive one between requests.
+func (p *Prober) ask(ctx context.Context, c *conn, f FollowUp, last bool, auth *authState, pace scanner.Pacer) (raw []byte, rerr, err error) {
+	raw, rerr, fresh, err := c.roundTrip(ctx, p.followUpRequest(c.ap, c.overTLS, f, last, auth))
+	if err == nil && len(raw) == 0 && !fresh && !timedOut(rerr) {
+		c.close()
+		if err := pace.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+		raw, rerr, _, err = c.roundTrip(ctx, p.followUpRequest(c.ap, c.overTLS, f, last, auth))
+	}
+	return raw, rerr, err
 }
 
 // wholeBody reports whether r's body is all the server sent: framed and

@@ -339,7 +339,7 @@ func TestProber_followUps_gating(t *testing.T) {
 	} {
 		p := scantest.Build(t, New, Config{FollowUps: fs, Guess: func(map[string]string) string { return guess }})
 		var got []string
-		for _, f := range p.followUps(nil) {
+		for _, f := range p.followUps(nil, false) {
 			got = append(got, f.Path)
 		}
 		if !slices.Equal(got, want) {
@@ -353,7 +353,7 @@ func TestProber_followUps_gating(t *testing.T) {
 func TestDefaultFollowUps_budget(t *testing.T) {
 	for guess, want := range map[string]int{"hikvision": 3, "dahua": 6, "axis": 4, "avtech": 2, "vivotek": 2, "": 4, NotACamera: 0} {
 		p := scantest.Build(t, New, Config{Guess: func(map[string]string) string { return guess }})
-		if n := len(p.followUps(nil)); n != want {
+		if n := len(p.followUps(nil, false)); n != want {
 			t.Errorf("guess %q: %d follow-ups, want %d", guess, n, want)
 		}
 	}

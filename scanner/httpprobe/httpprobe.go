@@ -82,11 +82,20 @@ type Config struct {
 	// so that only that maker's follow-ups are asked; nil asks them all.
 	// The package itself knows no makers.
 	Guess func(root map[string]string) string
+	// Login returns the credential the user supplied for addr's range,
+	// if any. A follow-up answered 401 is then asked once more with it
+	// (Digest, or Basic inside TLS), once per host in the whole scan; a
+	// host whose root page names no maker is then also asked the
+	// NeedsGuess follow-ups: the user asked for this range to be read
+	// with credentials, so each maker's device-information CGI is worth
+	// its one request. nil: no login, ever.
+	Login func(addr netip.Addr) (Login, bool)
 }
 
 // Prober is the "http" PortProber.
 type Prober struct {
-	cfg Config
+	cfg    Config
+	logins logins
 }
 
 var _ scanner.PortProber = (*Prober)(nil)
@@ -182,8 +191,14 @@ func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.P
 		errs = append(errs, rerr)
 	}
 	if ctx.Err() == nil && perr == nil {
-		if fs := p.followUps(root); len(fs) > 0 {
-			err := p.askFollowUps(ctx, c, fs, pace, func(path string, f map[string]string) {
+		var auth *authState
+		if p.cfg.Login != nil {
+			if l, ok := p.cfg.Login(ap.Addr()); ok {
+				auth = &authState{login: l}
+			}
+		}
+		if fs := p.followUps(root, auth != nil); len(fs) > 0 {
+			err := p.askFollowUps(ctx, c, fs, pace, auth, func(path string, f map[string]string) {
 				ev = append(ev, evidence(path, f))
 			})
 			if err != nil {
