@@ -103,6 +103,12 @@ type Device struct {
 	ClaimMACs int      `yaml:"claim_macs,omitempty"`
 	Peers     []string `yaml:"peers,omitempty,flow"`
 
+	// Records are the cameras an announcing recorder pulls RTSP/RTP from
+	// with its password; StreamKbps is an announcing camera's RTP bit
+	// rate (lab/emulator/stream.go).
+	Records    []string `yaml:"records,omitempty,flow"`
+	StreamKbps int      `yaml:"stream_kbps,omitempty"`
+
 	replayDir string // the spec's corpus, set by validation
 }
 
@@ -360,6 +366,17 @@ func (v *validator) validate(s *Spec) error {
 		if d.Brand != "" && d.Profile != emulator.ProfileHikvision && d.Profile != emulator.ProfileDahua {
 			return v.errf(v.at("devices", i, "brand"), "brand %q: only hikvision-camera and dahua-camera devices take an OEM brand", d.Brand)
 		}
+		if (len(d.Records) > 0 || d.StreamKbps != 0) && !d.Announce {
+			return v.errf(v.at("devices", i), "device %q: records and stream_kbps need announce: true", d.Name)
+		}
+		if d.StreamKbps < 0 || d.StreamKbps > 1000000 {
+			return v.errf(v.at("devices", i, "stream_kbps"), "stream_kbps %d of device %q: want 1 to 1000000", d.StreamKbps, d.Name)
+		}
+		for _, r := range d.Records {
+			if a, err := netip.ParseAddr(r); err != nil || !a.Is4() || !LabRange.Contains(a) || len(d.Records) > 16 {
+				return v.errf(v.at("devices", i, "records"), "records %q of device %q: want at most 16 IPv4 addresses in %s", r, d.Name, LabRange)
+			}
+		}
 	}
 	if err := v.validateHostile(s, used); err != nil {
 		return err
@@ -594,11 +611,17 @@ func (d Device) emulatorDevice() emulator.Device {
 			peers = append(peers, a)
 		}
 	}
+	var records []netip.Addr
+	for _, r := range d.Records {
+		if a, err := netip.ParseAddr(r); err == nil {
+			records = append(records, a)
+		}
+	}
 	return emulator.Device{
 		Claims: claims, ClaimMACs: d.ClaimMACs, Peers: peers,
 		Name: d.Name, Profile: d.Profile, MAC: hw, Model: d.Model, Serial: d.Serial,
 		Firmware: d.Firmware, Realm: d.Realm, Server: d.Server, Password: d.Password,
 		Brand: d.Brand, ONVIFAuth: d.ONVIFAuth, ReplayDir: d.replayDir, ReplayKey: d.Replay,
-		Announce: d.Announce,
+		Announce: d.Announce, Records: records, StreamKbps: d.StreamKbps,
 	}
 }

@@ -55,6 +55,9 @@ func (a *announcer) Open(addr netip.Addr) error {
 func (a *announcer) Serve(ctx context.Context) {
 	t := time.NewTicker(AnnounceEvery)
 	defer t.Stop()
+	for _, cam := range a.e.Device.Records {
+		go a.record(ctx, cam)
+	}
 	for {
 		a.once()
 		select {

@@ -115,8 +115,16 @@ type Device struct {
 	// XAddrs, the SSDP hijacker's LOCATIONs.
 	Peers []netip.Addr
 	// Announce makes the device talk unasked (DHCP, its maker's cloud in
-	// DNS, its discovery notice): announce.go.
+	// DNS, its discovery notice): announce.go. An announcing device
+	// with an RTSP service also streams to a recorder that asks
+	// (stream.go).
 	Announce bool
+	// Records are the cameras an announcing recorder pulls RTSP/RTP
+	// from, with Password as the cameras' admin password (stream.go).
+	Records []netip.Addr
+	// StreamKbps is an announcing camera's RTP bit rate (0:
+	// DefaultStreamKbps).
+	StreamKbps int
 }
 
 // Timeouts bound every connection.
@@ -249,6 +257,7 @@ func New(d Device) (*Emulator, error) {
 	e.Services = append(e.Services, e.upnpServices()...)
 	if d.Announce {
 		e.Raw = &announcer{e: e}
+		e.enableStreaming()
 	}
 	return e, nil
 }
