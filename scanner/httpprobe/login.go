@@ -19,7 +19,9 @@ type Login struct {
 }
 
 // String redacts the password.
-func (l Login) String() string { return fmt.Sprintf("httpprobe.Login{user %q, password redacted}", l.Username) }
+func (l Login) String() string {
+	return fmt.Sprintf("httpprobe.Login{user %q, password redacted}", l.Username)
+}
 
 // GoString redacts the password under %#v too.
 func (l Login) GoString() string { return l.String() }

@@ -19,7 +19,16 @@ type Credential struct {
 	Prefixes []netip.Prefix
 	Username string
 	password string
+	// HTTP allows the web follow-ups' one Digest login with this
+	// credential (protocols: [onvif, http]); ONVIF alone is the default,
+	// so that a device sees one login per scan unless the user asks for
+	// two.
+	HTTP bool
 }
+
+// Password is the secret, for the prober that logs in with it. Never log
+// or store it.
+func (c Credential) Password() string { return c.password }
 
 // NewCredential builds a Credential; prefixes must be non-empty.
 func NewCredential(prefixes []netip.Prefix, username, password string) (Credential, error) {
@@ -81,6 +90,7 @@ const MaxCredentialsFile = 1 << 20
 //	  - cidrs: [198.18.10.0/24]
 //	    username: admin
 //	    password: secret
+//	    protocols: [onvif, http]   # optional; [onvif] when absent
 //
 // Errors name the entry, line and field, never a value: a secret typed into
 // the wrong field must not reach a log. See ParseCredentials for warnings.
@@ -135,6 +145,7 @@ func ParseCredentials(r io.Reader) (Credentials, []string, error) {
 		}
 		var ps []netip.Prefix
 		var user, pass string
+		useHTTP := false
 		seen := map[string]bool{}
 		for j := 0; j+1 < len(e.Content); j += 2 {
 			k, v := e.Content[j], e.Content[j+1]
@@ -167,14 +178,35 @@ func ParseCredentials(r io.Reader) (Credentials, []string, error) {
 				} else {
 					pass = v.Value
 				}
+			case "protocols":
+				if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+					return nil, nil, fmt.Errorf("credentials: %s: line %d: protocols: want a list of onvif and http", where, v.Line)
+				}
+				onvifToo := false
+				for _, pn := range v.Content {
+					switch {
+					case pn.Kind == yaml.ScalarNode && pn.Value == "onvif":
+						onvifToo = true
+					case pn.Kind == yaml.ScalarNode && pn.Value == "http":
+						useHTTP = true
+					default:
+						return nil, nil, fmt.Errorf("credentials: %s: line %d: protocols: %s is not onvif or http", where, pn.Line, safeKey(pn.Value))
+					}
+				}
+				if !onvifToo {
+					// The ONVIF prober reads the same file; a credential
+					// for http only is a later need, not a silent one.
+					return nil, nil, fmt.Errorf("credentials: %s: line %d: protocols: onvif is required (http adds the web login)", where, v.Line)
+				}
 			default:
-				return nil, nil, fmt.Errorf("credentials: %s: line %d: unknown key %s (want cidrs, username, password)", where, k.Line, safeKey(k.Value))
+				return nil, nil, fmt.Errorf("credentials: %s: line %d: unknown key %s (want cidrs, username, password, protocols)", where, k.Line, safeKey(k.Value))
 			}
 		}
 		c, err := NewCredential(ps, user, pass)
 		if err != nil {
 			return nil, nil, fmt.Errorf("credentials: %s: %w", where, err)
 		}
+		c.HTTP = useHTTP
 		out = append(out, c)
 	}
 	return out, warns, nil

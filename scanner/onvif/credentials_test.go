@@ -118,7 +118,7 @@ func TestParseCredentials_secretsNeverEchoed(t *testing.T) {
 		{"credentials:\n  - cidrs: " + secret + "\n    username: admin\n    password: x\n",
 			"credentials: entry 1 (line 2): line 2: cidrs: want a list of CIDRs or addresses"},
 		{"credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    " + secret + ": x\n",
-			"credentials: entry 1 (line 2): line 4: unknown key (not shown) (want cidrs, username, password)"},
+			"credentials: entry 1 (line 2): line 4: unknown key (not shown) (want cidrs, username, password, protocols)"},
 		{"credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: [" + secret + "]\n",
 			"credentials: entry 1 (line 2): line 4: password: want a string"},
 		{"credentials:\n  - cidrs:\n      - {" + secret + ": 1}\n    username: admin\n    password: x\n",
@@ -207,4 +207,30 @@ func FuzzParseCredentials(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseCredentials_protocols: the web login is opt-in per entry; a
+// protocol list without onvif, or with an unknown name, is refused with
+// its line.
+func TestParseCredentials_protocols(t *testing.T) {
+	base := "credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: " + secret + "\n"
+	cs, err := LoadCredentials(strings.NewReader(base))
+	if err != nil || len(cs) != 1 || cs[0].HTTP {
+		t.Fatalf("default: %v %v", cs, err)
+	}
+	cs, err = LoadCredentials(strings.NewReader(base + "    protocols: [onvif, http]\n"))
+	if err != nil || !cs[0].HTTP || cs[0].Password() != secret {
+		t.Fatalf("onvif+http: %v %v", cs, err)
+	}
+	for bad, want := range map[string]string{
+		"    protocols: [http]\n":          "line 5: protocols: onvif is required",
+		"    protocols: [onvif, telnet]\n": `line 5: protocols: "telnet" is not onvif or http`,
+		"    protocols: onvif\n":           "line 5: protocols: want a list",
+		"    protocols: []\n":              "line 5: protocols: want a list",
+	} {
+		_, err := LoadCredentials(strings.NewReader(base + bad))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", bad, err, want)
+		}
+	}
 }
