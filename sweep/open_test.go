@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camsweep/camsweep/internal/exitcode"
+	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/targets"
 )
 
@@ -227,7 +228,7 @@ func TestCredentialsWarnings(t *testing.T) {
 		}
 		os.Chmod(p, tt.mode)
 		var logs bytes.Buffer
-		if _, err := onvifProber(wireOpts{Timeout: time.Second, Log: zerolog.New(&logs)}, p); err != nil {
+		if _, err := onvifProber(wireOpts{WireConfig: scanner.WireConfig{Timeout: time.Second, Log: zerolog.New(&logs)}}, p); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range tt.warns {

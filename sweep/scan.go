@@ -164,13 +164,19 @@ func (s *Scan) buildEngine() error {
 	}
 	s.oui = ouiTable.Fields
 	s.privilege = privilegeMode()
-	w := wireOpts{Iface: o.Interface, Timeout: o.Timeout, Dial: dial, UserAgent: ua, Log: o.Log,
-		ARPRetries: o.ARPRetries, ARPWait: o.ARPWait, Raw: s.privilege == privilegeRaw}
-	sweeps, err := sweepers(w)
+	ports := make([]uint16, 0, len(o.Ports))
+	for _, p := range o.Ports {
+		ports = append(ports, uint16(p)) // 1-65535: Validate
+	}
+	w := wireOpts{WireConfig: scanner.WireConfig{Iface: o.Interface, Timeout: o.Timeout, ConnTimeout: o.ConnTimeout,
+		Ports: ports, Dial: dial, UserAgent: ua, Log: o.Log,
+		ARPRetries: o.ARPRetries, ARPWait: o.ARPWait, Raw: s.privilege == privilegeRaw},
+		Credentials: o.Credentials, guess: httpGuess(s.fp)}
+	sweeps, hostProbers, portProbers, err := build(w)
 	if err != nil {
 		return err
 	}
-	hostProbers, portProbers, live, err := s.probers(w)
+	live, err := s.liveness(w)
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camsweep/camsweep/scanner"
 )
 
-// TestWire_methodIsEvidenceSource: every sweeper and prober wire.go lists
-// is named once, and its name is the Source of its evidence, the prefix
-// of its fields in vendors/FIELDS.md: one spelling for the method, the
-// record's evidence and the rules. A new protocol that names its method
-// one way and its fields another fails here.
+// TestWire_methodIsEvidenceSource: every method of the list in
+// methods.go is named once, builds a sweeper or prober of its kind whose
+// Name is the list's, and that name is the Source of its evidence, the
+// prefix of its fields in vendors/FIELDS.md: one spelling for the method,
+// the record's evidence and the rules. A new protocol that names its
+// method one way and its fields another fails here.
 func TestWire_methodIsEvidenceSource(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "vendors", "FIELDS.md"))
 	if err != nil {
@@ -22,39 +29,111 @@ func TestWire_methodIsEvidenceSource(t *testing.T) {
 		prefixes[m[1]] = true
 	}
 	o := testOptions()
-	o.NoLiveness = true
-	s := &Scan{opts: o}
-	w := wireOpts{Iface: "", Timeout: o.Timeout, Log: o.Log}
-	sws, err := sweepers(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hps, pps, _, err := s.probers(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, x := range sws {
-		names = append(names, x.Name())
-	}
-	for _, x := range hps {
-		names = append(names, x.Name())
-	}
-	for _, x := range pps {
-		names = append(names, x.Name())
-	}
-	t.Logf("methods %v", names)
-	if len(names) < 12 {
-		t.Fatalf("only %d methods wired: %v", len(names), names)
+	// Raw, so that ARP is built too (nothing is opened before Sweep).
+	w := wireOpts{WireConfig: scanner.WireConfig{Timeout: o.Timeout, Log: o.Log, Raw: true}}
+	if len(methods) < 15 {
+		t.Fatalf("only %d methods listed", len(methods))
 	}
 	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] {
-			t.Errorf("method %q wired twice", n)
+	for _, m := range methods {
+		if seen[m.Name] {
+			t.Errorf("method %q listed twice", m.Name)
 		}
-		seen[n] = true
-		if !prefixes[n] {
-			t.Errorf("method %q: vendors/FIELDS.md lists no %s.* field; its name and its evidence's source differ", n, n)
+		seen[m.Name] = true
+		if !prefixes[m.Name] {
+			t.Errorf("method %q: vendors/FIELDS.md lists no %s.* field; its name and its evidence's source differ", m.Name, m.Name)
+		}
+		if strings.TrimSpace(m.Help) == "" || strings.Contains(m.Help, "\n") {
+			t.Errorf("method %q: help %q, want one line", m.Name, m.Help)
+		}
+		var name string
+		var kinds int
+		if m.sweeper != nil {
+			kinds++
+			x, err := m.sweeper(w)
+			if err != nil || x == nil {
+				t.Fatalf("method %q: %v, %v", m.Name, x, err)
+			}
+			name = x.Name()
+			if m.Kind != KindSweeper {
+				t.Errorf("method %q: a sweeper listed as %s", m.Name, m.Kind)
+			}
+		}
+		if m.host != nil {
+			kinds++
+			x, err := m.host(w)
+			if err != nil || x == nil {
+				t.Fatalf("method %q: %v, %v", m.Name, x, err)
+			}
+			name = x.Name()
+			if m.Kind != KindHost {
+				t.Errorf("method %q: a host prober listed as %s", m.Name, m.Kind)
+			}
+		}
+		if m.port != nil {
+			kinds++
+			x, err := m.port(w)
+			if err != nil || x == nil {
+				t.Fatalf("method %q: %v, %v", m.Name, x, err)
+			}
+			name = x.Name()
+			if m.Kind != KindPort {
+				t.Errorf("method %q: a port prober listed as %s", m.Name, m.Kind)
+			}
+		}
+		if kinds != 1 {
+			t.Errorf("method %q has %d constructors, want 1", m.Name, kinds)
+		}
+		if name != m.Name {
+			t.Errorf("method listed as %q builds %q", m.Name, name)
+		}
+	}
+}
+
+// TestBuild_order: the engine gets the methods by kind in the list's
+// order, the order the run record names them; ARP is left out without
+// raw sockets, with one warning.
+func TestBuild_order(t *testing.T) {
+	var logs strings.Builder
+	w := wireOpts{WireConfig: scanner.WireConfig{Timeout: time.Second, Log: zerolog.New(&logs)}}
+	sws, hps, pps, err := build(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range sws {
+		got = append(got, x.Name())
+	}
+	for _, x := range hps {
+		got = append(got, x.Name())
+	}
+	for _, x := range pps {
+		got = append(got, x.Name())
+	}
+	want := "wsd sadp dhip dvrip5050 xmeye mdns ssdp tcp http rtsp onvif tls dvrip hiksdk"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("methods %q, want %q", g, want)
+	}
+	if !strings.Contains(logs.String(), "skipping the ARP sweep") {
+		t.Errorf("no ARP warning without raw sockets: %q", logs.String())
+	}
+}
+
+// TestMethodsHelp: every method has its entry in the help, with its kind,
+// and no line passes the width (no word of the help is that long).
+func TestMethodsHelp(t *testing.T) {
+	h := MethodsHelp(88)
+	for _, m := range Methods() {
+		if !strings.Contains(h, "  "+m.Name+" ("+string(m.Kind)+"):\n") {
+			t.Errorf("help lacks %s (%s):\n%s", m.Name, m.Kind, h)
+		}
+	}
+	if !strings.Contains(h, "UDP 34569") {
+		t.Errorf("help lacks XMEye's port:\n%s", h)
+	}
+	for _, l := range strings.Split(h, "\n") {
+		if len(l) > 88 {
+			t.Errorf("help line of %d columns: %q", len(l), l)
 		}
 	}
 }

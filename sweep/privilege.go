@@ -1,9 +1,6 @@
 package sweep
 
-import (
-	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/arp"
-)
+import "github.com/camsweep/camsweep/scanner/arp"
 
 // Privilege modes of the run record: the words the README documents for
 // its privilege field, which machines compare; privilegeNote says what
@@ -30,20 +27,4 @@ func privilegeMode() string {
 		return privilegeRaw
 	}
 	return privilegeUnprivileged
-}
-
-// arpSweeper is the ARP sweep of the directly connected subnets (or -i's);
-// without CAP_NET_RAW it says so once and is left out: the neighbour table
-// still gives the MACs of on-link hosts the TCP probes touched.
-func arpSweeper(o wireOpts) (scanner.Sweeper, error) {
-	if !o.Raw {
-		o.Log.Warn().Msg("no CAP_NET_RAW: skipping the ARP sweep; MACs come from the kernel neighbour table (run as root or grant cap_net_raw for layer 2 discovery)")
-		return nil, nil
-	}
-	return arp.New(arp.Config{
-		Iface:   o.Iface,
-		Retries: o.ARPRetries,
-		Wait:    o.ARPWait,
-		Log:     o.Log.With().Str("sweeper", "arp").Logger(),
-	})
 }

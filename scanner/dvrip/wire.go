@@ -1,0 +1,25 @@
+package dvrip
+
+import (
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Source names the realm prober (TCP 37777) and its evidence;
+// SearchSource the legacy discovery on UDP 5050 and its evidence.
+const (
+	Source       = device.SourceDVRIP
+	SearchSource = device.SourceDVRIP5050
+)
+
+// Wire is the realm prober of a scan (sweep/methods.go): one request on
+// an open 37777, no login.
+func Wire(w scanner.WireConfig) (scanner.PortProber, error) {
+	return New(Config{PortConfig: scanner.PortConfig{Timeout: w.Timeout, Dial: w.Dial}})
+}
+
+// WireSearch is the UDP 5050 search of a scan, by unicast to every
+// target: no broadcast.
+func WireSearch(w scanner.WireConfig) (scanner.Sweeper, error) {
+	return NewSweeper(SearchConfig{Iface: w.Iface})
+}

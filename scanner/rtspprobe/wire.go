@@ -1,0 +1,14 @@
+package rtspprobe
+
+import (
+	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner"
+)
+
+// Source is the method's name and its evidence's source.
+const Source = device.SourceRTSP
+
+// Wire is the method of a scan (sweep/methods.go).
+func Wire(w scanner.WireConfig) (scanner.PortProber, error) {
+	return New(Config{PortConfig: scanner.PortConfig{Timeout: w.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}})
+}
