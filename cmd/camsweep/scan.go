@@ -22,7 +22,7 @@ type scanFlags struct {
 	quiet   bool
 }
 
-const scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
+var scanLong = `Scan the given targets for IP cameras, NVRs and DVRs, identify the maker behind each
 device, place it in a zone and report the ones a policy covers.
 
 TARGETS are IPv4 addresses (198.18.1.7), CIDRs (198.18.1.0/24) and ranges
@@ -32,39 +32,18 @@ expanded in memory, so a /8 costs nothing up front. camsweep never probes 0.0.0.
 127.0.0.0/8, multicast, 240.0.0.0/4, 255.255.255.255, nor the network and broadcast
 address of a CIDR of /30 or wider; it says so when that removes an address you named.
 
-WHAT IS SENT (read-only, paced for fragile embedded devices):
-  0. with CAP_NET_RAW, an ARP request to every target on a directly connected subnet;
-     a target there that does not answer is absent and gets nothing more.
-  0b. liveness, on every other target (routed ranges; all targets without raw sockets):
-     one ICMP echo and a TCP SYN to 80 and 554 (raw, with CAP_NET_RAW), else a connect
-     to 80 and 554, at most --new-rate (250) new addresses a second per /16; only targets
-     that answer (a reply, a SYN-ACK or a RST) or that a multicast reply named get the
-     unicast probes of 1 and the connects of 2 (--no-liveness: every target does).
-  1. discovery, for all targets at once: one probe multicast on each interface (or the
-     one -i names) and one unicast to every target, for ONVIF WS-Discovery (UDP 3702,
-     typed probes), Hikvision SADP (UDP 37020), Dahua DHIP (UDP 37810), mDNS/DNS-SD
-     (UDP 5353, to 224.0.0.251 and, on interfaces with an IPv6 link-local address, to
-     ff02::fb as well) and SSDP (UDP 1900; the device description at LOCATION is fetched
-     only from in-scope addresses), and for Xiongmai XMEye (UDP 34569) one broadcast to
-     255.255.255.255 pinned to each of those interfaces instead of the multicast;
-     replies are collected for a short window. Routed subnets never see multicast or
-     broadcast: the unicast probes are what find cameras there. Dahua's legacy search
-     (UDP 5050) goes by unicast only.
-  2. per host: a TCP connect to each of --ports (default 80,443,554,8000,8080,8443,
-     37777,34567,5000). An address silent on the first three ports that no discovery
-     reply came from counts as absent and is not tried further;
-  3. on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this
-     is fingerprinting, not trust), then a few unauthenticated follow-ups (maker
-     pages, /favicon.ico unless the page is clearly no camera's); on open RTSP ports
-     one OPTIONS and, when that shows no authentication realm, one DESCRIBE without
-     credentials; on 37777 the Dahua DVRIP realm request that precedes a login (no
-     login follows); on 8000, after a second of listening, nmap's "GET / HTTP/1.0";
-     on 80, 8080, 8899 and 2000 (and the port of an XAddr WS-Discovery announced for
-     the same address) the ONVIF device service, at most 6 SOAP requests per device:
-     clock, services, identity, interfaces, host name, scopes, anonymously; with a
-     --credentials entry for the address, one login (WS-Security, or HTTP Digest when
-     the device asks for it) after an anonymous refusal.
-No password is ever guessed and no setting is ever changed. Every packet or connection
+WHAT IS SENT (read-only, paced for fragile embedded devices): the methods listed below,
+by the names the run record's "methods" gives them. Sweepers go once for all targets at
+once and collect replies for a short window; host probers go to each target still in the
+running; port probers to each open port they take. Multicast and broadcast go out of
+each interface (or the one -i names); routed subnets never see them: the unicast probes
+are what find cameras there. ARP comes first; then liveness, on every other target
+(routed ranges; all targets without raw sockets): one ICMP echo and a TCP SYN to 80 and
+554 (raw, with CAP_NET_RAW), else a connect to 80 and 554, at most --new-rate (250) new
+addresses a second per /16; only targets that answer (a reply, a SYN-ACK or a RST) or
+that a multicast reply named get the unicast probes and the connects (--no-liveness:
+every target does).
+` + sweep.MethodsHelp(88) + `No password is ever guessed and no setting is ever changed. Every packet or connection
 waits for the global budget (--rate, 1000/s) and the per-host budget (--host-rate, 2.9/s);
 ARP requests, which stay on the segment, have their own budget (--arp-rate, 2000/s).
 
