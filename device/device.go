@@ -17,6 +17,12 @@ import (
 
 // Source names the method that produced a piece of evidence. The values are
 // part of the JSON record and of the rule files, so they never change.
+//
+// A protocol package declares its own source (xmeye.Source, the method's
+// name as well): nothing in camsweep enumerates the sources, so a new
+// protocol edits no shared file for its identity. The constants below
+// predate that and stay for the code that names them; device/ cannot
+// alias the packages' constants, which import it.
 type Source string
 
 // The sources of docs/ARCHITECTURE.md §Evidence.
@@ -28,7 +34,7 @@ const (
 	SourceSSDP  Source = "ssdp"
 	SourceSADP  Source = "sadp"
 	SourceDHIP  Source = "dhip"
-	SourceXMEye Source = "xmeye"
+	SourceXMEye Source = "xmeye" // = xmeye.Source (scanner/xmeye/wire_test.go)
 	SourceHTTP  Source = "http"
 	SourceRTSP  Source = "rtsp"
 	SourceTLS   Source = "tls"
