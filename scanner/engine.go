@@ -115,12 +115,13 @@ type Config struct {
 type Engine struct {
 	cfg    Config
 	global *rate.Limiter
+	prio   *priority // the stages' datagrams before the hosts' connects
 
 	found  found
 	absent absent // prefixes where silence to ARP proves absence
-	// liveDone is set when the liveness stage ran to its end (written
-	// before the later stages start, read only after).
-	liveDone bool
+	// liveDone is set when the liveness stage ran to its end; the hosts
+	// ARP vouched for run meanwhile.
+	liveDone atomic.Bool
 	probed   atomic.Uint64
 	alive    atomic.Uint64
 
@@ -132,7 +133,9 @@ type Engine struct {
 	demoted int // addresses whose ARP claim reviewARP demoted
 	// sweepsEnd is when the discovery sweeps ended (for hosts_tail).
 	sweepsEnd time.Time
-	unproven  int // addresses silent to ARP whose sweep replies were dropped
+	// started holds the routed addresses started early (claim).
+	started  map[netip.Addr]bool
+	unproven int // addresses silent to ARP whose sweep replies were dropped
 
 	liveChecked, liveAnswered atomic.Uint64
 }
@@ -212,7 +215,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Budget = cfg.Budget.withDefaults()
-	e := &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate))}
+	e := &Engine{cfg: cfg, global: rate.NewLimiter(rate.Limit(cfg.Rate), burst(cfg.Rate)), prio: newPriority(cfg.Rate, time.Now)}
 	// The sweeps may fill half of a host's budget: what its own probes
 	// find (ports, HTTP, ONVIF) always has room, also when something
 	// floods the discovery ports under its address.
@@ -254,39 +257,27 @@ func (e *Engine) timePhase(name string, start time.Time) {
 // caller must keep receiving until out is closed. Run returns ctx's error
 // when it was interrupted.
 //
-// The phases are pipelined (issue 16 item 4): the ARP sweep and the
-// liveness stage run first, then the discovery sweeps and the per-host
-// phase run together. The sweeps' listening windows (3-4.6 s) are mostly
-// waiting, so a host that already proved it is there (its ARP reply or
-// liveness answer) starts its probes at once; its record is held until
-// the sweeps end, so whatever they hear from it later still joins it, and
-// the probes that follow a sweep's word (PortHinter) run after. An address
-// not known alive yet waits for the sweeps: a discovery reply may be the
-// only thing that names it (the liveness skip rule).
+// The phases are pipelined (issue 16 item 4): the ARP sweep runs first
+// (its conflicts are judged on all its answers at once), then the
+// liveness stage, the discovery sweeps after it and the per-host phase
+// run together. The sweeps' listening windows (3-4.6 s) are mostly
+// waiting, so a host that already proved it is there starts its probes at
+// once: an ARP-answered host as soon as the ARP sweep ends, a routed host
+// as its own liveness answer arrives (streamed, not after the stage). Its
+// record is held until the sweeps end, so whatever they hear from it
+// later still joins it, and the probes that follow a sweep's word
+// (PortHinter) run after. An address not known alive yet waits for the
+// sweeps: a discovery reply may be the only thing that names it (the
+// liveness skip rule). While the liveness stage or a discovery sweep is
+// sending, the hosts' connects get only a share of the global budget
+// (priority), so the datagrams whose listening windows bound the run go
+// out first.
 func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	defer close(out)
-	rest, scope := e.sweep(ctx)
+	rest := e.sweepAbsence(ctx)
 	now := e.cfg.Now
 	start := now()
 	sweepsDone := make(chan struct{})
-	go func() {
-		defer close(sweepsDone)
-		defer func() {
-			e.mu.Lock()
-			e.sweepsEnd = now()
-			e.mu.Unlock()
-		}()
-		if len(rest) > 0 && ctx.Err() == nil {
-			defer e.timePhase("discovery", now())
-		}
-		e.runSweepers(ctx, rest, scope, e.global)
-	}()
-	defer func() {
-		e.timePhase("hosts", start)
-		e.mu.Lock()
-		e.phases["hosts_tail"] = now().Sub(e.sweepsEnd)
-		e.mu.Unlock()
-	}()
 	// A semaphore, not a fixed pool of workers: a host whose record waits
 	// for the sweeps gives its slot back while it waits.
 	sem := make(chan struct{}, e.cfg.Concurrency)
@@ -319,6 +310,55 @@ func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 		})
 		return true
 	}
+	// Routed hosts start from their liveness answer: the stage streams
+	// each answering address here, and this goroutine launches it a
+	// moment later (liveSettle), once the answers to its other packets
+	// are in, so that the TCP prober skips the ports they already drew.
+	// A full queue drops the address: the feed below launches it then.
+	liveQ := make(chan liveAnswer, liveQueue)
+	streamed := make(chan struct{})
+	go func() {
+		defer close(streamed)
+		for a := range liveQ {
+			if d := liveSettle - now().Sub(a.at); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+				}
+			}
+			if e.claim(a.addr) && !launch(a.addr, true) {
+				for range liveQ { // interrupted: drain so the stage never blocks
+				}
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(sweepsDone)
+		defer func() {
+			e.mu.Lock()
+			e.sweepsEnd = now()
+			e.mu.Unlock()
+		}()
+		e.live(ctx, func(addr netip.Addr) {
+			select {
+			case liveQ <- liveAnswer{addr: addr, at: now()}:
+			default:
+			}
+		})
+		close(liveQ)
+		scope := e.presentScope()
+		if len(rest) > 0 && ctx.Err() == nil {
+			defer e.timePhase("discovery", now())
+		}
+		e.runSweepers(ctx, rest, scope, e.global)
+	}()
+	defer func() {
+		e.timePhase("hosts", start)
+		e.mu.Lock()
+		e.phases["hosts_tail"] = now().Sub(e.sweepsEnd)
+		e.mu.Unlock()
+	}()
 	ended := func() bool {
 		select {
 		case <-sweepsDone:
@@ -331,6 +371,18 @@ func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	// target order; past maxDeferred the feed itself waits, so memory
 	// stays bounded on a /8.
 	var deferred []netip.Addr
+	later := func() bool {
+		for _, a := range deferred {
+			if e.claimed(a) {
+				continue // started from its liveness answer
+			}
+			if !launch(a, false) {
+				return false
+			}
+		}
+		deferred = deferred[:0]
+		return true
+	}
 feed:
 	for {
 		addr, ok := e.cfg.Targets.Next()
@@ -339,9 +391,17 @@ feed:
 		}
 		if !ended() {
 			// On a prefix ARP covered, present or absent is decided already.
-			alive := e.found.knownAlive(addr)
-			if alive || e.absent.covers(addr) {
-				if !launch(addr, alive) {
+			if e.absent.covers(addr) {
+				if !launch(addr, e.found.knownAlive(addr)) {
+					break feed
+				}
+				continue
+			}
+			if e.claimed(addr) {
+				continue
+			}
+			if e.found.knownAlive(addr) && e.claim(addr) {
+				if !launch(addr, true) {
 					break feed
 				}
 				continue
@@ -354,31 +414,63 @@ feed:
 		} else {
 			deferred = append(deferred, addr)
 		}
-		for _, a := range deferred {
-			if !launch(a, false) {
-				break feed
-			}
+		<-streamed // every streamed address is claimed before later() reads
+		if !later() {
+			break feed
 		}
-		deferred = deferred[:0]
 	}
 	<-sweepsDone
-	for _, a := range deferred {
-		if !launch(a, false) {
-			break
-		}
-	}
+	<-streamed
+	later()
 	wg.Wait()
 	e.strays(ctx, out)
 	return ctx.Err()
 }
 
+// liveAnswer is an address that answered the liveness stage, and when.
+type liveAnswer struct {
+	addr netip.Addr
+	at   time.Time
+}
+
+const (
+	// liveQueue bounds the streamed liveness answers not launched yet.
+	liveQueue = 4096
+	// liveSettle is how long after an address's first liveness answer its
+	// probes start: its packets left within milliseconds of each other,
+	// so the answers to the others (a RST after the echo reply) are in by
+	// then on any network the stage's own listening window suits.
+	liveSettle = 100 * time.Millisecond
+)
+
+// claim marks a routed address as started early (from its liveness
+// answer); false when it already was.
+func (e *Engine) claim(addr netip.Addr) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started[addr] {
+		return false
+	}
+	if e.started == nil {
+		e.started = map[netip.Addr]bool{}
+	}
+	e.started[addr] = true
+	return true
+}
+
+// claimed reports whether claim took addr.
+func (e *Engine) claimed(addr netip.Addr) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.started[addr]
+}
+
 // maxDeferred bounds the addresses held back until the sweeps end.
 const maxDeferred = 1 << 16
 
-// sweep runs the Absence sweepers (ARP) and the liveness stage, and
-// returns the other sweepers and the scope they are to sweep: a scope
-// without the addresses those proved absent.
-func (e *Engine) sweep(ctx context.Context) ([]Sweeper, Scope) {
+// sweepAbsence runs the Absence sweepers (ARP) and returns the other
+// sweepers.
+func (e *Engine) sweepAbsence(ctx context.Context) []Sweeper {
 	var first, rest []Sweeper
 	for _, s := range e.cfg.Sweepers {
 		if _, ok := s.(Absence); ok {
@@ -402,16 +494,23 @@ func (e *Engine) sweep(ctx context.Context) ([]Sweeper, Scope) {
 			e.cfg.Log.Warn().Int("addresses", n).Msg("ARP conflicts: several MACs or a MAC claiming many addresses; those claims prove no host")
 		}
 	}
-	e.live(ctx)
+	return rest
+}
+
+// presentScope is the scope the discovery sweeps sweep, once the liveness
+// stage is over: without the addresses ARP proved absent and those the
+// stage checked that answered nothing.
+func (e *Engine) presentScope() Scope {
 	scope := e.cfg.Scope
-	if len(e.absent) > 0 || e.liveDone {
+	liveDone := e.liveDone.Load()
+	if len(e.absent) > 0 || liveDone {
 		ps := presentScope{Scope: scope, absent: e.absent, found: &e.found}
-		if e.liveDone {
+		if liveDone {
 			ps.checked = e.checkedByLiveness
 		}
 		scope = ps
 	}
-	return rest, scope
+	return scope
 }
 
 // live runs the liveness stage over the in-scope addresses the Absence
@@ -423,13 +522,16 @@ func (e *Engine) sweep(ctx context.Context) ([]Sweeper, Scope) {
 // host's own connects by at least the stage's listening window (a second
 // or more), so the per-host limit of three connections in any one second
 // still holds without spending the host's per-host budget here.
-func (e *Engine) live(ctx context.Context) {
+//
+// answered is called once per address, on its first answer, after the
+// answer is filed: the engine starts the host's probes from it.
+func (e *Engine) live(ctx context.Context, answered func(netip.Addr)) {
 	s := e.cfg.Liveness
 	if s == nil || ctx.Err() != nil {
 		return
 	}
 	scope := routedScope{Scope: e.cfg.Scope, absent: e.absent}
-	pace := &newPacer{pacer: &pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1)}, rate: e.cfg.NewRate, bits: e.cfg.NewPrefix}
+	pace := &newPacer{pacer: &pacer{global: e.global, host: rate.NewLimiter(rate.Inf, 1), prio: e.prio, urgent: true}, rate: e.cfg.NewRate, bits: e.cfg.NewPrefix}
 	counted := &countingScope{routedScope: scope, n: &e.liveChecked}
 	now := e.cfg.Now
 	start := now()
@@ -442,13 +544,15 @@ func (e *Engine) live(ctx context.Context) {
 		if ev.Time.IsZero() {
 			ev.Time = now()
 		}
-		mu.Lock()
-		if !seen[ev.Addr] {
-			seen[ev.Addr] = true
-			e.liveAnswered.Add(1)
-		}
-		mu.Unlock()
 		e.found.addLive(ev)
+		mu.Lock()
+		first := !seen[ev.Addr]
+		seen[ev.Addr] = true
+		mu.Unlock()
+		if first {
+			e.liveAnswered.Add(1)
+			answered(ev.Addr)
+		}
 	})
 	e.timePhase(s.Name(), start)
 	if err != nil && ctx.Err() == nil {
@@ -457,7 +561,7 @@ func (e *Engine) live(ctx context.Context) {
 		e.cfg.Log.Warn().Err(err).Str("sweeper", s.Name()).Msg("liveness stage failed; every address gets the discovery probes")
 		return
 	}
-	e.liveDone = ctx.Err() == nil
+	e.liveDone.Store(ctx.Err() == nil)
 	e.cfg.Log.Info().Uint64("checked", e.liveChecked.Load()).Uint64("answered", e.liveAnswered.Load()).Msg("liveness stage done")
 }
 
@@ -489,6 +593,9 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 		return
 	}
 	pace := &pacer{global: budget, host: rate.NewLimiter(rate.Inf, 1), e: e}
+	if budget == e.global {
+		pace.prio, pace.urgent = e.prio, true
+	}
 	now := e.cfg.Now
 	var wg sync.WaitGroup
 	for _, s := range sweepers {
@@ -586,12 +693,23 @@ type pacer struct {
 	// is set when a limiter refused to wait past it.
 	hostDeadline time.Time
 	cut          atomic.Bool
+	// prio, when set, ranks the packet: urgent (a stage's datagram) marks
+	// the stages busy; otherwise (a host's connect) it yields to them.
+	prio   *priority
+	urgent bool
 }
 
 // Wait takes the host's token last, right before the packet leaves:
 // waiting for the global budget after it could bunch two of a host's
 // packets closer than its rate allows.
 func (p *pacer) Wait(ctx context.Context) error {
+	if p.prio != nil {
+		if p.urgent {
+			p.prio.mark()
+		} else if err := p.prio.yield(ctx); err != nil {
+			return p.refused(ctx, err)
+		}
+	}
 	if err := p.global.Wait(ctx); err != nil {
 		return p.refused(ctx, err)
 	}
@@ -628,7 +746,7 @@ func (p *pacer) ForHost(addr netip.Addr) Pacer {
 	if p.e == nil {
 		return p
 	}
-	return &pacer{global: p.global, host: p.e.hostLimiter(addr, false)}
+	return &pacer{global: p.global, host: p.e.hostLimiter(addr, false), prio: p.prio, urgent: p.urgent}
 }
 
 // maxLimits bounds the per-host limiters kept between the sweeps and the
@@ -704,7 +822,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr, hold func())
 	// (HostPacer.ForHost) must spend the same limiter as its own probes,
 	// so the limiter stays in the engine's keeping until the record is
 	// built.
-	pace := &pacer{global: e.global, hostDeadline: dl}
+	pace := &pacer{global: e.global, hostDeadline: dl, prio: e.prio}
 	var en *entry
 	if hold == nil {
 		pace.host = e.hostLimiter(addr, true)
@@ -818,7 +936,7 @@ func (e *Engine) probeHost(parent context.Context, addr netip.Addr, hold func())
 			ctx, cancelRest = context.WithTimeout(parent, left)
 			defer cancelRest()
 			dl, _ = ctx.Deadline()
-			pace = &pacer{global: e.global, host: pace.host, hostDeadline: dl}
+			pace = &pacer{global: e.global, host: pace.host, hostDeadline: dl, prio: e.prio}
 		}
 		e.mergeLate(&h, l, addr)
 		if len(h.Evidence) > 0 {

@@ -117,5 +117,5 @@ func (r *routedIter) Next() (netip.Addr, bool) {
 // is one it was to check: then silence to it, without any discovery reply,
 // means the address gets nothing more.
 func (e *Engine) checkedByLiveness(addr netip.Addr) bool {
-	return e.liveDone && !e.absent.covers(addr) && e.cfg.Scope != nil && e.cfg.Scope.Contains(addr)
+	return e.liveDone.Load() && !e.absent.covers(addr) && e.cfg.Scope != nil && e.cfg.Scope.Contains(addr)
 }

@@ -227,3 +227,146 @@ func TestEngine_Run_pipelinedWaitIsNotHostTime(t *testing.T) {
 		}
 	})
 }
+
+// startedTCP records when each address's host probes began.
+type startedTCP struct {
+	mu      sync.Mutex
+	started map[netip.Addr]chan struct{}
+}
+
+func (s *startedTCP) ch(a netip.Addr) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started == nil {
+		s.started = map[netip.Addr]chan struct{}{}
+	}
+	c := s.started[a]
+	if c == nil {
+		c = make(chan struct{})
+		s.started[a] = c
+	}
+	return c
+}
+
+func (s *startedTCP) Name() string { return "tcp" }
+func (s *startedTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]device.Evidence, error) {
+	c := s.ch(tg.Addr)
+	select {
+	case <-c:
+	default:
+		close(c)
+	}
+	return nil, nil
+}
+
+// waitingLive answers for routed, then keeps listening until the host
+// probes of every address in wait began, or two seconds passed: early
+// says they began while the stage still ran.
+type waitingLive struct {
+	routed netip.Addr
+	wait   []netip.Addr
+	tcp    *startedTCP
+	early  bool
+}
+
+func (w *waitingLive) Name() string { return "liveness" }
+func (w *waitingLive) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	emit(device.Evidence{Source: "icmp", Addr: w.routed, Fields: map[string]string{"icmp.echo": "reply"}})
+	timeout := time.After(2 * time.Second)
+	for _, a := range w.wait {
+		select {
+		case <-w.tcp.ch(a):
+		case <-timeout:
+			return nil
+		}
+	}
+	w.early = true
+	return nil
+}
+
+// TestEngine_Run_hostsStartDuringLiveness: an ARP-answered host starts its
+// probes as soon as the ARP sweep ends, and a routed host as soon as its
+// liveness answer arrives: both while the liveness stage still listens.
+// Each gets one record (the streamed address is not launched again by the
+// feed of targets).
+func TestEngine_Run_hostsStartDuringLiveness(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		onLink, routed := ip("198.18.0.1"), ip("198.18.0.6")
+		tcp := &startedTCP{}
+		live := &waitingLive{routed: routed, wait: []netip.Addr{onLink, routed}, tcp: tcp}
+		e, hosts := scan(t, Config{Targets: addrs(8), Scope: listScope{8},
+			Sweepers:    []Sweeper{l2Sweeper{present: onLink, prefix: netip.MustParsePrefix("198.18.0.0/30")}},
+			Liveness:    live,
+			HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6, NewRate: 1e6})
+		if !live.early {
+			t.Error("the hosts' probes did not start while the liveness stage ran")
+		}
+		var got []netip.Addr
+		for _, h := range hosts {
+			got = append(got, h.Addr)
+		}
+		slices.SortFunc(got, netip.Addr.Compare)
+		if want := []netip.Addr{onLink, routed}; !slices.Equal(got, want) {
+			t.Errorf("records %v, want one each of %v", got, want)
+		}
+		if n := e.Stats().Probed; n != 8 {
+			t.Errorf("probed %d addresses, want 8 (each once)", n)
+		}
+	})
+}
+
+// TestPriority_hostsYieldWhileStagesSend: while a stage sends, hosts'
+// packets get only the share (one a second here); a host waiting for it
+// is let go as soon as the stage has been quiet for prioIdle, and with no
+// stage sending nothing waits.
+func TestPriority_hostsYieldWhileStagesSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPriority(10, time.Now) // share: 1 a second
+		ctx := context.Background()
+		if err := p.yield(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p.mark()
+		start := time.Now()
+		for range 2 {
+			if err := p.yield(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first took the share's token; the second waits for the next
+		// one (a second) unless the stage stops sending first (50 ms).
+		if d := time.Since(start); d < prioIdle || d > 2*prioIdle {
+			t.Errorf("second host packet after %v, want about %v (the stage went quiet)", d, prioIdle)
+		}
+		// A stage that keeps sending holds the hosts to the share.
+		p.mark()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 100 { // a second of packets
+				p.mark()
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+		start = time.Now()
+		for range 3 {
+			if err := p.yield(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d < 900*time.Millisecond {
+			t.Errorf("3 host packets while a stage sent took %v, want the share's pace (about 1 s)", d)
+		}
+		<-done
+		time.Sleep(2 * prioIdle)
+		start = time.Now()
+		for range 10 {
+			if err := p.yield(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d != 0 {
+			t.Errorf("host packets waited %v with no stage sending", d)
+		}
+	})
+}
