@@ -85,6 +85,8 @@ type Decoder struct {
 	streams []*stream
 	// recent holds hashes of datagrams decoded lately (repeat).
 	recent map[uint64]bool
+	// rtp holds the RTP flows being counted (rtp.go); bounded.
+	rtp map[rtpKey]*rtpFlow
 }
 
 // maxRecent bounds Decoder.recent; when full it starts again empty.
@@ -239,7 +241,7 @@ func (d *Decoder) decodeIPv4(b []byte, mac string, vlan uint16, ts time.Time) {
 		d.decodeTCP(payload, src, dst, mac, vlan, ts)
 		return
 	}
-	d.decodeUDP(payload, src, mac, vlan, ts)
+	d.decodeUDP(payload, src, dst, mac, vlan, ts)
 }
 
 func (d *Decoder) decodeIPv6(b []byte, mac string, vlan uint16, ts time.Time) {
@@ -255,15 +257,15 @@ func (d *Decoder) decodeIPv6(b []byte, mac string, vlan uint16, ts time.Time) {
 		d.out = append(d.out, Observation{Addr: src, MAC: mac, VLAN: vlan})
 	}
 	// Extension headers are not followed: discovery traffic has none.
+	dst, _ := netip.AddrFromSlice(ip.DstIP)
 	if ip.NextHeader == layers.IPProtocolTCP {
-		dst, _ := netip.AddrFromSlice(ip.DstIP)
 		d.decodeTCP(ip.Payload, src, dst, mac, vlan, ts)
 		return
 	}
 	if ip.NextHeader != layers.IPProtocolUDP {
 		return
 	}
-	d.decodeUDP(ip.Payload, src, mac, vlan, ts)
+	d.decodeUDP(ip.Payload, src, dst, mac, vlan, ts)
 }
 
 // Well-known ports of the protocols Decode reads.
@@ -279,17 +281,24 @@ const (
 	portXMEye = 34569
 )
 
-func (d *Decoder) decodeUDP(b []byte, src netip.Addr, mac string, vlan uint16, ts time.Time) {
+func (d *Decoder) decodeUDP(b []byte, src, dst netip.Addr, mac string, vlan uint16, ts time.Time) {
 	if d.udp.DecodeFromBytes(b, gopacket.NilDecodeFeedback) != nil {
 		return
 	}
 	sp, dp := uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 	payload := d.udp.Payload
+	on := func(p uint16) bool { return sp == p || dp == p }
+	if !(sp == portDHCPc && dp == portDHCPs) && !(sp == 546 && dp == 547) && dp != portDNS &&
+		!on(portSADP) && !on(portDHIP) && !on(portXMEye) && !on(portWSD) && !on(portMDNS) && !on(portSSDP) {
+		// Most of a camera network's bytes are video: RTP is told apart
+		// before any announcement is hashed (repeat).
+		d.decodeRTP(payload, src, dst, sp, dp, false, mac, vlan, ts)
+		return
+	}
 	if d.repeat(src, sp, dp, payload) {
 		return
 	}
 	from := netip.AddrPortFrom(src.Unmap(), sp)
-	on := func(p uint16) bool { return sp == p || dp == p }
 	var evs []device.Evidence
 	proto := ""
 	switch {

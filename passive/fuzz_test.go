@@ -12,7 +12,7 @@ import (
 // FuzzDecode feeds frames of every link type to Decode and the Collector.
 // Seeds: real device replies (testdata/real) in UDP frames, a DHCP
 // DISCOVER, a cloud DNS query, a tagged ARP frame, HTTP, RTSP and TLS
-// segments.
+// segments, RTP over UDP and interleaved.
 func FuzzDecode(f *testing.F) {
 	seeds := [][]byte{
 		udpFrame(f, camMAC, "198.18.180.21", "239.255.255.250", 37020, 37020, 30, readReal(f, "sadp/hikvision-ds-2cd2320d-i.xml")),
@@ -27,6 +27,8 @@ func FuzzDecode(f *testing.F) {
 		tcpFrame(f, 80, 1, true, readReal(f, "../http/hikvision-dnvrs-401-usercheck.txt")),
 		tcpFrame(f, 554, 1, true, readReal(f, "rtsp/dahua-describe-401-login-to-serial.txt")),
 		tcpFrame(f, 443, 1, false, []byte{22, 3, 3, 0, 42, 2, 0, 0, 38}),
+		udpFrame(f, camMAC, "198.18.180.21", "198.18.180.40", 8200, 40000, 0, rtpPacket(1, 7, 96, 1400)),
+		rtpTCPFrame(f, 1, 1),
 	}
 	for _, s := range seeds {
 		for _, lt := range []uint8{1, 113, 101} {

@@ -67,7 +67,11 @@ func (d *Decoder) decodeTCP(b []byte, src, dst netip.Addr, mac string, vlan uint
 	payload := t.Payload
 	if s == nil {
 		proto := responseStart(payload)
-		if proto == "" || !hostAddr(src) || !siteAddr(src) {
+		if proto == "" {
+			d.decodeRTP(payload, src, dst, k.sport, k.dport, true, mac, vlan, ts)
+			return
+		}
+		if !hostAddr(src) || !siteAddr(src) {
 			return
 		}
 		if len(d.streams) >= maxStreams {
