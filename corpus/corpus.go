@@ -68,6 +68,11 @@ type Entry struct {
 	Form     string `yaml:"form"`
 	Source   Source `yaml:"source"`
 	Expect   Expect `yaml:"expect"`
+	// Auth is "login" when the source read the reply with a login (an
+	// integration or a browser that signed in): a replay serves it only
+	// to a request that logs in with the corpus credential (Login), and
+	// answers any other with a Digest challenge, as the device would.
+	Auth string `yaml:"auth"`
 
 	// Manifest and Line say where the entry is written, for messages.
 	Manifest string `yaml:"-"`
@@ -231,6 +236,13 @@ func (e *Entry) check() error {
 	}
 	if s.Date != "" && !dateRe.MatchString(s.Date) {
 		bad = append(bad, fmt.Sprintf("source date %q (want YYYY[-MM[-DD]])", s.Date))
+	}
+	switch {
+	case e.Auth == "":
+	case e.Auth != "login":
+		bad = append(bad, fmt.Sprintf("auth %q (want login or nothing)", e.Auth))
+	case !strings.HasPrefix(e.Protocol, "http:"):
+		bad = append(bad, fmt.Sprintf("auth login on protocol %q (only http:<path> replies are served behind a login)", e.Protocol))
 	}
 	switch e.Expect.DeviceType {
 	case "", "camera", "nvr", "dvr", "encoder", "intercom", "other":

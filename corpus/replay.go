@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/internal/httpdigest"
 	"github.com/camsweep/camsweep/scanner"
 	"github.com/camsweep/camsweep/scanner/dhip"
 	"github.com/camsweep/camsweep/scanner/dvrip"
@@ -72,10 +73,22 @@ type Probers struct {
 }
 
 // ProberConfig is what NewProbers needs from the caller: the HTTP
-// follow-up guess of the fingerprint engine, as the scan wires it.
+// follow-up guess of the fingerprint engine, as the scan wires it, and
+// whether the scan holds the corpus credential (Login) for the replayed
+// device, as a scan with a credentials file entry of protocols [onvif,
+// http] does for its range.
 type ProberConfig struct {
 	Guess func(root map[string]string) string
+	Login bool
 }
+
+// Login is the credential a replayed device takes: invented for the
+// replay (the recorded devices' own are not published).
+var Login = httpprobe.Login{Username: "corpus", Password: "replayed-device"}
+
+// LoginRealm is the realm of the replay's Digest challenge; it names no
+// maker, so no rule reads anything in it.
+const LoginRealm = "corpus replay"
 
 // replayTimeout bounds one request over a pipe; nothing waits on a network.
 const replayTimeout = 2 * time.Second
@@ -95,7 +108,11 @@ func newProbers(cfg ProberConfig, srv *Server) (*Probers, error) {
 	if err != nil {
 		return nil, err
 	}
-	web, err := httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"}, Guess: cfg.Guess})
+	var login func(netip.Addr) (httpprobe.Login, bool)
+	if cfg.Login {
+		login = func(a netip.Addr) (httpprobe.Login, bool) { return Login, a == replayAddr }
+	}
+	web, err := httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Dial: dial, Ports: []uint16{80}, Timeout: replayTimeout, UserAgent: "camsweep-corpus"}, Guess: cfg.Guess, Login: login})
 	if err != nil {
 		return nil, err
 	}
@@ -276,15 +293,22 @@ func framed(e *Entry, b, header []byte) []byte {
 
 // Server answers requests with one device's recorded replies: the
 // probers' over in-memory pipes in Replay, a scanner's over TCP in the lab's
-// replay profile. One request per connection, then close. A request with no
-// recorded answer gets silence (the connection closes), the neutral outcome:
-// nothing is invented for a device that was not recorded saying it.
+// replay profile. An ONVIF, RTSP or POST request with no recorded answer
+// gets silence (the connection closes), the neutral outcome: nothing is
+// invented for a device that was not recorded saying it. A GET to the web
+// server of a device recorded answering GETs gets a bare 404 (no Server,
+// no body: nothing a rule reads), the least a web server that was recorded
+// to exist answers, so that a scan goes on to the paths that were
+// recorded, as it would on the device; a reply the source read with a
+// login (Entry.Auth) is served only to a request that logs in with Login,
+// any other gets a Digest challenge of LoginRealm.
 type Server struct {
 	mu        sync.Mutex
 	onvif     map[string][][]byte // operation -> SOAP bodies, answered in turn
 	asked     map[string]int      // operation -> requests answered so far
 	onvifHTTP []byte              // a whole HTTP answer to any other ONVIF request
 	http      map[string][]byte   // path -> whole HTTP answer
+	locked    map[string]bool     // paths served only behind a login
 	rtsp      [][]byte            // whole RTSP answers, in manifest order
 	wsd       []byte              // a recorded ProbeMatches envelope
 
@@ -297,7 +321,7 @@ type Server struct {
 // NewServer serves d's recorded TCP replies.
 func NewServer(d *Device) *Server {
 	s := &Server{onvif: map[string][][]byte{}, asked: map[string]int{}, http: map[string][]byte{},
-		files: map[*byte]string{}, served: map[string]bool{}}
+		locked: map[string]bool{}, files: map[*byte]string{}, served: map[string]bool{}}
 	for _, e := range d.Entries {
 		s.add(e)
 	}
@@ -335,6 +359,7 @@ func (s *Server) add(e *Entry) {
 	case strings.HasPrefix(p, "http:"):
 		data = terminated(e, wholeHTTP(data))
 		s.http[strings.TrimPrefix(p, "http:")] = data
+		s.locked[strings.TrimPrefix(p, "http:")] = e.Auth == "login"
 	case p == "rtsp":
 		data = terminated(e, data)
 		s.rtsp = append(s.rtsp, data)
@@ -425,12 +450,12 @@ func (s *Server) Serve(c net.Conn, port uint16) {
 	br := bufio.NewReaderSize(c, 64<<10)
 	for range 16 {
 		_ = c.SetDeadline(time.Now().Add(2 * replayTimeout))
-		method, target, body, err := readRequest(br)
+		method, target, authz, body, err := readRequest(br)
 		if err != nil {
 			return
 		}
 		s.mu.Lock()
-		reply := s.answer(port, method, target, body)
+		reply := s.answer(port, method, target, authz, body)
 		s.mark(reply)
 		s.mu.Unlock()
 		if reply == nil {
@@ -453,7 +478,7 @@ var notSupported = func() []byte {
 		strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body)
 }()
 
-func (s *Server) answer(port uint16, method, target string, body []byte) []byte {
+func (s *Server) answer(port uint16, method, target, authz string, body []byte) []byte {
 	switch {
 	case port == 554:
 		return s.rtspAnswer(method)
@@ -479,10 +504,40 @@ func (s *Server) answer(port uint16, method, target string, body []byte) []byte 
 		}
 		return nil
 	case method == "GET":
-		return s.http[target]
+		r, ok := s.http[target]
+		locked := s.locked[target]
+		if !ok {
+			// Another question to a CGI that was recorded answering
+			// one (magicBox.cgi?action=getVendor beside the recorded
+			// getSystemInfo): the CGI is there, this answer was not
+			// recorded. An empty 200 says no more than that; a 404
+			// would say the CGI is missing and end the scan's group.
+			cgi, _, _ := strings.Cut(target, "?")
+			r, locked = notFound, false
+			for t, l := range s.locked {
+				if c, _, _ := strings.Cut(t, "?"); c == cgi && cgi != target {
+					r, locked = emptyOK, l
+					break
+				}
+			}
+			if len(s.http) == 0 {
+				return nil
+			}
+		}
+		if locked && !httpdigest.Check(authz, method, Login.Username, LoginRealm, Login.Password) {
+			return challenge
+		}
+		return r
 	}
 	return nil
 }
+
+var (
+	notFound  = []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+	emptyOK   = []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	challenge = []byte("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"" + LoginRealm +
+		"\", qop=\"auth\", nonce=\"0123456789abcdef\"\r\nContent-Length: 0\r\n\r\n")
+)
 
 // rtspAnswer picks the recorded answer for the method: an answer with a
 // Public header answers OPTIONS, one with a body or a challenge answers
@@ -519,37 +574,40 @@ func httpOK(body []byte) []byte {
 	return append([]byte(head), body...)
 }
 
-// readRequest reads one HTTP or RTSP request: the request line, headers and
-// a Content-Length body.
-func readRequest(br *bufio.Reader) (method, target string, body []byte, err error) {
+// readRequest reads one HTTP or RTSP request: the request line, headers
+// (the Authorization value kept) and a Content-Length body.
+func readRequest(br *bufio.Reader) (method, target, authz string, body []byte, err error) {
 	line, err := br.ReadString('\n')
 	if err != nil {
-		return "", "", nil, err
+		return "", "", "", nil, err
 	}
 	parts := strings.Fields(line)
 	if len(parts) < 2 {
-		return "", "", nil, errors.New("bad request line")
+		return "", "", "", nil, errors.New("bad request line")
 	}
 	method, target = parts[0], parts[1]
 	n := 0
 	for {
 		h, err := br.ReadString('\n')
 		if err != nil {
-			return "", "", nil, err
+			return "", "", "", nil, err
 		}
 		h = strings.TrimRight(h, "\r\n")
 		if h == "" {
 			break
 		}
 		k, v, ok := strings.Cut(h, ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+		switch {
+		case ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length"):
 			n, _ = strconv.Atoi(strings.TrimSpace(v))
+		case ok && strings.EqualFold(strings.TrimSpace(k), "Authorization"):
+			authz = strings.TrimSpace(v)
 		}
 	}
 	if n < 0 || n > 1<<20 {
-		return "", "", nil, errors.New("bad content length")
+		return "", "", "", nil, errors.New("bad content length")
 	}
 	body = make([]byte, n)
 	_, err = io.ReadFull(br, body)
-	return method, target, body, err
+	return method, target, authz, body, err
 }

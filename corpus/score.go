@@ -201,7 +201,7 @@ func WriteTable(w io.Writer, rs []Result, replies int) {
 	}
 	if unasked > 0 {
 		ar, as := Count(asked).Total()
-		fmt.Fprintf(w, "%d devices (%d stated fields) have only replies a scan never asks for (bodies of CGI paths published without the root page that leads to them); they count as missed above. Over the devices whose replies a scan receives: %d/%d = **%s%%**.\n\n",
+		fmt.Fprintf(w, "%d devices (%d stated fields) have only replies this scan never receives (requests it does not send, or answers behind a login it does not hold); they count as missed above. Over the devices whose replies a scan receives: %d/%d = **%s%%**.\n\n",
 			unasked, unaskedFields, ar, as, pct(ar, as))
 	}
 
