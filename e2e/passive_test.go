@@ -20,19 +20,33 @@ import (
 // passiveLab is issue 17's office segment: three cameras of covered
 // makers and two other hosts, all announcing themselves (lab spec
 // announce: DHCP requests, DNS queries for the makers' clouds, SADP,
-// DHIP and XMEye notices every 2 s). Nobody scans it.
+// DHIP and XMEye notices every 2 s), and a recorder: a Linux server (the
+// web-server profile, as a ZoneMinder or Frigate box is) that pulls the
+// Hikvision camera's video over RTSP with its password, RTP over UDP at
+// 1 Mbit/s (lab/emulator/stream.go). Nobody scans it.
 const passiveLab = `
 prefix: cswpa- # replaced by passivePrefix
 segments:
   - {name: office, cidr: 198.18.190.0/24, gateway: 198.18.190.1, zone: {name: passive-office, kind: primary}}
 jump: {segment: office, address: 198.18.190.2}
 devices:
-  - {name: hik, segment: office, profile: hikvision-camera, address: 198.18.190.20, mac: "44:19:b6:00:90:14", model: DS-2CD2143G0-I, serial: DS-2CD2143G0-I20190101AAWRC12345678, firmware: V5.5.82, realm: E7121, server: webserver, announce: true}
+  - {name: hik, segment: office, profile: hikvision-camera, address: 198.18.190.20, mac: "44:19:b6:00:90:14", model: DS-2CD2143G0-I, serial: DS-2CD2143G0-I20190101AAWRC12345678, firmware: V5.5.82, realm: E7121, server: webserver, password: lab-nvr-pass, stream_kbps: 1000, announce: true}
   - {name: dahua, segment: office, profile: dahua-camera, address: 198.18.190.21, mac: "08:ed:ed:5a:90:15", model: IPC-HDW5831R-ZE, serial: 4X7C5A1ZAG21L3F, firmware: 2.800.0000000.1.R, announce: true}
   - {name: xm, segment: office, profile: xiongmai-dvr, address: 198.18.190.22, mac: "00:12:41:46:90:16", serial: 3a6f0c9e8d2b5174, firmware: V4.02.R12.A6420029.12201.142300.00000, announce: true}
   - {name: web, segment: office, profile: web-server, address: 198.18.190.30, mac: "00:25:90:7e:90:1e", announce: true}
   - {name: pc, segment: office, profile: office-pc, address: 198.18.190.31, mac: "00:1b:21:3a:90:1f", announce: true}
+  - {name: vms, segment: office, profile: web-server, address: 198.18.190.40, mac: "00:25:90:7e:90:28", password: lab-nvr-pass, records: [198.18.190.20], announce: true}
 `
+
+// passiveRecorder is the recorder's address, passiveStreamer the camera
+// it records. On a mirror port the video between them makes the one a
+// camera and the other a recorder (nvr) by the RTP rules alone: the
+// recorder says nothing else about itself. The jump host does not see
+// unicast video, so listening there types the recorder as nothing.
+const (
+	passiveRecorder = "198.18.190.40"
+	passiveStreamer = "198.18.190.20"
+)
 
 // passiveWant is what the records of the announcing cameras must say.
 // The Xiongmai DVR's XMEye notice names its maker but no device type (its
@@ -85,10 +99,35 @@ func checkPassive(recs map[string]device.Record, mirror bool) []string {
 				" zone="+r.Zone.Name+" dhcp.hostname="+dhcpHost+" cloud="+cloud)
 		}
 	}
+	if mirror {
+		bad = append(bad, checkRoles(recs)...)
+	}
 	for ip, r := range recs {
-		if _, ok := passiveWant[ip]; !ok && r.Camera {
+		if _, ok := passiveWant[ip]; !ok && r.Camera && (ip != passiveRecorder || !mirror) {
 			bad = append(bad, ip+": not a camera, called one")
 		}
+	}
+	return bad
+}
+
+// checkRoles reports what the RTP flow's two ends lack: the camera's
+// record its rtp.role source towards the recorder, the recorder's record
+// its rtp.role sink and the device type nvr.
+func checkRoles(recs map[string]device.Record) []string {
+	var bad []string
+	role := func(ip string) string {
+		for _, ev := range recs[ip].Evidence {
+			if ev.Source == device.SourcePassive && ev.Fields["passive.proto"] == "rtp" {
+				return ev.Fields["rtp.role"] + " " + ev.Fields["rtp.peer"]
+			}
+		}
+		return ""
+	}
+	if got := role(passiveStreamer); got != "source "+passiveRecorder {
+		bad = append(bad, passiveStreamer+": rtp role "+got)
+	}
+	if r, ok := recs[passiveRecorder]; !ok || r.DeviceType != device.TypeNVR || role(passiveRecorder) != "sink "+passiveStreamer {
+		bad = append(bad, passiveRecorder+": device_type="+string(r.DeviceType)+" rtp role "+role(passiveRecorder))
 	}
 	return bad
 }
@@ -186,7 +225,8 @@ func TestPassive_lab_pcapAndListen(t *testing.T) {
 	if bad := checkPassive(recs, true); len(bad) > 0 || code != 3 {
 		t.Fatalf("pcap of the closed capture: exit %d, %v\n%s", code, bad, stderr)
 	}
-	if run.Passive == nil || run.Passive.Packets == 0 || run.Cameras != 2 || run.Methods[0] != "pcap" || run.Interrupted {
+	// Cameras counts video devices: the two typed cameras and the recorder.
+	if run.Passive == nil || run.Passive.Packets == 0 || run.Cameras != 3 || run.Methods[0] != "pcap" || run.Interrupted {
 		t.Errorf("run record %+v, passive %+v", run, run.Passive)
 	}
 	t.Logf("pcap: %d packets, %d records, %d cameras", run.Passive.Packets, len(recs), run.Cameras)
