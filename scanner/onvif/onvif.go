@@ -335,6 +335,20 @@ func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.P
 		}
 		s.services(ctx)
 	}
+	// The budget (MaxRequests) leaves room for only two of the last three
+	// operations when GetServices falls back to GetCapabilities or a
+	// login took requests. A device that named itself in
+	// GetDeviceInformation, or refused it for want of a login (it will
+	// refuse the scopes and interfaces too, and answer only GetHostname,
+	// which is PRE_AUTH), is asked its interfaces (the MAC: on a routed
+	// segment no ARP gives it) and host name first. One that answered
+	// without a name, or does not implement it, is asked its scopes first:
+	// their hardware, name, type and manufacturer are then what names it.
+	named := s.f["onvif.manufacturer"] != "" || s.f["onvif.model"] != "" ||
+		slices.Contains([]string{"required", "rejected"}, s.f["onvif.access.get_device_information"])
+	if !named {
+		s.scopes(ctx)
+	}
 	if r, ok := s.run(ctx, "GetNetworkInterfaces", ""); ok {
 		if ni, err := ParseGetNetworkInterfaces(r.body); err == nil {
 			s.hint(ni.Hints)
@@ -354,6 +368,14 @@ func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.P
 			s.malformed("GetHostname", err)
 		}
 	}
+	if named {
+		s.scopes(ctx)
+	}
+	return s.evidence(ap), errors.Join(s.errs...)
+}
+
+// scopes asks GetScopes and notes what they say.
+func (s *session) scopes(ctx context.Context) {
 	if r, ok := s.run(ctx, "GetScopes", ""); ok {
 		if sl, err := ParseGetScopes(r.body); err == nil {
 			s.hint(sl.Hints)
@@ -362,7 +384,6 @@ func (p *Prober) ProbePort(ctx context.Context, t scanner.Target, pace scanner.P
 			s.malformed("GetScopes", err)
 		}
 	}
-	return s.evidence(ap), errors.Join(s.errs...)
 }
 
 // evidence is the session's one Evidence.

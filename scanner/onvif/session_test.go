@@ -295,3 +295,25 @@ func TestSnake(t *testing.T) {
 		}
 	}
 }
+
+// TestProber_ProbePort_unnamedAsksScopesFirst: a device that does not
+// implement GetDeviceInformation, on firmware without GetServices, is asked
+// its scopes before the interfaces: they are what names it, and the budget
+// leaves room for two of the last three operations.
+func TestProber_ProbePort_unnamedAsksScopesFirst(t *testing.T) {
+	d := hikLike(t, "")
+	delete(d.open, "GetServices")
+	delete(d.locked, "GetDeviceInformation") // ActionNotSupported
+	for op, b := range d.locked {
+		d.open[op] = b
+	}
+	d.open["GetCapabilities"] = fixture(t, "gsoap-getcapabilities.xml")
+	f, err := probe(t, newProber(t, Config{}), d.start())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLog(t, d, "GetSystemDateAndTime/", "GetServices/", "GetCapabilities/", "GetDeviceInformation/", "GetScopes/", "GetNetworkInterfaces/")
+	if f["onvif.scopes"] == "" || f["onvif.access.get_hostname"] != "skipped" {
+		t.Errorf("scopes %q, hostname access %q", f["onvif.scopes"], f["onvif.access.get_hostname"])
+	}
+}
