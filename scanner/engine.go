@@ -703,15 +703,22 @@ type pacer struct {
 // waiting for the global budget after it could bunch two of a host's
 // packets closer than its rate allows.
 func (p *pacer) Wait(ctx context.Context) error {
+	taken := false
 	if p.prio != nil {
 		if p.urgent {
-			p.prio.mark()
-		} else if err := p.prio.yield(ctx); err != nil {
-			return p.refused(ctx, err)
+			p.prio.begin()
+			defer p.prio.done()
+		} else {
+			var err error
+			if taken, err = p.prio.take(ctx, p.global); err != nil {
+				return p.refused(ctx, err)
+			}
 		}
 	}
-	if err := p.global.Wait(ctx); err != nil {
-		return p.refused(ctx, err)
+	if !taken {
+		if err := p.global.Wait(ctx); err != nil {
+			return p.refused(ctx, err)
+		}
 	}
 	if err := p.host.Wait(ctx); err != nil {
 		return p.refused(ctx, err)

@@ -5,9 +5,12 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/camsweep/camsweep/device"
 )
@@ -315,58 +318,86 @@ func TestEngine_Run_hostsStartDuringLiveness(t *testing.T) {
 	})
 }
 
-// TestPriority_hostsYieldWhileStagesSend: while a stage sends, hosts'
-// packets get only the share (one a second here); a host waiting for it
-// is let go as soon as the stage has been quiet for prioIdle, and with no
-// stage sending nothing waits.
-func TestPriority_hostsYieldWhileStagesSend(t *testing.T) {
+// TestPriority_stagesFirst: while a stage sends, a host's packet takes
+// only what the stage leaves of the global budget, or its share; with no
+// stage sending it waits on the budget as usual.
+func TestPriority_stagesFirst(t *testing.T) {
+	ctx := context.Background()
+	// run has a stage send every gap (0: as fast as the global budget
+	// allows, 100 a second) and hosts send as fast as they may for two
+	// seconds; it returns the packets of each.
+	run := func(gap time.Duration) (stage, hosts int) {
+		var n atomic.Int32
+		global := rate.NewLimiter(100, 1)
+		p := newPriority(100, time.Now) // share: 10 a second
+		end := time.Now().Add(2 * time.Second)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for time.Now().Before(end) {
+				p.begin()
+				err := global.Wait(ctx)
+				p.done()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				stage++
+				time.Sleep(gap)
+			}
+		})
+		for range 4 { // hosts in flight
+			wg.Go(func() {
+				for {
+					taken, err := p.take(ctx, global)
+					if err == nil && !taken {
+						err = global.Wait(ctx)
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !time.Now().Before(end) {
+						return
+					}
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return stage, int(n.Load())
+	}
 	synctest.Test(t, func(t *testing.T) {
-		p := newPriority(10, time.Now) // share: 1 a second
-		ctx := context.Background()
-		if err := p.yield(ctx); err != nil {
-			t.Fatal(err)
+		stage, hosts := run(0)
+		t.Logf("saturating: stage %d hosts %d", stage, hosts)
+		if stage < 160 || hosts > 40 {
+			t.Errorf("a stage using the whole budget sent %d, hosts %d of 200 tokens: want the stage nearly all, hosts about their share (20)", stage, hosts)
 		}
-		p.mark()
+	})
+	synctest.Test(t, func(t *testing.T) {
+		stage, hosts := run(20 * time.Millisecond)
+		t.Logf("every 20 ms: stage %d hosts %d", stage, hosts)
+		if stage < 60 || hosts < 60 {
+			t.Errorf("a stage sending every 20 ms sent %d, hosts %d of 200 tokens: want hosts to have the rest", stage, hosts)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		global := rate.NewLimiter(10, 1)
+		p := newPriority(10, time.Now)
+		if taken, err := p.take(ctx, global); taken || err != nil {
+			t.Errorf("no stage sending: take = %v, %v, want false (wait as usual)", taken, err)
+		}
+		p.begin()
+		global.Allow() // the stage's packet
+		p.done()
 		start := time.Now()
-		for range 2 {
-			if err := p.yield(ctx); err != nil {
-				t.Fatal(err)
-			}
+		p.share.Allow() // the share spent
+		if taken, err := p.take(ctx, global); taken || err != nil {
+			t.Fatal(taken, err)
 		}
-		// The first took the share's token; the second waits for the next
-		// one (a second) unless the stage stops sending first (50 ms).
-		if d := time.Since(start); d < prioIdle || d > 2*prioIdle {
-			t.Errorf("second host packet after %v, want about %v (the stage went quiet)", d, prioIdle)
-		}
-		// A stage that keeps sending holds the hosts to the share.
-		p.mark()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for range 100 { // a second of packets
-				p.mark()
-				time.Sleep(10 * time.Millisecond)
-			}
-		}()
-		start = time.Now()
-		for range 3 {
-			if err := p.yield(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if d := time.Since(start); d < 900*time.Millisecond {
-			t.Errorf("3 host packets while a stage sent took %v, want the share's pace (about 1 s)", d)
-		}
-		<-done
-		time.Sleep(2 * prioIdle)
-		start = time.Now()
-		for range 10 {
-			if err := p.yield(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if d := time.Since(start); d != 0 {
-			t.Errorf("host packets waited %v with no stage sending", d)
+		// The global token was due at 100 ms, but the stage went quiet
+		// at 50 ms (prioIdle) and the host was let go then.
+		if d := time.Since(start); d != prioIdle {
+			t.Errorf("host let go after %v, want %v (the stage went quiet)", d, prioIdle)
 		}
 	})
 }
