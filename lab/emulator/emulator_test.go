@@ -183,6 +183,29 @@ func TestHikvision_HTTP_isapi401KeepAlive(t *testing.T) {
 	}
 }
 
+// TestHikvision_HTTP_isapiDeviceInfoLogin: the deviceInfo answers the
+// admin's Digest login (qop auth) with the device's own identity, and
+// anything else with the userCheck 401.
+func TestHikvision_HTTP_isapiDeviceInfoLogin(t *testing.T) {
+	cl := dial(t, start(t, hikDev, 80))
+	realm := md5hex("realm:" + hikDev.Serial)[:24]
+	authz := func(pass string) string {
+		ha1 := md5hex("admin:" + realm + ":" + pass)
+		ha2 := md5hex("GET:/ISAPI/System/deviceInfo")
+		return fmt.Sprintf(`Digest username="admin", realm="%s", nonce="n", uri="/ISAPI/System/deviceInfo", qop=auth, nc=00000001, cnonce="c", response="%s"`,
+			realm, md5hex(ha1+":n:00000001:c:auth:"+ha2))
+	}
+	head, _ := cl.do("GET /ISAPI/System/deviceInfo HTTP/1.1\r\nHost: x\r\nAuthorization: " + authz("wrong") + "\r\n\r\n")
+	if !strings.HasPrefix(head, "HTTP/1.1 401 ") {
+		t.Errorf("wrong password: %q", head)
+	}
+	head, body := cl.do("GET /ISAPI/System/deviceInfo HTTP/1.1\r\nHost: x\r\nAuthorization: " + authz(hikDev.Password) + "\r\n\r\n")
+	if !strings.HasPrefix(head, "HTTP/1.1 200 OK\r\n") || !strings.Contains(body, "<model>DS-2CD2366G2-ISU/SL</model>") ||
+		!strings.Contains(body, "<serialNumber>"+hikDev.Serial+"</serialNumber>") || !strings.Contains(body, "<firmwareVersion>V5.7.13</firmwareVersion>") {
+		t.Errorf("login: %q %q", head, body)
+	}
+}
+
 func TestHikvision_HTTP_notFoundEscapes(t *testing.T) {
 	head, body := dial(t, start(t, hikDev, 80)).do("GET /<x> HTTP/1.1\r\n\r\n")
 	if !strings.HasPrefix(head, "HTTP/1.1 404 Not Found\r\n") || !strings.Contains(body, "Can't locate document: /&lt;x&gt;") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	mrand "math/rand/v2"
 	"net"
@@ -59,12 +60,33 @@ func (e *Emulator) hikvisionHTTP(c net.Conn, r *request) reply {
 		return reply{data: e.render(c, "root", nil)}
 	case r.Target == "/favicon.ico":
 		return e.faviconReply()
+	case r.Target == "/ISAPI/System/deviceInfo" && digestOK(r.Get("Authorization"), r.Method, md5hex("realm:" + e.Device.Serial)[:24], e.Device.Password):
+		// The device's own identity, to the admin login only: the shape of
+		// the DS-2CD2386G2-IU reply in testdata/real/http.
+		return reply{data: e.isapiDeviceInfo(), keep: true}
 	case hasPathPrefix(r.Target, "/ISAPI"), hasPathPrefix(r.Target, "/SDK"), hasPathPrefix(r.Target, "/PSIA"):
 		// Current firmware answers every protected URL with the userCheck 401.
 		return reply{data: e.render(c, "isapi401", map[string]any{"HTTPRealm": md5hex("realm:" + e.Device.Serial)[:24]}), keep: true}
 	default:
 		return reply{data: e.render(c, "notfound", map[string]any{"Path": r.Target}), keep: true}
 	}
+}
+
+// isapiDeviceInfo is the ISAPI deviceInfo answer of a logged-in client.
+func (e *Emulator) isapiDeviceInfo() []byte {
+	esc := func(v string) string {
+		var b strings.Builder
+		_ = xml.EscapeText(&b, []byte(v))
+		return b.String()
+	}
+	fw, build, _ := strings.Cut(e.Device.Firmware, " ")
+	body := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeviceInfo version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\">\n" +
+		"<deviceName>" + esc(e.Device.Name) + "</deviceName>\n<model>" + esc(e.Device.Model) + "</model>\n" +
+		"<serialNumber>" + esc(e.Device.Serial) + "</serialNumber>\n<macAddress>" + esc(e.Device.MAC.String()) + "</macAddress>\n" +
+		"<firmwareVersion>" + esc(fw) + "</firmwareVersion>\n<firmwareReleasedDate>" + esc(build) + "</firmwareReleasedDate>\n" +
+		"<deviceType>IPCamera</deviceType>\n<manufacturer>hikvision</manufacturer>\n</DeviceInfo>\n"
+	return []byte("HTTP/1.1 200 OK\r\nContent-Type: application/xml; charset=\"UTF-8\"\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\nConnection: keep-alive\r\n\r\n" + body)
 }
 
 func (e *Emulator) hikvisionRTSP(c net.Conn, r *request) reply {
