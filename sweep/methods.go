@@ -13,6 +13,7 @@ import (
 	"github.com/camsweep/camsweep/scanner/hiksdk"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
 	"github.com/camsweep/camsweep/scanner/mdns"
+	"github.com/camsweep/camsweep/scanner/onvif"
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
 	"github.com/camsweep/camsweep/scanner/sadp"
 	"github.com/camsweep/camsweep/scanner/ssdp"
@@ -62,15 +63,15 @@ var methods = []method{
 			return p, nil
 		}},
 	{Method: Method{Name: string(device.SourceHTTP), Kind: KindPort,
-		Help: `on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this is fingerprinting, not trust), then a few unauthenticated follow-ups (maker pages, /favicon.ico unless the page is clearly no camera's)`},
+		Help: `on open web ports one "GET /" (TLS on 443/8443, certificates not verified: this is fingerprinting, not trust), then a few unauthenticated follow-ups (maker pages, /favicon.ico unless the page is clearly no camera's); with a --credentials entry for the address whose protocols include http, one login (HTTP Digest; Basic only inside TLS) after a 401, carried by the later follow-ups`},
 		port: func(w wireOpts) (scanner.PortProber, error) {
-			return httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Timeout: w.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}, Guess: w.guess})
+			return httpprobe.New(httpprobe.Config{PortConfig: scanner.PortConfig{Timeout: w.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}, Guess: w.guess, Login: httpLogin(w.creds)})
 		}},
 	portProber(rtspprobe.Source, rtspprobe.Wire,
 		"on open RTSP ports one OPTIONS and, when that shows no authentication realm, one DESCRIBE without credentials"),
 	{Method: Method{Name: string(device.SourceONVIF), Kind: KindPort,
 		Help: "on 80, 8080, 8899 and 2000 (and the port of an XAddr WS-Discovery announced for the address) the ONVIF device service, at most 6 SOAP requests per device: clock, services, identity, interfaces, host name, scopes, anonymously; with a --credentials entry for the address, one login (WS-Security, or HTTP Digest when the device asks for it) after an anonymous refusal"},
-		port: func(w wireOpts) (scanner.PortProber, error) { return onvifProber(w, w.Credentials) }},
+		port: onvifProber},
 	portProber(tlsinfo.Source, tlsinfo.Wire,
 		"on 443 and 8443 one TLS handshake for the certificate: no SNI, no verification"),
 	portProber(dvrip.Source, dvrip.Wire,
@@ -113,12 +114,12 @@ type method struct {
 }
 
 // wireOpts is what the constructors get: the shared scanner.WireConfig,
-// and what only sweep can make of the options (the credentials file's
-// name, the HTTP follow-up guess of the fingerprint rules).
+// and what only sweep can make of the options (the credentials file,
+// read once, the HTTP follow-up guess of the fingerprint rules).
 type wireOpts struct {
 	scanner.WireConfig
-	Credentials string
-	guess       func(root map[string]string) string
+	creds onvif.Credentials
+	guess func(root map[string]string) string
 }
 
 func sweeper(src device.Source, mk func(scanner.WireConfig) (scanner.Sweeper, error), help string) method {

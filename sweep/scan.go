@@ -171,7 +171,10 @@ func (s *Scan) buildEngine() error {
 	w := wireOpts{WireConfig: scanner.WireConfig{Iface: o.Interface, Timeout: o.Timeout, ConnTimeout: o.ConnTimeout,
 		Ports: ports, Dial: dial, UserAgent: ua, Log: o.Log,
 		ARPRetries: o.ARPRetries, ARPWait: o.ARPWait, Raw: s.privilege == privilegeRaw},
-		Credentials: o.Credentials, guess: httpGuess(s.fp)}
+		guess: httpGuess(s.fp)}
+	if w.creds, err = loadCredentials(w, o.Credentials); err != nil {
+		return err
+	}
 	sweeps, hostProbers, portProbers, err := build(w)
 	if err != nil {
 		return err
