@@ -158,6 +158,10 @@ func TestScan_lab_onvifCredentials(t *testing.T) {
 	creds.WriteString("credentials:\n")
 	for _, d := range []lab.Device{hik, dahua, dual} {
 		fmt.Fprintf(&creds, "  - cidrs: [%s/32]\n    username: admin\n    password: %s\n", d.Address, d.Password)
+		if d.Name == hik.Name {
+			// hik-cam's web pages too: its ISAPI deviceInfo wants a login.
+			creds.WriteString("    protocols: [onvif, http]\n")
+		}
 	}
 	file := filepath.Join(t.TempDir(), "credentials.yaml")
 	if err := os.WriteFile(file, []byte(creds.String()), 0o600); err != nil {
@@ -218,6 +222,31 @@ func TestScan_lab_onvifCredentials(t *testing.T) {
 			}
 		}
 		t.Logf("%s: login %s by %s, access %s", tc.d.Name, f["onvif.login"], f["onvif.login_method"], accessSummary(f))
+	}
+
+	// The web login: hik-cam's deviceInfo, asked once more with the
+	// credential after its 401, names the camera; the other cameras'
+	// entries are ONVIF-only, so their web pages see no login.
+	for _, d := range []lab.Device{hik, dahua, dual} {
+		var info map[string]string
+		logins := 0
+		for _, ev := range recs[d.Address].Evidence {
+			if ev.Source != device.SourceHTTP {
+				continue
+			}
+			if ev.Fields["http.login"] != "" {
+				logins++
+			}
+			if ev.Fields["http.path"] == "/ISAPI/System/deviceInfo" {
+				info = ev.Fields
+			}
+		}
+		switch {
+		case d.Name != hik.Name && logins > 0:
+			t.Errorf("%s: %d web answers carry http.login without protocols [onvif, http]", d.Name, logins)
+		case d.Name == hik.Name && (info["http.login"] != "accepted" || info["http.isapi.model"] != hik.Model || info["http.isapi.serial"] != hik.Serial):
+			t.Errorf("%s: deviceInfo with the login: %q", d.Name, info)
+		}
 	}
 
 	r := recs[dual.Address]
