@@ -38,6 +38,10 @@ func main() {
 		keep      = flag.String("raw", "", "directory for the raw outputs (default: a new directory under /tmp)")
 		corpusDir = flag.String("corpus", "", "instead: replay the devices of the corpus of real replies in `DIR` (testdata/real) and scan them with camsweep and nmap; -out defaults to bench/results/CORPUS.md")
 		scale     = flag.Bool("scale", false, "instead: one camsweep scan of the sparse /16 scale lab (bench/scale.go); -out defaults to bench/results/SCALE.md")
+		pcapBench = flag.Bool("pcap", false, "instead: capture 1 GB of a CCTV lab (cameras streaming RTP to a recorder, announcements) with tcpdump and read it with camsweep pcap and tshark (bench/pcap.go); -out defaults to bench/results/PCAP.md")
+		pcapLab   = flag.String("pcap-prefix", "cswbp-", "namespace prefix of the -pcap lab")
+		pcapKeep  = flag.Bool("pcap-keep", false, "with -pcap: keep the capture in the -raw directory (it is deleted otherwise)")
+		pcapFile  = flag.String("pcap-file", "", "with -pcap: read this capture of an earlier -pcap-keep run instead of making one (no lab)")
 		quiet     = flag.String("quiet", "", "instead: the `LAB` of issue 16, routed (a sparse /16 behind a router, against nmap -sn) or office (an on-link /22, against the camera command), 250 hosts listening on no port, camsweep ×3 and nmap ×1 (bench/routed.go); -out defaults to bench/results/ROUTED.md or OFFICE.md")
 	)
 	flag.Parse()
@@ -69,6 +73,16 @@ func main() {
 			cfg.out = "bench/results/SCALE.md"
 		}
 		if err := runScale(ctx, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *pcapBench {
+		if !isFlagSet("out") {
+			cfg.out = "bench/results/PCAP.md"
+		}
+		if err := runPcapBench(ctx, cfg, *pcapLab, *pcapFile, *pcapKeep); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
