@@ -243,15 +243,24 @@ func evKey(ev *device.Evidence) uint64 {
 // the IPv4 device with the same MAC, and the MAC registry's entry.
 func (c *Collector) Hosts() []device.Host {
 	macOf := map[netip.Addr]string{}
+	ambiguous := map[netip.Addr]bool{}
 	for mac, m := range c.macs {
 		if m.router {
 			continue
 		}
 		for _, a := range m.addrs {
-			if _, ok := macOf[a]; !ok {
+			if old, ok := macOf[a]; !ok {
 				macOf[a] = mac
+			} else if old != mac {
+				ambiguous[a] = true
 			}
 		}
+	}
+	// An address two MACs sourced without ARP naming either (a capture
+	// taken on both sides of a router, two routers, a conflict) has no MAC
+	// the frames can vouch for; picking one would depend on map order.
+	for a := range ambiguous {
+		delete(macOf, a)
 	}
 	for a, h := range c.hosts {
 		if h.arpMAC != "" {
