@@ -8,10 +8,10 @@ import (
 
 // WireConfig is what the command line gives every discovery method: one
 // type for all the protocol packages' method constructors (each package's
-// wire.go), so that the list of methods in sweep/methods.go holds one
-// line per protocol and no constructor of its own. A protocol that needs
+// wire.go), so that the list of protocols (scanner/protocols) holds one
+// entry per protocol and no constructor of its own. A protocol that needs
 // more than this (the ONVIF credentials, the HTTP follow-up guess of the
-// fingerprint rules) is built in that list from sweep's own options.
+// fingerprint rules) is built in that list from its protocols.Config.
 type WireConfig struct {
 	// Iface restricts sending to one interface (--interface); empty
 	// means the routing table decides.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/camsweep/camsweep/internal/exitcode"
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/onvif"
 	"github.com/camsweep/camsweep/scanner/targets"
 )
 
@@ -272,34 +270,5 @@ func TestOpen_readyWithoutSending(t *testing.T) {
 	}
 	if b, err := os.ReadFile(o.Output); err != nil || len(b) != 0 {
 		t.Errorf("output before Run: %q, %v", b, err)
-	}
-}
-
-// TestHTTPLogin: the web follow-ups get a credential only for an address
-// whose entry lists http among its protocols; no such entry, no login at
-// all.
-func TestHTTPLogin(t *testing.T) {
-	load := func(yaml string) onvif.Credentials {
-		cs, err := onvif.LoadCredentials(strings.NewReader(yaml))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cs
-	}
-	if httpLogin(load("credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: s3cret-Pa55\n")) != nil {
-		t.Error("an ONVIF-only file gave the web follow-ups a login")
-	}
-	login := httpLogin(load("credentials:\n  - cidrs: [198.18.10.0/24]\n    username: admin\n    password: s3cret-Pa55\n" +
-		"  - cidrs: [198.18.20.0/24]\n    username: viewer\n    password: other-Pa55\n    protocols: [onvif, http]\n"))
-	if login == nil {
-		t.Fatal("no login for an http entry")
-	}
-	if l, ok := login(netip.MustParseAddr("198.18.20.7")); !ok || l.Username != "viewer" || l.Password != "other-Pa55" {
-		t.Errorf("198.18.20.7: %v %v", l, ok)
-	}
-	for _, a := range []string{"198.18.10.7", "198.18.30.7"} {
-		if _, ok := login(netip.MustParseAddr(a)); ok {
-			t.Errorf("%s got a web login", a)
-		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 // liveness builds the liveness stage (issue 16): ICMP echo and SYNs with
 // raw sockets, connects without, on the addresses ARP does not vouch for;
-// nil with NoLiveness. It is no method of the list in methods.go: it
+// nil with NoLiveness. It is no method of the list of scanner/protocols: it
 // decides which addresses the methods see.
 func (s *Scan) liveness(w wireOpts) (*liveness.Sweeper, error) {
 	if s.opts.NoLiveness {

@@ -8,7 +8,7 @@ import (
 // Source is the method's name and its evidence's source.
 const Source = device.SourceARP
 
-// Wire is the ARP sweep of a scan (sweep/methods.go) over the directly
+// Wire is the ARP sweep of a scan (scanner/protocols) over the directly
 // connected subnets (or --interface's). Without raw sockets it says so
 // once and is left out (nil, nil): the neighbour table still gives the
 // MACs of on-link hosts the TCP probes touched.

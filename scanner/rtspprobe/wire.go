@@ -8,7 +8,7 @@ import (
 // Source is the method's name and its evidence's source.
 const Source = device.SourceRTSP
 
-// Wire is the method of a scan (sweep/methods.go).
+// Wire is the method of a scan (scanner/protocols).
 func Wire(w scanner.WireConfig) (scanner.PortProber, error) {
 	return New(Config{PortConfig: scanner.PortConfig{Timeout: w.Timeout, Dial: w.Dial, UserAgent: w.UserAgent}})
 }

@@ -1,8 +1,12 @@
 package xmeye
 
 import (
+	"net/netip"
+	"time"
+
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/scanner"
+	"github.com/camsweep/camsweep/scanner/internal/udpsweep"
 )
 
 // Source is the method's name and its evidence's source. The package
@@ -11,7 +15,26 @@ import (
 // kept for the callers that already name it.
 const Source device.Source = "xmeye"
 
-// Wire is the method of a scan (sweep/methods.go): a broadcast on the
+// Wire is the method of a scan (scanner/protocols): a broadcast on the
 // interfaces the scan uses (only --interface when given) and unicast to
 // every target.
 func Wire(w scanner.WireConfig) (scanner.Sweeper, error) { return New(Config{Iface: w.Iface}) }
+
+// Decode reads one XMEye datagram heard without a probe of ours (a
+// capture, a recorded reply) as the sweep would file it: the list of
+// protocols (scanner/protocols) hands it to passive listening and to the
+// corpus replay. how is not used: every reply says the same.
+func Decode(payload []byte, from netip.AddrPort, how string, ts time.Time) ([]device.Evidence, error) {
+	return udpsweep.Decode(Source, Parse, payload, from, ts)
+}
+
+// FrameReply puts a search reply's header in front of a JSON body
+// published without it (an excerpt): the corpus replay reads such bodies
+// through Decode.
+func FrameReply(body []byte) []byte { return Frame(MsgSearchReply, body) }
+
+// AddressFields are the fields naming addresses of the device's own
+// networks: the address and gateway it reports, which may differ from
+// the one it answered from (multi-homing evidence for the zone review,
+// policy.PrimaryAddrs).
+var AddressFields = []string{"xmeye.ipv4_address", "xmeye.ipv4_gateway"}

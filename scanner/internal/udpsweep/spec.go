@@ -157,3 +157,15 @@ func Fields[R interface{ Fields() map[string]string }](parse func([]byte) (R, er
 		return r.Fields(), true
 	}
 }
+
+// Decode is the datagram decoder of a Spec's parser for replies read
+// without a probe of ours (a capture, a recorded reply): the parser's
+// fields as one piece of evidence from `from`, the evidence Sweep emits
+// for a match. No nonce is checked: nothing of ours was asked.
+func Decode[R interface{ Fields() map[string]string }](src device.Source, parse func([]byte) (R, error), payload []byte, from netip.AddrPort, ts time.Time) ([]device.Evidence, error) {
+	r, err := parse(payload)
+	if err != nil {
+		return nil, err
+	}
+	return []device.Evidence{{Source: src, Addr: from.Addr(), Port: from.Port(), Time: ts, Fields: r.Fields()}}, nil
+}
