@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/camsweep/camsweep/device"
+	"github.com/camsweep/camsweep/scanner/protocols"
 	"github.com/camsweep/camsweep/vendors"
 )
 
@@ -63,14 +64,10 @@ func (p *Policy) Zones() *Zones { return p.zones }
 // addressKeys are the evidence fields that name another address of the
 // device itself (FIELDS.md): another XAddr, another interface of an ONVIF
 // GetNetworkInterfaces answer, the address and gateway a SADP, DHIP or
-// XMEye reply reports, the addresses an mDNS answer gives its host.
-var addressKeys = []string{
-	"wsd.other_addrs", "onvif.other_addrs",
-	"sadp.ipv4_address", "sadp.ipv4_gateway", "sadp.ipv6_address", "sadp.ipv6_gateway",
-	"dhip.ipv4_address", "dhip.ipv4_gateway", "dhip.ipv6_address",
-	"xmeye.ipv4_address", "xmeye.ipv4_gateway",
-	"mdns.addrs",
-}
+// XMEye reply reports, the addresses an mDNS answer gives its host. Each
+// protocol package declares its own (AddressFields) and the list of
+// protocols gathers them, so a new protocol edits nothing here.
+var addressKeys = protocols.AddressFields()
 
 // Elsewhere is an address a device's evidence names, other than the one it
 // was scanned at, and the zone that address is in.
