@@ -50,7 +50,6 @@ func (f *found) reviewARP() int {
 	gateways := map[string]bool{}
 	demoted := map[netip.Addr]bool{}
 	for a, en := range f.hosts {
-		en.arp = true
 		var macs []string
 		gateway := false
 		for _, ev := range en.ev {

@@ -274,9 +274,23 @@ func (e *Engine) timePhase(name string, start time.Time) {
 // out first.
 func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	defer close(out)
-	rest := e.sweepAbsence(ctx)
+	first, rest := e.split()
 	now := e.cfg.Now
-	start := now()
+	// The discovery sweeps start with the ARP sweep: their multicast
+	// probes need no address, and their unicast datagrams go to each
+	// address as it proves present (stream): its ARP answer, then its
+	// liveness answer, then, once both stages are over, the addresses
+	// neither could judge.
+	st := newStream()
+	arpDone := make(chan struct{})
+	go func() {
+		defer close(arpDone)
+		e.sweepAbsence(ctx, first, func(a netip.Addr) {
+			if e.cfg.Scope.Contains(a) {
+				st.push(a)
+			}
+		})
+	}()
 	sweepsDone := make(chan struct{})
 	// A semaphore, not a fixed pool of workers: a host whose record waits
 	// for the sweeps gives its slot back while it waits.
@@ -333,6 +347,20 @@ func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 			}
 		}
 	}()
+	stagesDone := make(chan struct{})
+	go func() {
+		defer close(stagesDone)
+		defer st.close()
+		<-arpDone
+		e.live(ctx, func(addr netip.Addr) {
+			st.push(addr)
+			select {
+			case liveQ <- liveAnswer{addr: addr, at: now()}:
+			default:
+			}
+		})
+		close(liveQ)
+	}()
 	go func() {
 		defer close(sweepsDone)
 		defer func() {
@@ -340,19 +368,14 @@ func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 			e.sweepsEnd = now()
 			e.mu.Unlock()
 		}()
-		e.live(ctx, func(addr netip.Addr) {
-			select {
-			case liveQ <- liveAnswer{addr: addr, at: now()}:
-			default:
-			}
-		})
-		close(liveQ)
-		scope := e.presentScope()
 		if len(rest) > 0 && ctx.Err() == nil {
 			defer e.timePhase("discovery", now())
 		}
-		e.runSweepers(ctx, rest, scope, e.global)
+		e.runSweepers(ctx, rest, streamScope{Scope: e.cfg.Scope, s: st, e: e}, e.global, nil)
+		<-stagesDone // the sweeps' end is the stages' end too (the feed relies on it)
 	}()
+	<-arpDone
+	start := now()
 	defer func() {
 		e.timePhase("hosts", start)
 		e.mu.Lock()
@@ -468,10 +491,8 @@ func (e *Engine) claimed(addr netip.Addr) bool {
 // maxDeferred bounds the addresses held back until the sweeps end.
 const maxDeferred = 1 << 16
 
-// sweepAbsence runs the Absence sweepers (ARP) and returns the other
-// sweepers.
-func (e *Engine) sweepAbsence(ctx context.Context) []Sweeper {
-	var first, rest []Sweeper
+// split returns the Absence sweepers (ARP) and the others.
+func (e *Engine) split() (first, rest []Sweeper) {
 	for _, s := range e.cfg.Sweepers {
 		if _, ok := s.(Absence); ok {
 			first = append(first, s)
@@ -479,7 +500,13 @@ func (e *Engine) sweepAbsence(ctx context.Context) []Sweeper {
 			rest = append(rest, s)
 		}
 	}
-	e.runSweepers(ctx, first, e.cfg.Scope, rate.NewLimiter(rate.Limit(e.cfg.L2Rate), burst(e.cfg.L2Rate)))
+	return first, rest
+}
+
+// sweepAbsence runs the Absence sweepers (ARP), calling answered for each
+// address they heard from, and judges their answers (reviewARP).
+func (e *Engine) sweepAbsence(ctx context.Context, first []Sweeper, answered func(netip.Addr)) {
+	e.runSweepers(ctx, first, e.cfg.Scope, rate.NewLimiter(rate.Limit(e.cfg.L2Rate), burst(e.cfg.L2Rate)), answered)
 	for _, s := range first {
 		if ctx.Err() == nil {
 			e.absent = append(e.absent, s.(Absence).Covered()...)
@@ -494,23 +521,6 @@ func (e *Engine) sweepAbsence(ctx context.Context) []Sweeper {
 			e.cfg.Log.Warn().Int("addresses", n).Msg("ARP conflicts: several MACs or a MAC claiming many addresses; those claims prove no host")
 		}
 	}
-	return rest
-}
-
-// presentScope is the scope the discovery sweeps sweep, once the liveness
-// stage is over: without the addresses ARP proved absent and those the
-// stage checked that answered nothing.
-func (e *Engine) presentScope() Scope {
-	scope := e.cfg.Scope
-	liveDone := e.liveDone.Load()
-	if len(e.absent) > 0 || liveDone {
-		ps := presentScope{Scope: scope, absent: e.absent, found: &e.found}
-		if liveDone {
-			ps.checked = e.checkedByLiveness
-		}
-		scope = ps
-	}
-	return scope
 }
 
 // live runs the liveness stage over the in-scope addresses the Absence
@@ -588,7 +598,9 @@ func (c *countingIter) Next() (netip.Addr, bool) {
 	return a, ok
 }
 
-func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope, budget *rate.Limiter) {
+// runSweepers runs sweepers together under budget; answered, when set, is
+// called with the address of each evidence after it is filed.
+func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scope, budget *rate.Limiter, answered func(netip.Addr)) {
 	if len(sweepers) == 0 || ctx.Err() != nil {
 		return
 	}
@@ -609,6 +621,9 @@ func (e *Engine) runSweepers(ctx context.Context, sweepers []Sweeper, scope Scop
 					ev.Time = now()
 				}
 				e.found.add(ev, !e.cfg.Scope.Contains(ev.Addr))
+				if answered != nil {
+					answered(ev.Addr)
+				}
 			})
 			if dc, ok := s.(DropCounter); ok {
 				for addr, n := range dc.Dropped() {

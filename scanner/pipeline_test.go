@@ -401,3 +401,76 @@ func TestPriority_stagesFirst(t *testing.T) {
 		}
 	})
 }
+
+// slowARP answers for present, then keeps listening until the unicast
+// sweep reached it, or two seconds passed: early says it did while the
+// ARP sweep ran.
+type slowARP struct {
+	present netip.Addr
+	prefix  netip.Prefix
+	reached chan struct{}
+	early   bool
+}
+
+func (l *slowARP) Name() string { return "arp" }
+func (l *slowARP) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	emit(device.Evidence{Source: device.SourceARP, Addr: l.present, MAC: "44:a6:42:00:00:01", Fields: map[string]string{"arp.method": "request"}})
+	select {
+	case <-l.reached:
+		l.early = true
+	case <-time.After(2 * time.Second):
+	}
+	return nil
+}
+func (l *slowARP) Covered() []netip.Prefix { return []netip.Prefix{l.prefix} }
+
+// reachSweeper closes reached when its scope yields at.
+type reachSweeper struct {
+	seenSweeper
+	at      netip.Addr
+	reached chan struct{}
+}
+
+func (r *reachSweeper) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	it := scope.Iter()
+	for a, ok := it.Next(); ok; a, ok = it.Next() {
+		r.mu.Lock()
+		r.seen = append(r.seen, a)
+		r.mu.Unlock()
+		if a == r.at {
+			close(r.reached)
+		}
+	}
+	return nil
+}
+
+// TestEngine_Run_sweepsStreamARPAnswers: the discovery sweeps run beside
+// the ARP sweep and unicast to an address as soon as it answered ARP; the
+// addresses silent to it on its prefix never get the salvo, and a sweep's
+// reply alone does not make one present (the forged-source rule).
+func TestEngine_Run_sweepsStreamARPAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		at := ip("198.18.0.2")
+		reached := make(chan struct{})
+		l2 := &slowARP{present: at, prefix: netip.MustParsePrefix("198.18.0.0/29"), reached: reached}
+		udp := &reachSweeper{at: at, reached: reached}
+		forged := deferSweeper{ip("198.18.0.3")} // a reply while ARP runs, from an address silent to it
+		e, hosts := scan(t, Config{Targets: addrs(6), Scope: listScope{6},
+			Sweepers:    []Sweeper{l2, udp, forged},
+			HostProbers: []HostProber{&countingTCP{}}, Rate: 1e6, HostRate: 1e6})
+		if !l2.early {
+			t.Error("the unicast sweep did not reach the ARP-answered address while the ARP sweep ran")
+		}
+		if !slices.Equal(udp.seen, []netip.Addr{at}) {
+			t.Errorf("unicast sweep went to %v, want only %v", udp.seen, at)
+		}
+		for _, h := range hosts {
+			if h.Addr != at {
+				t.Errorf("record of %v: only %v answered ARP", h.Addr, at)
+			}
+		}
+		if u := e.Stats().Unproven; u != 1 {
+			t.Errorf("Unproven %d, want 1 (the forged reply from .3)", u)
+		}
+	})
+}

@@ -79,8 +79,8 @@ type entry struct {
 	// taken as a conflict, not as proof that someone is there.
 	conflicts []device.AddressConflict
 	demoted   []string
-	// arp is set on the entries the Absence sweepers left (reviewARP):
-	// the address answered ARP. On a prefix they covered, an entry
+	// arp is set on the entries the Absence sweepers filed an ARP answer
+	// in (add): the address answered ARP. On a prefix they covered, an entry
 	// without it holds replies from an address that did not answer ARP,
 	// which no Ethernet host can send: a forged source address.
 	arp bool
@@ -108,6 +108,13 @@ func (f *found) add(ev device.Evidence, outside bool) {
 		}
 		en = &entry{}
 		f.hosts[ev.Addr] = en
+	}
+	// Set here, not from the evidence kept: the discovery sweeps run
+	// alongside the ARP sweep, and a flood of their replies may fill the
+	// address's budget before its ARP answer comes; their replies alone
+	// prove nothing on an ARP prefix.
+	if ev.Source == device.SourceARP {
+		en.arp = true
 	}
 	if en.l.admit(&f.budget, &ev) {
 		en.ev = append(en.ev, ev)
@@ -218,39 +225,102 @@ func (a absent) covers(addr netip.Addr) bool {
 	return false
 }
 
-// presentScope is a Scope whose iteration skips the addresses an Absence
-// sweeper proved absent and, when the liveness stage ran (checked), those
-// it checked that answered nothing.
-type presentScope struct {
+// stream is the order in which the discovery sweeps unicast: each address
+// as it proves present (push: its ARP answer, then its liveness answer),
+// and, once those stages are over (close), the rest of the scope that is
+// still worth it (streamIter).
+type stream struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	q      []netip.Addr
+	in     map[netip.Addr]bool
+	closed bool
+}
+
+func newStream() *stream {
+	s := &stream{in: map[netip.Addr]bool{}}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+// push queues an address once.
+func (s *stream) push(a netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.in[a] {
+		return
+	}
+	s.in[a] = true
+	s.q = append(s.q, a)
+	s.cond.Broadcast()
+}
+
+// close ends the queue: the ARP sweep and the liveness stage are over.
+func (s *stream) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.cond.Broadcast()
+}
+
+// next returns the i-th queued address, waiting for it; false once the
+// queue is closed and has no i-th.
+func (s *stream) next(i int) (netip.Addr, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i >= len(s.q) && !s.closed {
+		s.cond.Wait()
+	}
+	if i < len(s.q) {
+		return s.q[i], true
+	}
+	return netip.Addr{}, false
+}
+
+func (s *stream) queued(a netip.Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.in[a]
+}
+
+// streamScope is the scope the discovery sweeps iterate: the stream, then
+// the in-scope addresses that neither stage vouched for and that are still
+// worth the salvo — not on a prefix ARP covered (silent there is absent),
+// and, when the liveness stage ran to its end, only those a discovery
+// reply named (the liveness skip rule); without the stage, all of them.
+type streamScope struct {
 	Scope
-	absent  absent
-	found   *found
-	checked func(netip.Addr) bool
+	s *stream
+	e *Engine
 }
 
-func (s presentScope) Iter() AddrSource {
-	return &presentIter{it: s.Scope.Iter(), s: s}
+func (s streamScope) Iter() AddrSource { return &streamIter{sc: s} }
+
+type streamIter struct {
+	sc   streamScope
+	i    int
+	rest AddrSource // the pass over the scope, once the queue is closed
 }
 
-type presentIter struct {
-	it AddrSource
-	s  presentScope
-}
-
-func (p *presentIter) Next() (netip.Addr, bool) {
+func (p *streamIter) Next() (netip.Addr, bool) {
+	if p.rest == nil {
+		if a, ok := p.sc.s.next(p.i); ok {
+			p.i++
+			return a, true
+		}
+		p.rest = p.sc.Scope.Iter()
+	}
+	e := p.sc.e
 	for {
-		a, ok := p.it.Next()
+		a, ok := p.rest.Next()
 		if !ok {
 			return a, ok
 		}
-		if p.s.absent.covers(a) {
-			if p.s.found.answeredARP(a) {
-				return a, ok
-			}
+		if p.sc.s.queued(a) || e.absent.covers(a) {
 			continue
 		}
-		if p.s.checked == nil || !p.s.checked(a) || p.s.found.heard(a) {
-			return a, ok
+		if !e.checkedByLiveness(a) || e.found.heard(a) {
+			return a, true
 		}
 	}
 }
