@@ -326,9 +326,8 @@ func (e *Engine) Run(ctx context.Context, out chan<- device.Host) error {
 	}
 	// Routed hosts start from their liveness answer: the stage streams
 	// each answering address here, and this goroutine launches it a
-	// moment later (liveSettle), once the answers to its other packets
-	// are in, so that the TCP prober skips the ports they already drew.
-	// A full queue drops the address: the feed below launches it then.
+	// moment later (liveSettle). A full queue drops the address: the feed
+	// below launches it after the sweeps then.
 	liveQ := make(chan liveAnswer, liveQueue)
 	streamed := make(chan struct{})
 	go func() {
@@ -420,13 +419,9 @@ feed:
 				}
 				continue
 			}
+			// A routed address starts from its liveness answer (the
+			// streamer, which keeps liveSettle) or after the sweeps.
 			if e.claimed(addr) {
-				continue
-			}
-			if e.found.knownAlive(addr) && e.claim(addr) {
-				if !launch(addr, true) {
-					break feed
-				}
 				continue
 			}
 			deferred = append(deferred, addr)
@@ -460,10 +455,13 @@ const (
 	// liveQueue bounds the streamed liveness answers not launched yet.
 	liveQueue = 4096
 	// liveSettle is how long after an address's first liveness answer its
-	// probes start: its packets left within milliseconds of each other,
-	// so the answers to the others (a RST after the echo reply) are in by
-	// then on any network the stage's own listening window suits.
-	liveSettle = 100 * time.Millisecond
+	// probes start. The stage's two SYNs to it left before that answer, and
+	// they count against the three connections a second: with the host's
+	// first connect 700 ms after them and its next ones 345 ms apart
+	// (DefaultHostRate), no one-second window holds more than three. By
+	// then the answers to its other packets (a RST after the echo reply)
+	// are in too, so the TCP prober skips the ports they already drew.
+	liveSettle = 700 * time.Millisecond
 )
 
 // claim marks a routed address as started early (from its liveness
@@ -529,9 +527,10 @@ func (e *Engine) sweepAbsence(ctx context.Context, first []Sweeper, answered fun
 // ping reply meant for another process, a forged source).
 //
 // Its TCP packets (at most two per address, sent together) precede the
-// host's own connects by at least the stage's listening window (a second
-// or more), so the per-host limit of three connections in any one second
-// still holds without spending the host's per-host budget here.
+// host's own connects by at least liveSettle (a host started from its
+// answer) or the stage's listening window (any other), so the per-host
+// limit of three connections in any one second still holds without
+// spending the host's per-host budget here.
 //
 // answered is called once per address, on its first answer, after the
 // answer is filed: the engine starts the host's probes from it.

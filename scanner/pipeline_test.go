@@ -235,6 +235,7 @@ func TestEngine_Run_pipelinedWaitIsNotHostTime(t *testing.T) {
 type startedTCP struct {
 	mu      sync.Mutex
 	started map[netip.Addr]chan struct{}
+	at      map[netip.Addr]time.Time
 }
 
 func (s *startedTCP) ch(a netip.Addr) chan struct{} {
@@ -257,6 +258,12 @@ func (s *startedTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]de
 	select {
 	case <-c:
 	default:
+		s.mu.Lock()
+		if s.at == nil {
+			s.at = map[netip.Addr]time.Time{}
+		}
+		s.at[tg.Addr] = time.Now()
+		s.mu.Unlock()
 		close(c)
 	}
 	return nil, nil
@@ -266,14 +273,16 @@ func (s *startedTCP) ProbeHost(ctx context.Context, tg Target, pace Pacer) ([]de
 // probes of every address in wait began, or two seconds passed: early
 // says they began while the stage still ran.
 type waitingLive struct {
-	routed netip.Addr
-	wait   []netip.Addr
-	tcp    *startedTCP
-	early  bool
+	routed   netip.Addr
+	wait     []netip.Addr
+	tcp      *startedTCP
+	early    bool
+	answered time.Time
 }
 
 func (w *waitingLive) Name() string { return "liveness" }
 func (w *waitingLive) Sweep(ctx context.Context, scope Scope, pace Pacer, emit func(device.Evidence)) error {
+	w.answered = time.Now()
 	emit(device.Evidence{Source: "icmp", Addr: w.routed, Fields: map[string]string{"icmp.echo": "reply"}})
 	timeout := time.After(2 * time.Second)
 	for _, a := range w.wait {
@@ -289,7 +298,8 @@ func (w *waitingLive) Sweep(ctx context.Context, scope Scope, pace Pacer, emit f
 
 // TestEngine_Run_hostsStartDuringLiveness: an ARP-answered host starts its
 // probes as soon as the ARP sweep ends, and a routed host as soon as its
-// liveness answer arrives: both while the liveness stage still listens.
+// liveness answer arrives (liveSettle later): both while the liveness
+// stage still listens.
 // Each gets one record (the streamed address is not launched again by the
 // feed of targets).
 func TestEngine_Run_hostsStartDuringLiveness(t *testing.T) {
@@ -303,6 +313,11 @@ func TestEngine_Run_hostsStartDuringLiveness(t *testing.T) {
 			HostProbers: []HostProber{tcp}, Rate: 1e6, HostRate: 1e6, NewRate: 1e6})
 		if !live.early {
 			t.Error("the hosts' probes did not start while the liveness stage ran")
+		}
+		// The stage's SYNs count against the host's three connections a
+		// second: its own probes start liveSettle after its answer.
+		if d := tcp.at[routed].Sub(live.answered); d < liveSettle {
+			t.Errorf("routed host probed %v after its liveness answer, want at least %v", d, liveSettle)
 		}
 		var got []netip.Addr
 		for _, h := range hosts {
