@@ -20,24 +20,23 @@ import (
 	"github.com/camsweep/camsweep/device"
 	"github.com/camsweep/camsweep/internal/httpdigest"
 	"github.com/camsweep/camsweep/scanner"
-	"github.com/camsweep/camsweep/scanner/dhip"
-	"github.com/camsweep/camsweep/scanner/dvrip"
 	"github.com/camsweep/camsweep/scanner/hiksdk"
 	"github.com/camsweep/camsweep/scanner/httpprobe"
-	"github.com/camsweep/camsweep/scanner/mdns"
 	"github.com/camsweep/camsweep/scanner/onvif"
+	"github.com/camsweep/camsweep/scanner/protocols"
 	"github.com/camsweep/camsweep/scanner/rtspprobe"
-	"github.com/camsweep/camsweep/scanner/sadp"
 	"github.com/camsweep/camsweep/scanner/ssdp"
 	"github.com/camsweep/camsweep/scanner/tlsinfo"
-	"github.com/camsweep/camsweep/scanner/wsd"
-	"github.com/camsweep/camsweep/scanner/xmeye"
 )
 
 // onvifOps are the device-service operations a manifest may record.
 var onvifOps = []string{"GetDeviceInformation", "GetScopes", "GetCapabilities", "GetServices",
 	"GetHostname", "GetNetworkInterfaces", "GetSystemDateAndTime"}
 
+// knownProtocol says whether a manifest may record protocol p: the
+// datagrams of every protocol with a Datagram reader in the list of
+// protocols (scanner/protocols), and the corpus's own forms of TCP
+// conversations and documents.
 func knownProtocol(p string) bool {
 	if op, ok := strings.CutPrefix(p, "onvif."); ok {
 		return op == "http" || containsStr(onvifOps, op)
@@ -45,12 +44,16 @@ func knownProtocol(p string) bool {
 	if path, ok := strings.CutPrefix(p, "http:"); ok {
 		return strings.HasPrefix(path, "/") && !strings.ContainsAny(path, " \r\n")
 	}
-	switch p {
-	case "wsd", "http", "rtsp", "rtsp.sdp", "ssdp", "upnp", "mdns", "sadp", "dhip", "xmeye", "dvrip5050", "tls", "hiksdk":
+	if proto, ok := protocols.Lookup(p); ok && proto.Datagram != nil {
 		return true
 	}
-	return false
+	return containsStr(ownForms, p)
 }
+
+// ownForms are the recorded forms the corpus reads itself: conversations
+// its Server answers (http, rtsp) and replies that are no datagram (a
+// UPnP description, a PEM certificate, the TCP 8000 reply, a lone SDP).
+var ownForms = []string{"http", "rtsp", "rtsp.sdp", "upnp", "tls", "hiksdk"}
 
 func containsStr(list []string, s string) bool {
 	for _, v := range list {
@@ -175,61 +178,28 @@ func ReplayDetail(ctx context.Context, d *Device, cfg ProberConfig) (*device.Hos
 }
 
 // udpEvidence parses the replies that need no conversation: the discovery
-// datagrams, UPnP descriptions, certificates and lone SDP bodies.
+// datagrams, through their protocol's Datagram reader in the list of
+// protocols, and the corpus's own forms (UPnP descriptions, certificates,
+// the TCP 8000 reply and lone SDP bodies).
 func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 	b := e.Data
 	one := func(src device.Source, port uint16, f map[string]string) []device.Evidence {
 		return []device.Evidence{{Source: src, Addr: replayAddr, Port: port, Fields: f}}
 	}
+	if proto, ok := protocols.Lookup(e.Protocol); ok && proto.Datagram != nil {
+		d := proto.Datagram
+		if d.Excerpt != nil {
+			b = framed(e, b, d.Excerpt)
+		}
+		return d.Decode(b, netip.AddrPortFrom(replayAddr, d.Port), "multicast", time.Time{})
+	}
 	switch e.Protocol {
-	case "wsd":
-		m, err := wsd.Parse(b)
-		if err != nil {
-			return nil, err
-		}
-		return wsd.Evidence(m, netip.AddrPortFrom(replayAddr, 3702), "multicast", time.Time{}), nil
-	case "ssdp":
-		m, err := ssdp.Parse(b)
-		if err != nil {
-			return nil, err
-		}
-		return []device.Evidence{ssdp.MessageEvidence(netip.AddrPortFrom(replayAddr, 1900), m)}, nil
 	case "upnp":
 		d, err := ssdp.ParseDescription(b)
 		if err != nil {
 			return nil, err
 		}
 		return one(device.SourceSSDP, 80, d.Fields()), nil
-	case "mdns":
-		m, err := mdns.Parse(b)
-		if err != nil {
-			return nil, err
-		}
-		return m.Evidence(netip.AddrPortFrom(replayAddr, 5353)), nil
-	case "sadp":
-		m, err := sadp.ParseProbeMatch(b)
-		if err != nil {
-			return nil, err
-		}
-		return one(device.SourceSADP, 37020, m.Fields()), nil
-	case "dhip":
-		m, err := dhip.ParseDHIP(framed(e, b, dhipFrame))
-		if err != nil {
-			return nil, err
-		}
-		return one(device.SourceDHIP, 37810, m.Fields()), nil
-	case "xmeye":
-		m, err := xmeye.Parse(framed(e, b, xmeyeFrame))
-		if err != nil {
-			return nil, err
-		}
-		return one(device.SourceXMEye, 34569, m.Fields()), nil
-	case "dvrip5050":
-		m, err := dvrip.ParseSearch(b)
-		if err != nil {
-			return nil, err
-		}
-		return one(device.SourceDVRIP5050, 5050, m.Fields()), nil
 	case "hiksdk":
 		m, err := hiksdk.ParseReply(b)
 		if err != nil {
@@ -268,27 +238,14 @@ func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 	return nil, nil
 }
 
-// dhipFrame and xmeyeFrame are the binary headers of a DHIP and an XMEye
-// reply with only what the parsers check: DHIP's magic, XMEye's lead byte and
-// search-reply message id (1531). Lengths are never trusted by the parsers,
-// so they stay zero.
-var (
-	dhipFrame  = append([]byte{0x20, 0, 0, 0, 'D', 'H', 'I', 'P'}, make([]byte, dhip.HeaderSize-8)...)
-	xmeyeFrame = func() []byte {
-		h := make([]byte, xmeye.HeaderSize)
-		h[0], h[14], h[15] = 0xff, byte(xmeye.MsgSearchReply&0xff), byte(xmeye.MsgSearchReply>>8)
-		return h
-	}()
-)
-
 // framed puts a header in front of a JSON body published without its binary
 // header (an excerpt), so that the datagram parser reads it; a whole
 // recorded datagram is left as it is.
-func framed(e *Entry, b, header []byte) []byte {
+func framed(e *Entry, b []byte, frame func(body []byte) []byte) []byte {
 	if e.Form != "excerpt" || !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
 		return b
 	}
-	return append(append([]byte{}, header...), b...)
+	return frame(b)
 }
 
 // Server answers requests with one device's recorded replies: the
@@ -461,10 +418,27 @@ func (s *Server) Serve(c net.Conn, port uint16) {
 		if reply == nil {
 			return
 		}
-		if _, err := c.Write(reply); err != nil {
+		if _, err := c.Write(reply); err != nil || closes(reply) {
 			return
 		}
 	}
+}
+
+// closes reports whether a recorded answer ends its connection: it says
+// "Connection: close", as a device that then closes does. Its body, when
+// it has no Content-Length, ends only there.
+func closes(reply []byte) bool {
+	head, _, _ := bytes.Cut(reply, []byte("\r\n\r\n"))
+	if len(head) == len(reply) {
+		head, _, _ = bytes.Cut(reply, []byte("\n\n"))
+	}
+	for l := range bytes.SplitSeq(head, []byte("\n")) {
+		k, v, ok := bytes.Cut(l, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(v), []byte("close")) {
+			return true
+		}
+	}
+	return false
 }
 
 // notSupported answers an ONVIF operation the device was not recorded
