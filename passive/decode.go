@@ -29,12 +29,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/camsweep/camsweep/device"
-	"github.com/camsweep/camsweep/scanner/dhip"
-	"github.com/camsweep/camsweep/scanner/mdns"
-	"github.com/camsweep/camsweep/scanner/sadp"
-	"github.com/camsweep/camsweep/scanner/ssdp"
-	"github.com/camsweep/camsweep/scanner/wsd"
-	"github.com/camsweep/camsweep/scanner/xmeye"
+	"github.com/camsweep/camsweep/scanner/protocols"
 )
 
 // FieldProto is the evidence key naming the protocol a passive observation
@@ -268,18 +263,44 @@ func (d *Decoder) decodeIPv6(b []byte, mac string, vlan uint16, ts time.Time) {
 	d.decodeUDP(ip.Payload, src, dst, mac, vlan, ts)
 }
 
-// Well-known ports of the protocols Decode reads.
+// Well-known ports of the protocols Decode reads itself; the discovery
+// protocols' are in the list of scanner/protocols.
 const (
 	portDNS   = 53
 	portDHCPs = 67
 	portDHCPc = 68
-	portSSDP  = 1900
-	portWSD   = 3702
-	portMDNS  = 5353
-	portSADP  = 37020
-	portDHIP  = 37810
-	portXMEye = 34569
 )
+
+// discoveryProto is a protocol of the list (scanner/protocols) that
+// passive listening reads from datagrams, told by its port.
+type discoveryProto struct {
+	port   uint16
+	name   string
+	decode protocols.Decoder
+}
+
+// discovery are the protocols read from datagrams, in the list's order: a
+// new discovery protocol is read here by its entry there alone.
+var discovery = func() []discoveryProto {
+	var out []discoveryProto
+	for _, p := range protocols.All() {
+		if d := p.Datagram; d != nil && d.Passive {
+			out = append(out, discoveryProto{port: d.Port, name: string(p.Source), decode: d.Decode})
+		}
+	}
+	return out
+}()
+
+// discoveryOn returns the protocol of discovery whose port is sp or dp,
+// the first in the list's order; nil when none is.
+func discoveryOn(sp, dp uint16) *discoveryProto {
+	for i := range discovery {
+		if p := &discovery[i]; sp == p.port || dp == p.port {
+			return p
+		}
+	}
+	return nil
+}
 
 func (d *Decoder) decodeUDP(b []byte, src, dst netip.Addr, mac string, vlan uint16, ts time.Time) {
 	if d.udp.DecodeFromBytes(b, gopacket.NilDecodeFeedback) != nil {
@@ -287,9 +308,8 @@ func (d *Decoder) decodeUDP(b []byte, src, dst netip.Addr, mac string, vlan uint
 	}
 	sp, dp := uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 	payload := d.udp.Payload
-	on := func(p uint16) bool { return sp == p || dp == p }
-	if !(sp == portDHCPc && dp == portDHCPs) && !(sp == 546 && dp == 547) && dp != portDNS &&
-		!on(portSADP) && !on(portDHIP) && !on(portXMEye) && !on(portWSD) && !on(portMDNS) && !on(portSSDP) {
+	disc := discoveryOn(sp, dp)
+	if !(sp == portDHCPc && dp == portDHCPs) && !(sp == 546 && dp == 547) && dp != portDNS && disc == nil {
 		// Most of a camera network's bytes are video: RTP is told apart
 		// before any announcement is hashed (repeat).
 		d.decodeRTP(payload, src, dst, sp, dp, false, mac, vlan, ts)
@@ -316,30 +336,11 @@ func (d *Decoder) decodeUDP(b []byte, src, dst netip.Addr, mac string, vlan uint
 		}
 	case !hostAddr(src):
 		return // replies come from a device's own address
-	case on(portSADP):
-		if m, err := sadp.ParseProbeMatch(payload); err == nil {
-			evs, proto = one(m.Fields(), sp), "sadp"
-		}
-	case on(portDHIP):
-		if di, err := dhip.ParseDHIP(payload); err == nil {
-			evs, proto = one(di.Fields(), sp), "dhip"
-		}
-	case on(portXMEye):
-		if r, err := xmeye.Parse(payload); err == nil {
-			evs, proto = one(r.Fields(), sp), "xmeye"
-		}
-	case on(portWSD):
-		// A Probe from a client parses to no matches: nothing is kept.
-		if m, err := wsd.Parse(payload); err == nil {
-			evs, proto = wsd.Evidence(m, from, "passive", ts), "wsd"
-		}
-	case on(portMDNS):
-		if m, err := mdns.Parse(payload); err == nil {
-			evs, proto = m.Evidence(from), "mdns"
-		}
-	case on(portSSDP):
-		if m, err := ssdp.Parse(payload); err == nil && m.Kind != ssdp.KindSearch {
-			evs, proto = []device.Evidence{ssdp.MessageEvidence(from, m)}, "ssdp"
+	case disc != nil:
+		// A client's question (a WS-Discovery Probe, an M-SEARCH, an mDNS
+		// query) decodes to nothing: nothing is kept.
+		if e, err := disc.decode(payload, from, "passive", ts); err == nil {
+			evs, proto = e, disc.name
 		}
 	}
 	for i := range evs {
@@ -375,9 +376,4 @@ func withVLAN(f map[string]string, vlan uint16) map[string]string {
 		f["arp.vlan"] = strconv.Itoa(int(vlan))
 	}
 	return f
-}
-
-// one is the evidence of one reply's fields, sent from port sp.
-func one(f map[string]string, sp uint16) []device.Evidence {
-	return []device.Evidence{{Port: sp, Fields: f}}
 }
