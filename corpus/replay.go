@@ -238,6 +238,19 @@ func (e *Entry) udpEvidence() ([]device.Evidence, error) {
 	return nil, nil
 }
 
+// enveloped puts an ONVIF response element published without its SOAP
+// envelope (an excerpt: documentation that shows only the element) into a
+// bare SOAP 1.2 envelope that declares the device and schema namespaces
+// the element's tds: and tt: prefixes stand for: the least that carries
+// it, with nothing a rule reads (no vendor namespace, no header).
+func enveloped(e *Entry, b []byte) []byte {
+	if e.Form != "excerpt" || bytes.Contains(b, []byte("Envelope")) {
+		return b
+	}
+	head := `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Body>`
+	return append(append([]byte(head), bytes.TrimSpace(b)...), "</s:Body></s:Envelope>"...)
+}
+
 // framed puts a header in front of a JSON body published without its binary
 // header (an excerpt), so that the datagram parser reads it; a whole
 // recorded datagram is left as it is.
@@ -308,7 +321,7 @@ func (s *Server) add(e *Entry) {
 		s.onvifHTTP = data
 	case strings.HasPrefix(p, "onvif."):
 		op := strings.TrimPrefix(p, "onvif.")
-		data = httpOK(data)
+		data = httpOK(enveloped(e, data))
 		s.onvif[op] = append(s.onvif[op], data)
 	case p == "http":
 		data = terminated(e, wholeHTTP(data))
