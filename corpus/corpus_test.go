@@ -21,13 +21,16 @@ import (
 // (credentials file, protocols [onvif, http]) sees it.
 //
 // 2026-12-04: 85.1% (302 of 355) anonymous, 99.3% over the devices whose
-// replies a scan receives.
+// replies a scan receives. 2026-12-05 (260 replies, 131 devices, 34
+// makers): 86.1% (321 of 373) anonymous, 99.4% over the reached devices;
+// 96.5% (360 of 373) with the credential. What the anonymous scan misses
+// is, but for two devices, replies the public sources read signed in.
 const (
 	minReplies             = 150
 	minMakers              = 25
-	minRightPercent        = 85.0
+	minRightPercent        = 86.0
 	minReachedRightPercent = 99.0
-	minLoginRightPercent   = 85.0
+	minLoginRightPercent   = 96.0
 )
 
 const corpusDir = "../testdata/real"
