@@ -5,7 +5,7 @@
 // addresses of the device (the policy's zone review). Adding a protocol
 // is its package, one entry here and the data files
 // (docs/ARCHITECTURE.md §Adding a protocol): sweep, passive, corpus and
-// policy read this list and name no protocol themselves.
+// policy read this list instead of a per-protocol switch of their own.
 //
 // The package sits below them all: it imports only the protocol packages,
 // so passive and corpus, which sweep imports, can read the list too.
