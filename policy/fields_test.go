@@ -11,13 +11,13 @@ import (
 // fieldsRow is one row of vendors/FIELDS.md: | `key` | `scanner/pkg` | ... |
 var fieldsRow = regexp.MustCompile("(?m)^\\| `([a-z0-9_.]+)` \\| `([a-z0-9_/]+)` \\|")
 
-// TestAddressKeys_inStepWithEmitters: policy reads other protocols' field
-// names (addressKeys), kept in step by hand with the packages that emit
-// them and vendors/FIELDS.md. Every key must be a FIELDS.md row that names
-// its emitting package, and that package's source must spell the key (or
-// its name within the protocol, as evfields writes it): a rename in a
-// protocol package fails here instead of silently dropping multi-homing
-// evidence from the zone review.
+// TestAddressKeys_inStepWithEmitters: policy reads the other addresses a
+// device announces through the fields each protocol package declares
+// (AddressFields, gathered by scanner/protocols). Every key must be a
+// FIELDS.md row that names its emitting package. That the package really
+// emits the field is scanner/protocols' fixture test (each Decode shows
+// every address field on real replies); the spelling check below only
+// guards a key declared by a package other than the one it names.
 func TestAddressKeys_inStepWithEmitters(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "vendors", "FIELDS.md"))
 	if err != nil {
