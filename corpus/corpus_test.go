@@ -25,12 +25,14 @@ import (
 // makers): 86.1% (321 of 373) anonymous, 99.4% over the reached devices;
 // 96.5% (360 of 373) with the credential. What the anonymous scan misses
 // is, but for two devices, replies the public sources read signed in.
+// Later that day (283 replies, 151 devices, 35 makers): 87.0% (347 of 399)
+// anonymous, 99.4% reached, 96.7% (386 of 399) with the credential.
 const (
 	minReplies             = 150
 	minMakers              = 25
-	minRightPercent        = 86.0
-	minReachedRightPercent = 99.0
-	minLoginRightPercent   = 96.0
+	minRightPercent        = 86.9
+	minReachedRightPercent = 99.3
+	minLoginRightPercent   = 96.6
 )
 
 const corpusDir = "../testdata/real"
