@@ -219,6 +219,7 @@ func corpusReport(rows []*corpusRow, cs, nm child, nmapCmd string) string {
 	fmt.Fprintf(&w, "lab segment; camsweep and nmap scan the same devices in the same run.\n\n")
 	fmt.Fprintf(&w, "- camsweep: `camsweep scan --no-state --format json %s.0/24` — %s wall, exit %d\n", corpusNet, cs.wall.Round(time.Millisecond), cs.exit)
 	fmt.Fprintf(&w, "- nmap: `%s` — %s wall, exit %d\n", nmapCmd, nm.wall.Round(time.Millisecond), nm.exit)
+	fmt.Fprintf(&w, "- A replayed device answers only what was recorded (testdata/real/README.md): an unrecorded GET gets a bare 404, an unrecorded ONVIF operation the generic ActionNotSupported fault, any other unrecorded request silence, and a reply its source read signed in (`auth: login`) only a Digest challenge, since neither tool holds the corpus login here. nmap's own `-sV` probes mostly go unanswered, as camsweep's CGI follow-ups do on devices recorded without them.\n")
 	fmt.Fprintf(&w, "- nmap is counted generously: a device counts when anything nmap printed about it (service, product, version, extra info, device type, every script's output, the broadcast scripts' lines after its address) names the maker, a brand or an alias of it as a word.\n\n")
 	fmt.Fprintf(&w, "| | devices | maker named right |\n|---|---:|---:|\n")
 	fmt.Fprintf(&w, "| camsweep | %d | **%d** |\n| nmap | %d | %d |\n\n", len(rows), csRight, len(rows), nmRight)
