@@ -158,16 +158,6 @@ func (f *found) heard(addr netip.Addr) bool {
 	return en != nil && (en.live || len(en.ev) > 0)
 }
 
-// answeredARP reports whether addr answered the Absence sweepers, also
-// with a claim that reviewARP demoted: the address is still worth
-// probing.
-func (f *found) answeredARP(addr netip.Addr) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	en := f.hosts[addr]
-	return en != nil && en.arp
-}
-
 // take removes and returns what was heard from addr, nil when nothing.
 func (f *found) take(addr netip.Addr) *entry {
 	f.mu.Lock()

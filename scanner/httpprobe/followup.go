@@ -312,11 +312,9 @@ func (p *Prober) askFollowUps(ctx context.Context, c *conn, fs []FollowUp, pace 
 			refused[f.Group] = true
 		}
 		fields := r.Fields()
-		if challenged != nil {
-			for k, v := range challenged {
-				if _, ok := fields[k]; !ok {
-					fields[k] = v
-				}
+		for k, v := range challenged {
+			if _, ok := fields[k]; !ok {
+				fields[k] = v
 			}
 		}
 		if authed {
