@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -488,4 +489,28 @@ func TestEngine_Run_sweepsStreamARPAnswers(t *testing.T) {
 			t.Errorf("Unproven %d, want 1 (the forged reply from .3)", u)
 		}
 	})
+}
+
+// TestEngine_liveRate: the liveness stage's new-address rate leaves the
+// neighbour table room for the on-link hosts probed meanwhile (two
+// entries each), never below a fifth of NewRate.
+func TestEngine_liveRate(t *testing.T) {
+	for _, tc := range []struct {
+		onLink int
+		want   float64
+	}{{0, 250}, {11, 242.67}, {250, 83.33}, {neighbourBudget, 50}} {
+		e, err := New(Config{Targets: addrs(8), Scope: listScope{8}, Liveness: &fakeLive{},
+			HostProbers: []HostProber{&fakeTCP{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := ip("198.18.100.1")
+		for range tc.onLink {
+			e.found.add(device.Evidence{Source: device.SourceARP, Addr: a, MAC: "44:a6:42:00:00:01"}, false)
+			a = a.Next()
+		}
+		if got := e.liveRate(); math.Abs(got-tc.want) > 0.01 {
+			t.Errorf("%d on-link hosts: %.2f new addresses a second, want %.2f", tc.onLink, got, tc.want)
+		}
+	}
 }

@@ -167,6 +167,19 @@ func (f *found) take(addr netip.Addr) *entry {
 	return en
 }
 
+// countARP counts the addresses that answered the Absence sweepers.
+func (f *found) countARP() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, en := range f.hosts {
+		if en.arp {
+			n++
+		}
+	}
+	return n
+}
+
 // knownAlive reports whether addr already proved it is there, by its ARP
 // reply or a liveness answer: its probes may start while the discovery
 // sweeps still listen (pipelined phases).
