@@ -174,6 +174,9 @@ func TestScan_lab_hostile(t *testing.T) {
 	for ip := range recs {
 		if !owned[ip] {
 			t.Errorf("record for %s, which nobody owns (forger claims %s): %s", ip, claims, brief(recs[ip]))
+			for _, ev := range recs[ip].Evidence {
+				t.Logf("  its evidence: %s port %d fields %v", ev.Source, ev.Port, ev.Fields)
+			}
 		}
 	}
 	// Hosts cut by the host timeout are partial: the three that cannot
