@@ -125,4 +125,26 @@ type RunRecord struct {
 	// Passive is what "camsweep pcap" and "camsweep listen" read and what
 	// their caps refused; nil for a scan.
 	Passive *PassiveStats `json:"passive,omitempty"`
+	// Discovery is what the scan's engine judged before any record: the
+	// liveness stage's reach, the ARP claims it set aside and the
+	// replies it refused; nil for a passive run.
+	Discovery *DiscoveryStats `json:"discovery,omitempty"`
+}
+
+// DiscoveryStats are the engine's counts that explain why an address has
+// no record (docs/formats.md): the run record is where an engineer looks
+// when a host they expected is missing.
+type DiscoveryStats struct {
+	// LivenessChecked are the addresses the liveness stage probed (those
+	// ARP could not vouch for), LivenessAnswered those that answered.
+	LivenessChecked  uint64 `json:"liveness_checked"`
+	LivenessAnswered uint64 `json:"liveness_answered"`
+	// ARPDemoted are addresses whose ARP answers were conflicts (several
+	// MACs, a MAC spraying many addresses), not hosts.
+	ARPDemoted int `json:"arp_demoted"`
+	// UnprovenSources are addresses on an ARP-swept prefix that sent
+	// discovery replies without answering ARP: forged sources.
+	UnprovenSources int `json:"unproven_sources"`
+	// StraysRefused are out-of-scope responders past the bound on them.
+	StraysRefused uint64 `json:"strays_refused"`
 }

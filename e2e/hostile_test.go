@@ -137,14 +137,14 @@ func TestScan_lab_hostile(t *testing.T) {
 
 	up(&base)
 	baseline := runHostileScan(t, &base, o, "json")
-	baseRecs, _ := decodeHostile(t, baseline.out)
+	baseRecs, _, _ := decodeHostile(t, baseline.out)
 	if r, ok := baseRecs["198.18.160.21"]; !ok || r.Vendor == nil || *r.Vendor != "Hikvision" {
 		t.Fatalf("baseline: the camera is not identified: %+v", r)
 	}
 
 	up(hs) // Up tears the baseline lab down first
 	hostile := runHostileScan(t, hs, o, "json")
-	recs, lines := decodeHostile(t, hostile.out)
+	recs, lines, run := decodeHostile(t, hostile.out)
 	devices := map[string]lab.Device{}
 	owned := map[string]bool{hs.Jump.Address: true}
 	for _, sg := range hs.Segments {
@@ -170,6 +170,10 @@ func TestScan_lab_hostile(t *testing.T) {
 		t.Errorf("the forger answered for %d addresses of %s, want at least 48: the test proves nothing\n%s", n, claims, flog)
 	} else {
 		t.Logf("the forger answered ARP for %d addresses of %s", n, claims)
+		// The run record says why those addresses have no record.
+		if run == nil || run.Discovery == nil || run.Discovery.ARPDemoted < n {
+			t.Errorf("run record's discovery %+v: want arp_demoted >= %d", run, n)
+		}
 	}
 	for ip := range recs {
 		if !owned[ip] {
@@ -292,7 +296,7 @@ func TestScan_lab_hostile(t *testing.T) {
 
 // decodeHostile decodes the JSON lines of a scan and returns the records
 // by IP and each record's line length.
-func decodeHostile(t *testing.T, out []byte) (map[string]device.Record, map[string]int) {
+func decodeHostile(t *testing.T, out []byte) (map[string]device.Record, map[string]int, *device.RunRecord) {
 	t.Helper()
 	// decodeLines bounds a line to 1 MiB: count the lengths first, so that
 	// an oversized record is reported as such rather than as a decode error.
@@ -320,8 +324,8 @@ func decodeHostile(t *testing.T, out []byte) (map[string]device.Record, map[stri
 	if err := sc.Err(); err != nil {
 		t.Fatalf("reading the scan's output: %v", err)
 	}
-	recs, _ := decodeLines(t, small.Bytes())
-	return recs, lines
+	recs, run := decodeLines(t, small.Bytes())
+	return recs, lines, run
 }
 
 // terminalControls returns the characters of b a terminal would act on:

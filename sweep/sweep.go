@@ -130,6 +130,8 @@ func Run(ctx context.Context, cfg Config) (*device.RunRecord, error) {
 	rr.Errors = append(rr.Errors, cfg.Switches.Problems()...)
 	st := cfg.Engine.Stats()
 	rr.Probed = st.Probed
+	rr.Discovery = &device.DiscoveryStats{LivenessChecked: st.LiveChecked, LivenessAnswered: st.LiveAnswered,
+		ARPDemoted: st.ARPDemoted, UnprovenSources: st.Unproven, StraysRefused: st.StraysRefused}
 	for name, d := range st.Phases {
 		if rr.PhasesMS == nil {
 			rr.PhasesMS = map[string]int64{}

@@ -118,6 +118,11 @@ func TestRun_recordsThenRunRecord(t *testing.T) {
 	if last["schema"] != device.SchemaRun || last["interrupted"] != false || last["exit_status"] != 3.0 {
 		t.Errorf("run record %v", last)
 	}
+	// The engine's judgements reach the run record (zeros here: no ARP,
+	// no liveness stage), so a missing host can be explained.
+	if d, ok := last["discovery"].(map[string]any); !ok || len(d) != 5 || d["arp_demoted"] != 0.0 || d["liveness_checked"] != 0.0 {
+		t.Errorf("run record's discovery %v", last["discovery"])
+	}
 	if rr.ExitStatus != exitcode.Findings || rr.HostsUp != 2 || rr.Cameras != 2 || rr.Flagged != 2 || rr.Probed != 2 {
 		t.Errorf("run %+v", rr)
 	}
