@@ -95,26 +95,29 @@ demo: build build-lab
 # pairs (about 50 minutes). Needs root; installs nmap from Debian.
 BENCH_PAIRS ?= 1
 BENCH_DIR   := bin/bench
+
+# bench-bins is the start of every lab benchmark: root and Linux checked,
+# the Go modules installed, and the benchmark's own copies of camsweep,
+# camsweep-lab and the harness built under $(BENCH_DIR), so that a
+# concurrent `make build` cannot swap a binary mid-run.
+define bench-bins
+@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make $@ needs Linux and root (network namespaces)"; exit 1; fi
+@$(MAKE) --no-print-directory deps
+@mkdir -p $(BENCH_DIR)
+CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
+CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
+$(GO) build -o $(BENCH_DIR)/bench ./bench
+endef
 bench:
-	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench needs Linux and root (network namespaces)"; exit 1; fi
-	@$(MAKE) --no-print-directory deps
+	$(bench-bins)
 	@scripts/apt-install nmap:nmap
-	@mkdir -p $(BENCH_DIR)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
-	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -spec bench/lab.yaml -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab -pairs $(BENCH_PAIRS) -out bench/results/LATEST.md
 
 # bench-scale scans the sparse /16 scale lab once (65,534 addresses, 300
 # live, on the jump host's segment) and writes bench/results/SCALE.md: wall
 # time beside the bound (addresses × probes) / rate + wait, and peak RSS.
 bench-scale:
-	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench-scale needs Linux and root (network namespaces)"; exit 1; fi
-	@$(MAKE) --no-print-directory deps
-	@mkdir -p $(BENCH_DIR)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
-	$(GO) build -o $(BENCH_DIR)/bench ./bench
+	$(bench-bins)
 	$(BENCH_DIR)/bench -scale -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab
 
 # bench-office and bench-routed are issue 16's labs (bench/routed.go): 250
@@ -124,13 +127,8 @@ bench-scale:
 # alone some 18; bench/results/ROUTED.md). Run them alone: the /16 fills
 # the kernel's neighbour table that every namespace shares.
 bench-office bench-routed:
-	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make $@ needs Linux and root (network namespaces)"; exit 1; fi
-	@$(MAKE) --no-print-directory deps
+	$(bench-bins)
 	@scripts/apt-install nmap:nmap
-	@mkdir -p $(BENCH_DIR)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
-	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -quiet $(@:bench-%=%) -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab
 
 # corpus prints camsweep's score on the corpus of real replies
@@ -143,13 +141,8 @@ corpus:
 # and scans them with camsweep and with nmap's camera command in one run;
 # writes bench/results/CORPUS.md. Needs root; installs nmap from Debian.
 bench-corpus:
-	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench-corpus needs Linux and root (network namespaces)"; exit 1; fi
-	@$(MAKE) --no-print-directory deps
+	$(bench-bins)
 	@scripts/apt-install nmap:nmap
-	@mkdir -p $(BENCH_DIR)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
-	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -corpus testdata/real -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab
 
 # bench-pcap captures 1 GB of a CCTV lab with tcpdump on its recorder's
@@ -161,13 +154,8 @@ bench-corpus:
 # Needs root; installs tshark from Debian.
 # BENCH_PCAP_PREFIX sets the lab's namespace prefix (default cswbp-).
 bench-pcap:
-	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "make bench-pcap needs Linux and root (network namespaces)"; exit 1; fi
-	@$(MAKE) --no-print-directory deps
+	$(bench-bins)
 	@scripts/apt-install tshark:tshark
-	@mkdir -p $(BENCH_DIR)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep ./cmd/camsweep
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH_DIR)/camsweep-lab ./cmd/camsweep-lab
-	$(GO) build -o $(BENCH_DIR)/bench ./bench
 	$(BENCH_DIR)/bench -pcap -bin $(BENCH_DIR)/camsweep -lab-bin $(BENCH_DIR)/camsweep-lab $(if $(BENCH_PCAP_PREFIX),-pcap-prefix $(BENCH_PCAP_PREFIX))
 
 # bench-micro runs the Go micro-benchmarks (parsers, rules, encoders).
