@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -32,5 +33,19 @@ func TestPeakPerSecond(t *testing.T) {
 		if got := peakPerSecond(ts, tc.from, tc.to); got != tc.want {
 			t.Errorf("peakPerSecond(%d, %d) = %d, want %d", tc.from, tc.to, got, tc.want)
 		}
+	}
+}
+
+// TestShownArgs: a report names the bench's binaries relative to the
+// working directory, never by this machine's absolute path.
+func TestShownArgs(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := shownArgs([]string{filepath.Join(wd, "bin", "camsweep"), "scan", "/run/x/zones.yaml", "198.18.0.0/24"})
+	want := []string{filepath.Join("bin", "camsweep"), "scan", "/run/x/zones.yaml", "198.18.0.0/24"}
+	if !slices.Equal(got, want) {
+		t.Errorf("shownArgs = %q, want %q", got, want)
 	}
 }

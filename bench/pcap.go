@@ -403,7 +403,7 @@ func pcapReport(spec *lab.Spec, b *bench, runs []*pcapRun, size int64, capTook t
 	p("- the identification on the way: %d cameras of %d typed camera, the recorder typed nvr (%d) — %s\n", slow.cameras, pcapCameras, slow.recorders, metOrNot(slow.cameras == pcapCameras && slow.recorders == 1))
 	p("\n## Commands\n\n")
 	for _, r := range runs[:2] {
-		p("    %s\n\n", strings.Join(quoteArgs(r.argv), " "))
+		p("    %s\n\n", strings.Join(quoteArgs(shownArgs(r.argv)), " "))
 	}
 	p("Wall time is the child's, from fork to wait; CPU time and peak RSS come from wait4's rusage of that child (bench/measure.go does the same). The file is read once with `cat` before the first run, so both tools read it from the page cache. tshark's display filter names the protocols camsweep reads from a capture (ARP, DHCP and DHCPv6, DNS, the discovery ports, HTTP and RTSP responses, TLS certificates, RTP, found by tshark's UDP heuristic, tried before the port-registered dissectors, as camsweep finds it without the RTSP SETUP) and prints a few fields of each match; camsweep reads the same packets into device records, fingerprints and findings. MB/s are 10^6 bytes of file per second; packets/s use camsweep's count of the file's packets.\n")
 	for _, r := range runs {

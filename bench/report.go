@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -164,13 +165,28 @@ func (b *bench) report() string {
 	for _, tool := range []string{"camsweep", "nmap"} {
 		for _, r := range b.runs {
 			if r.Tool == tool && len(r.Command) > 0 {
-				p("    ip netns exec %s %s\n", b.spec.JumpNS(), strings.Join(r.Command, " "))
+				p("    ip netns exec %s %s\n", b.spec.JumpNS(), strings.Join(shownArgs(r.Command), " "))
 				break
 			}
 		}
 	}
 	p("\nWall time is the child's, from fork to wait; CPU time (user + system) and peak RSS come from wait4's rusage of that child (`ip netns exec` execs the tool, so it is the tool's own). nmap's figures add up its two invocations (RSS: the larger). Cameras are counted against the lab spec: camsweep when a record's `vendor` names the maker (and `model` equals the lab's model); nmap generously, when anything it printed about the host — service name, product, version, extra info, device type, every script's output, and the broadcast scripts' lines after the host's address — names the maker (and contains the model). Connections per second are counted by the emulators at accept(2) (lab/emulator/counter.go), sliding a 1 s window over each device's accepts within the run.\n")
 	return w.String()
+}
+
+// shownArgs is argv as a report prints it: an absolute path below the
+// working directory (the bench's own binaries) relative to it, so that a
+// checked-in report names no directory of the machine it ran on.
+func shownArgs(argv []string) []string {
+	wd, err := os.Getwd()
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if rel, rerr := filepath.Rel(wd, a); err == nil && rerr == nil && filepath.IsAbs(a) && !strings.HasPrefix(rel, "..") {
+			a = rel
+		}
+		out[i] = a
+	}
+	return out
 }
 
 func metOrNot(ok bool) string {
