@@ -6,12 +6,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/camsweep/camsweep/internal/httpdigest"
 )
 
 // Bounds on what a client may send.
@@ -193,32 +194,10 @@ func md5hex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// digestOK checks an RFC 2617 digest Authorization header for user admin
-// and password: without qop, as the cameras' RTSP servers ask, or with
-// qop=auth, as the ONVIF device service asks. Any nonce is taken: the
-// emulator keeps no nonce state, so a client may reuse one.
+// digestOK checks a digest Authorization header for user admin and
+// password as a camera does: without qop, as the cameras' RTSP servers
+// ask, or with qop=auth, as the ONVIF device service and the ISAPI pages
+// ask. Any nonce is taken: the emulator keeps no nonce state.
 func digestOK(auth, method, realm, password string) bool {
-	if password == "" {
-		return false
-	}
-	scheme, rest, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Digest") {
-		return false
-	}
-	p := map[string]string{}
-	for part := range strings.SplitSeq(rest, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok {
-			p[strings.ToLower(k)] = strings.Trim(v, `"`)
-		}
-	}
-	if p["username"] != "admin" || p["realm"] != realm {
-		return false
-	}
-	ha1 := md5hex(fmt.Sprintf("%s:%s:%s", p["username"], realm, password))
-	ha2 := md5hex(method + ":" + p["uri"])
-	if p["qop"] != "" {
-		return p["qop"] == "auth" && p["response"] == md5hex(strings.Join([]string{ha1, p["nonce"], p["nc"], p["cnonce"], "auth", ha2}, ":"))
-	}
-	return p["response"] == md5hex(ha1+":"+p["nonce"]+":"+ha2)
+	return httpdigest.Check(auth, method, "admin", realm, password)
 }
