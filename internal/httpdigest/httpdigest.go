@@ -1,6 +1,6 @@
 // Package httpdigest checks HTTP Digest Authorization headers (RFC 7616,
 // and RFC 2617's form without qop) on the server side, for the replayed and
-// fake devices of the corpus and the tests: the scanner answers challenges
+// fake devices of the corpus, the lab and the tests: the scanner answers challenges
 // (scanner/internal/authhdr), these check the answers as a device would.
 package httpdigest
 
