@@ -176,6 +176,8 @@ func TestLoadErrors(t *testing.T) {
 		{"replies:\n  - file: wsd/a.xml\n    protocol: wsd\n    device: a\n    source: {repo: o/r}\n", "without commit or date"},
 		{"replies:\n  - file: ../etc/passwd\n    protocol: wsd\n    device: a\n    source: {url: u, date: 2024}\n", `file "../etc/passwd"`},
 		{"replis: []\n", `unknown key "replis"`},
+		{"replies:\n  - file: wsd/a.xml\n    protocol: wsd\n    device: a\n    auth: login\n    source: {repo: o/r, commit: abcdef1}\n", `auth login on protocol "wsd"`},
+		{"replies:\n  - file: wsd/a.xml\n    protocol: http:/x\n    device: a\n    auth: yes\n    source: {repo: o/r, commit: abcdef1}\n", `auth "yes"`},
 	} {
 		write("m.yaml", tc.manifest)
 		_, err := Load(dir)
